@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace CimSim.Simulator.Cli.Commands;
+
+/// <summary>`cimsim bench NAME`: runs one of the registered <see cref="IBenchmark"/>s.</summary>
+public sealed class BenchCommand : ICliCommand
+{
+    public int Order => 90;
+
+    public Command Build()
+    {
+        var cmd = new Command("bench", "Run a benchmark and print its measurements beside the raw bound measured in the same run.");
+        var quick = new Option<bool>("--quick") { Description = "Smaller sizes, for a smoke run." };
+        var benches = typeof(BenchCommand).Assembly.GetTypes()
+            .Where(t => typeof(IBenchmark).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IBenchmark)Activator.CreateInstance(t)!)
+            .OrderBy(b => b.Name, StringComparer.Ordinal);
+        foreach (var b in benches)
+        {
+            var sub = new Command(b.Name, b.Description) { quick };
+            sub.SetAction(pr => b.Run(pr.GetValue(quick), Console.Out));
+            cmd.Subcommands.Add(sub);
+        }
+        return cmd;
+    }
+}

@@ -1,0 +1,1 @@
+return CimSim.Simulator.Cli.CliApp.Run(args);

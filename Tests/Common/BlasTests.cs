@@ -1,0 +1,53 @@
+using CimSim.Common.Numerics;
+
+namespace CimSim.Tests.Common;
+
+public class BlasTests
+{
+    private static float[] Fill(int n, int seed)
+    {
+        var r = new System.Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    [TestCase(false, false)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(true, true)]
+    public void Gemm_NativeAndManaged_MatchNaiveProduct(bool ta, bool tb)
+    {
+        const int m = 7, n = 5, k = 9;
+        var a = Fill(m * k, 1); var b = Fill(k * n, 2);
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                    s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                expected[i * n + j] = (float)s;
+            }
+        foreach (var managed in new[] { false, true })
+        {
+            Blas.ForceManaged = managed;
+            try
+            {
+                var c = new float[m * n];
+                Blas.Gemm(ta, tb, m, n, k, 1f, a, b, 0f, c);
+                Assert.That(c, Is.EqualTo(expected).Within(1e-4f), $"managed={managed}");
+            }
+            finally { Blas.ForceManaged = false; }
+        }
+    }
+
+    [Test]
+    public void Gemv_MatchesGemm()
+    {
+        const int m = 6, n = 11;
+        var a = Fill(m * n, 3); var x = Fill(n, 4);
+        var y1 = new float[m]; var y2 = new float[m];
+        Blas.Gemv(false, m, n, 1f, a, x, 0f, y1);
+        Blas.Gemm(false, false, m, 1, n, 1f, a, x, 0f, y2);
+        Assert.That(y1, Is.EqualTo(y2).Within(1e-5f));
+    }
+}

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("cimsim-train: not implemented yet");
+return 1;

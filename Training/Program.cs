@@ -1,2 +1,2 @@
-Console.Error.WriteLine("cimsim-train: not implemented yet");
+Console.Error.WriteLine("cimsim-train: the command line lands with the safetensors reader");
 return 1;

@@ -1,10 +1,13 @@
+using static TorchSharp.torch;
+
 namespace CimSim.Training.Tests;
 
 public class SmokeTests
 {
     [Test]
-    public void TrainingAssembly_Loads()
+    public void TorchOnes_AfterNativeFix_LoadsAndSums()
     {
-        Assert.That(typeof(SmokeTests).Assembly.GetName().Name, Is.EqualTo("CimSim.Training.Tests"));
+        using var t = ones(2);
+        Assert.That(t.sum().item<float>(), Is.EqualTo(2f));
     }
 }

@@ -2,11 +2,11 @@
 # Installs the system packages CimSim needs, only when missing (Debian/Ubuntu; needs root or sudo):
 #   libopenblas0       OpenBLAS for the functional GEMMs (a managed fallback runs without it, slower)
 #   fonts-dejavu-core  the font ScottPlot draws plot text with (without it, text silently disappears)
-#   patchelf           used by Training/native/fix-libtorchsharp.sh on distributions with an old libstdc++
+#   patchelf, g++      used by Training/native/fix-libtorchsharp.sh on distributions with an old libstdc++
 # then restores the .NET packages.
 set -euo pipefail
 need=()
-for p in libopenblas0 fonts-dejavu-core patchelf; do
+for p in libopenblas0 fonts-dejavu-core patchelf g++; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,138 @@
+namespace CimSim.Devices.Config;
+
+// YAML spells enum members in kebab-case: SarNeurosim <-> "sar-neurosim", GaussianRelativeGmax <->
+// "gaussian-relative-gmax", Hbm2 <-> "hbm2". Adding a member is adding a YAML value.
+
+/// <summary>How a signed weight is stored in non-negative conductances.</summary>
+public enum WeightEncoding
+{
+    /// <summary>Two cells (G+ and G-) per weight slice; the column pair is subtracted after (or before) the ADC.</summary>
+    Differential,
+
+    /// <summary>One cell per weight slice storing w + offset; a reference column's current is subtracted (NeuroSim style).</summary>
+    Offset,
+}
+
+/// <summary>ADC energy/latency model (the functional quantisation is the same for all).</summary>
+public enum AdcModelKind
+{
+    /// <summary>NeuroSim V1.4 SAR fit: E = [(a log2 L + b) uW + c exp(-d log10 R_col)] x (log2 L + 1) bit cycles.</summary>
+    SarNeurosim,
+
+    /// <summary>Walden figure of merit: E = FoM x 2^ENOB per conversion.</summary>
+    Walden,
+
+    /// <summary>Energy per conversion tabulated against resolution (e.g. ISAAC's 4/6/8/10-bit points), log-linear interpolation.</summary>
+    Table,
+}
+
+/// <summary>How the ADC full-scale range is set relative to the column partial sum.</summary>
+public enum AdcFullScaleMode
+{
+    /// <summary>Full scale = the largest partial sum the array can produce (never clips, coarsest step).</summary>
+    Max,
+
+    /// <summary>Full scale = clip_fraction x the largest possible partial sum; larger sums clip.</summary>
+    Fraction,
+
+    /// <summary>Full scale = the calibration_percentile of partial sums observed on calibration inputs.</summary>
+    Calibrated,
+}
+
+/// <summary>Programming (write) noise model of RRAM conductances.</summary>
+public enum ProgrammingNoiseModel
+{
+    None,
+
+    /// <summary>G' = G + N(0, sigma_us^2).</summary>
+    GaussianAbsolute,
+
+    /// <summary>G' = G + N(0, (sigma x G_max)^2).</summary>
+    GaussianRelativeGmax,
+
+    /// <summary>G' = G + N(0, (sigma x G)^2).</summary>
+    GaussianRelativeG,
+
+    /// <summary>Per-state fit: sigma(uS) = sum_k c_k x^k with x = G / gmax_us (aihwkit ReRamWan2022 style).</summary>
+    Polynomial,
+}
+
+/// <summary>What read noise sigma is relative to.</summary>
+public enum ReadNoiseScale
+{
+    /// <summary>sigma x G_max (additive, state-independent).</summary>
+    Gmax,
+
+    /// <summary>sigma x G (multiplicative, state-dependent).</summary>
+    G,
+}
+
+/// <summary>Granularity at which the paper's abstract weight noise sigma is scaled by max|W|.</summary>
+public enum WeightNoiseScale
+{
+    /// <summary>sigma x max|W| of each tile_rows x tile_cols block of W0.</summary>
+    Tile,
+
+    /// <summary>sigma x max|W| of the whole layer.</summary>
+    Layer,
+
+    /// <summary>sigma x |w| for each weight (multiplicative).</summary>
+    Weight,
+}
+
+/// <summary>On-chip buffer memory technology.</summary>
+public enum BufferKind
+{
+    Sram,
+    Edram,
+}
+
+/// <summary>On-chip network topology.</summary>
+public enum InterconnectTopology
+{
+    /// <summary>2-D mesh of tiles, X-Y routing; hops = Manhattan distance.</summary>
+    Mesh,
+
+    /// <summary>One shared bus: every transfer is one hop and transfers serialise.</summary>
+    Bus,
+}
+
+/// <summary>Off-chip memory technology.</summary>
+public enum DramKind
+{
+    Hbm2,
+    Hbm3,
+    Lpddr4,
+    Lpddr5,
+    Ddr4,
+}
+
+/// <summary>Where a weight matrix's matrix-vector products run.</summary>
+public enum ComputeTarget
+{
+    /// <summary>Analog RRAM crossbars (rram section).</summary>
+    Rram,
+
+    /// <summary>SRAM digital CIM macros (sram_cim section).</summary>
+    Sram,
+
+    /// <summary>The digital vector unit (digital section).</summary>
+    Digital,
+}
+
+/// <summary>Where a dynamic matmul (attention QK^T, PV) runs: no static weights, so no RRAM.</summary>
+public enum DynamicMatmulTarget
+{
+    Sram,
+    Digital,
+}
+
+/// <summary>Where data that is stored (KV cache, embeddings) lives.</summary>
+public enum StorageTarget
+{
+    /// <summary>The on-chip global buffer (buffer section).</summary>
+    Buffer,
+
+    /// <summary>Off-chip DRAM/HBM (dram section).</summary>
+    Dram,
+}

@@ -10,6 +10,12 @@ namespace CimSim.Simulator.Scheduling;
 /// </summary>
 public static class HardwareModelBuilder
 {
+    /// <summary>
+    /// Fraction of word lines that conduct in one DAC step: a bit-serial input bit is 1 about half the time (and a
+    /// multi-bit drive averages half of full scale). An assumption, documented in docs/scheduler.md.
+    /// </summary>
+    public const double InputActivity = 0.5;
+
     private static long Cycles(double seconds, double hz) => Math.Max(0, (long)Math.Ceiling(seconds * hz - 1e-9));
 
     /// <summary>ADC energy per conversion (pJ) and conversion time (s) from the configured ADC model.</summary>
@@ -124,8 +130,8 @@ public static class HardwareModelBuilder
             ShiftAddCycles = Cycles(rram.ShiftAdd.LatencySeconds, f),
             PartialSumAddCycles = Math.Max(1, Cycles(rram.ShiftAdd.LatencySeconds, f)),
             Replication = arr.Replication,
-            // Ohmic read of one cell for one DAC step: E = V^2 G t at the mid conductance (docs/scheduler.md).
-            ArrayReadEnergyPjPerRowColumn = v * v * gMid * rram.Device.ReadPulseSeconds * 1e12,
+            // Ohmic read of one cell for one DAC step: E = a V^2 G t at the mid conductance, a the input activity (docs/scheduler.md).
+            ArrayReadEnergyPjPerRowColumn = InputActivity * v * v * gMid * rram.Device.ReadPulseSeconds * 1e12,
             DacEnergyPjPerConversion = rram.Dac.EnergyPicojoulesPerDrive,
             AdcEnergyPjPerConversion = adcE,
             ShiftAddEnergyPjPerOp = rram.ShiftAdd.EnergyPicojoules,

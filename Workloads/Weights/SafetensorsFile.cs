@@ -1,0 +1,276 @@
+using System.IO.MemoryMappedFiles;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using CimSim.Common.Errors;
+
+namespace CimSim.Workloads.Weights;
+
+/// <summary>
+/// A memory-mapped safetensors file (https://github.com/huggingface/safetensors: an 8-byte little-endian
+/// header length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, then the data section). The whole
+/// header is validated at open (dtypes, shapes against byte ranges, ranges inside the file, no overlaps),
+/// every problem reported at once naming the file and tensor; tensors are then read on demand and widened
+/// from F16/BF16 to float32.
+/// </summary>
+public sealed unsafe class SafetensorsFile : IDisposable
+{
+    /// <summary>Headers larger than this are rejected as corrupt (safetensors itself caps at 100 MB).</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
+    private static readonly Dictionary<string, int> OtherDTypeSizes = new()
+    {
+        ["F64"] = 8, ["I64"] = 8, ["U64"] = 8, ["I32"] = 4, ["U32"] = 4, ["I16"] = 2, ["U16"] = 2,
+        ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1, ["F8_E4M3"] = 1, ["F8_E5M2"] = 1,
+    };
+
+    private readonly Dictionary<string, TensorInfo> _tensors;
+    private readonly Dictionary<string, string> _unsupported;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte* _base;
+    private readonly long _dataStart;
+    private bool _disposed;
+
+    public string Path { get; }
+
+    /// <summary>The `__metadata__` entries (string to string), empty when absent.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Readable tensors (F32/F16/BF16) by name.</summary>
+    public IReadOnlyDictionary<string, TensorInfo> Tensors => _tensors;
+
+    /// <summary>Every tensor name in the header, including those of dtypes CimSim does not read.</summary>
+    public IEnumerable<string> Names => _tensors.Keys.Concat(_unsupported.Keys).OrderBy(n => n, StringComparer.Ordinal);
+
+    private SafetensorsFile(string path, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> unsupported,
+        Dictionary<string, string> metadata, long dataStart)
+    {
+        Path = path;
+        _tensors = tensors;
+        _unsupported = unsupported;
+        Metadata = metadata;
+        _dataStart = dataStart;
+        var length = new FileInfo(path).Length;
+        if (length > dataStart)
+        {
+            _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _view = _map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            _base = p + _view.PointerOffset;
+        }
+    }
+
+    /// <summary>Opens and validates a safetensors file; a UserInputException lists every problem found.</summary>
+    public static SafetensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: safetensors file not found");
+        long fileLength = new FileInfo(path).Length;
+        if (fileLength < 8)
+            throw new UserInputException($"{path}: truncated safetensors file: {fileLength} bytes, expected at least the 8-byte header length");
+        byte[] headerBytes;
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            Span<byte> lenBytes = stackalloc byte[8];
+            fs.ReadExactly(lenBytes);
+            var n = BitConverter.ToUInt64(lenBytes);
+            if (n > MaxHeaderBytes)
+                throw new UserInputException($"{path}: not a safetensors file: header length field reads {n} bytes (limit {MaxHeaderBytes})");
+            if ((long)n > fileLength - 8)
+                throw new UserInputException($"{path}: truncated safetensors file: the header claims {n} bytes but only {fileLength - 8} follow the length field");
+            headerBytes = new byte[n];
+            fs.ReadExactly(headerBytes);
+        }
+        long dataStart = 8 + headerBytes.Length;
+        long dataLength = fileLength - dataStart;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(headerBytes);
+        }
+        catch (JsonException ex)
+        {
+            throw new UserInputException($"{path}: safetensors header is not valid JSON: {ex.Message}");
+        }
+        var problems = new List<string>();
+        var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+        var unsupported = new Dictionary<string, string>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ranges = new List<(long Begin, long End, string Name)>();
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new UserInputException($"{path}: safetensors header is a JSON {doc.RootElement.ValueKind}, expected an object");
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (prop.Name == "__metadata__")
+                {
+                    if (prop.Value.ValueKind == JsonValueKind.Object)
+                        foreach (var m in prop.Value.EnumerateObject())
+                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                    continue;
+                }
+                var t = ParseEntry(path, prop, dataLength, problems, out var dtypeName);
+                if (t is null) continue;
+                ranges.Add((t.Begin, t.End, t.Name));
+                if (TensorDTypes.TryParse(dtypeName, out _)) tensors[t.Name] = t;
+                else unsupported[t.Name] = dtypeName;
+            }
+        }
+        ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+        for (int i = 1; i < ranges.Count; i++)
+            if (ranges[i].Begin < ranges[i - 1].End)
+                problems.Add($"tensor '{ranges[i].Name}' bytes [{ranges[i].Begin}, {ranges[i].End}) overlap tensor '{ranges[i - 1].Name}' bytes [{ranges[i - 1].Begin}, {ranges[i - 1].End})");
+        if (problems.Count > 0)
+            throw new UserInputException($"{path}: invalid safetensors file ({problems.Count} problem(s))", problems);
+        return new SafetensorsFile(path, tensors, unsupported, metadata, dataStart);
+    }
+
+    private static TensorInfo? ParseEntry(string path, JsonProperty prop, long dataLength, List<string> problems, out string dtypeName)
+    {
+        dtypeName = "";
+        var name = prop.Name;
+        var e = prop.Value;
+        if (e.ValueKind != JsonValueKind.Object
+            || !e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String
+            || !e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array
+            || !e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
+        {
+            problems.Add($"tensor '{name}': header entry {Truncate(e.GetRawText())} lacks dtype (string), shape (array) or data_offsets ([begin, end])");
+            return null;
+        }
+        dtypeName = dt.GetString()!;
+        int size;
+        if (TensorDTypes.TryParse(dtypeName, out var known)) size = known.Size();
+        else if (!OtherDTypeSizes.TryGetValue(dtypeName, out size))
+        {
+            problems.Add($"tensor '{name}': unknown dtype '{dtypeName}'");
+            return null;
+        }
+        var shape = new List<long>();
+        long count = 1;
+        foreach (var d in sh.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var v) || v < 0)
+            {
+                problems.Add($"tensor '{name}': shape {sh.GetRawText()} holds {d.GetRawText()}, expected non-negative integers");
+                return null;
+            }
+            shape.Add(v);
+            count *= v;
+        }
+        if (!off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
+        {
+            problems.Add($"tensor '{name}': data_offsets {off.GetRawText()} are not [begin, end] with 0 <= begin <= end");
+            return null;
+        }
+        if (end - begin != count * size)
+        {
+            problems.Add($"tensor '{name}': shape {TensorInfo.FormatShape(shape)} of {dtypeName} needs {count * size} bytes but data_offsets [{begin}, {end}) span {end - begin}");
+            return null;
+        }
+        if (end > dataLength)
+        {
+            problems.Add($"tensor '{name}': truncated file: needs bytes [{begin}, {end}) of the data section but only {dataLength} bytes follow the header");
+            return null;
+        }
+        return new TensorInfo(name, TensorDTypes.TryParse(dtypeName, out var t) ? t : TensorDType.F32, shape, begin, end);
+    }
+
+    private static string Truncate(string s) => s.Length <= 80 ? s : s[..77] + "...";
+
+    public bool Contains(string name) => _tensors.ContainsKey(name) || _unsupported.ContainsKey(name);
+
+    /// <summary>The header entry of a tensor; a UserInputException names the tensor and this file when absent.</summary>
+    public TensorInfo Info(string name)
+    {
+        if (_tensors.TryGetValue(name, out var t)) return t;
+        if (_unsupported.TryGetValue(name, out var dt))
+            throw new UserInputException($"{Path}: tensor '{name}' has dtype {dt}; CimSim reads F32, F16 and BF16");
+        throw new UserInputException($"{Path}: tensor '{name}' not found{Suggest(name, Names)}");
+    }
+
+    internal static string Suggest(string name, IEnumerable<string> names)
+    {
+        var all = names.ToList();
+        if (all.Count == 0) return " (the file holds no tensors)";
+        var lastDot = name.LastIndexOf('.');
+        var tail = lastDot >= 0 ? name[(lastDot + 1)..] : name;
+        var near = all.Where(n => n.EndsWith(name, StringComparison.Ordinal) || name.EndsWith(n, StringComparison.Ordinal)).Take(3).ToList();
+        if (near.Count == 0) near = all.Where(n => n.EndsWith("." + tail, StringComparison.Ordinal)).Take(3).ToList();
+        return near.Count > 0
+            ? $" ({all.Count} tensors; similar: {string.Join(", ", near)})"
+            : $" ({all.Count} tensors, e.g. {string.Join(", ", all.Take(3))})";
+    }
+
+    /// <summary>Raw little-endian bytes of a tensor, straight from the mapping (valid until Dispose).</summary>
+    public ReadOnlySpan<byte> RawBytes(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var t = Info(name);
+        if (t.ByteLength == 0) return [];
+        return new ReadOnlySpan<byte>(_base + _dataStart + t.Begin, checked((int)t.ByteLength));
+    }
+
+    /// <summary>A tensor widened to float32, as a new array.</summary>
+    public float[] ReadFloat32(string name)
+    {
+        var t = Info(name);
+        var result = new float[t.ElementCount];
+        ReadFloat32(name, result);
+        return result;
+    }
+
+    /// <summary>
+    /// A tensor widened to float32, after checking its shape. A mismatch names the tensor, the file, the
+    /// shape found and the shape expected (e.g. from config.json).
+    /// </summary>
+    public float[] ReadFloat32(string name, IReadOnlyList<long> expectedShape, string? expectedFrom = null)
+    {
+        var t = Info(name);
+        if (!t.Shape.SequenceEqual(expectedShape))
+            throw new UserInputException($"{Path}: tensor '{name}' has shape {t.ShapeText} but {expectedFrom ?? "the model"} expects {TensorInfo.FormatShape(expectedShape)}");
+        return ReadFloat32(name);
+    }
+
+    /// <summary>Widens a tensor into <paramref name="destination"/> (exactly its element count).</summary>
+    public void ReadFloat32(string name, Span<float> destination)
+    {
+        var t = Info(name);
+        if (destination.Length != t.ElementCount)
+            throw new ArgumentException($"tensor '{name}' holds {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
+        Decode(RawBytes(name), t.DType, destination);
+    }
+
+    /// <summary>Widens little-endian F32/F16/BF16 bytes to float32.</summary>
+    public static void Decode(ReadOnlySpan<byte> raw, TensorDType dtype, Span<float> destination)
+    {
+        switch (dtype)
+        {
+            case TensorDType.F32:
+                MemoryMarshal.Cast<byte, float>(raw).CopyTo(destination);
+                break;
+            case TensorDType.F16:
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(raw), destination);
+                break;
+            case TensorDType.BF16:
+                var src = MemoryMarshal.Cast<byte, ushort>(raw);
+                var dst = MemoryMarshal.Cast<float, uint>(destination);
+                for (int i = 0; i < src.Length; i++) dst[i] = (uint)src[i] << 16;
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+        _map?.Dispose();
+    }
+}

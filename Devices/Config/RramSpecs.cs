@@ -59,8 +59,16 @@ public sealed record RramArraySpec
     [ConfigKey("replication", Min = 1, Max = 1024)]
     public int Replication { get; init; } = 1;
 
-    /// <summary>Number of cells (bit slices) holding one weight magnitude: weight_bits / bits_per_cell.</summary>
-    public int WeightSlices => (WeightBits + BitsPerCell - 1) / BitsPerCell;
+    /// <summary>Symmetric weight quantisation scale granularity (docs/devices.md, "Quantisation").</summary>
+    [ConfigKey("weight_quantization")]
+    public WeightQuantizationGranularity WeightQuantization { get; init; } = WeightQuantizationGranularity.PerChannel;
+
+    /// <summary>Bits held across a weight's slices: the weight_bits - 1 magnitude bits (differential: the sign picks
+    /// G+ or G-) or all weight_bits of w + 2^(weight_bits-1) (offset).</summary>
+    public int StoredBits => Encoding == WeightEncoding.Differential ? Math.Max(1, WeightBits - 1) : WeightBits;
+
+    /// <summary>Number of cells (bit slices) holding one weight: ceil(stored bits / bits_per_cell).</summary>
+    public int WeightSlices => (StoredBits + BitsPerCell - 1) / BitsPerCell;
 
     /// <summary>Physical cells per weight: slices, times two for a differential pair.</summary>
     public int CellsPerWeight => WeightSlices * (Encoding == WeightEncoding.Differential ? 2 : 1);
@@ -143,6 +151,10 @@ public sealed record DacSpec
     /// <summary>Area of one row driver/DAC, square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
     public double AreaSquareMicrometres { get; init; } = 0.5;
+
+    /// <summary>Symmetric dynamic input quantisation scale granularity (docs/devices.md, "Quantisation").</summary>
+    [ConfigKey("input_quantization")]
+    public InputQuantizationGranularity InputQuantization { get; init; } = InputQuantizationGranularity.PerToken;
 
     /// <summary>DAC steps per input vector.</summary>
     public int Steps => BitSerial ? (InputBits + Bits - 1) / Bits : 1;

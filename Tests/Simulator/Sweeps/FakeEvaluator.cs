@@ -38,7 +38,7 @@ internal sealed class FakeEvaluator : IPointEvaluator
             new("area_mm2", 0.1 * rows + bits),
             new("energy_j.adc", adc),
             new("energy_j.rram_array", array),
-            new("accuracy", 0.7 - sigma * 10),
+            new("accuracy", 0.7 - sigma * 10 - 0.01 * (8 - bits)),
         ], "{\"point\": \"" + point.Id + "\"}\n");
     }
 }

@@ -136,3 +136,23 @@ public enum StorageTarget
     /// <summary>Off-chip DRAM/HBM (dram section).</summary>
     Dram,
 }
+
+/// <summary>Granularity of the symmetric weight quantisation scale s (w ~ s q, q in -(2^(B-1)-1)..2^(B-1)-1).</summary>
+public enum WeightQuantizationGranularity
+{
+    /// <summary>One scale per output channel (row of the [out, in] weight): max|W[o,:]| / (2^(B-1)-1).</summary>
+    PerChannel,
+
+    /// <summary>One scale per layer: max|W| / (2^(B-1)-1).</summary>
+    PerTensor,
+}
+
+/// <summary>Granularity of the symmetric dynamic input (activation) quantisation scale.</summary>
+public enum InputQuantizationGranularity
+{
+    /// <summary>One scale per token row, from its max|x|.</summary>
+    PerToken,
+
+    /// <summary>One scale for the whole batch of tokens.</summary>
+    PerTensor,
+}

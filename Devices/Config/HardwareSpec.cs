@@ -78,7 +78,7 @@ public sealed record TechnologySpec
 
     /// <summary>Logic supply voltage in volts (digital periphery).</summary>
     [ConfigKey("supply_voltage_v", Unit = "V", Min = 0, MinExclusive = true, Max = 5)]
-    public double SupplyVoltageVolts { get; init; } = 0.8;
+    public double SupplyVoltageVolts { get; init; } = 0.85;
 
     /// <summary>Operating temperature in kelvin.</summary>
     [ConfigKey("temperature_k", Unit = "K", Min = 0, MinExclusive = true, Max = 500)]

@@ -59,8 +59,16 @@ public sealed record RramArraySpec
     [ConfigKey("replication", Min = 1, Max = 1024)]
     public int Replication { get; init; } = 1;
 
-    /// <summary>Number of cells (bit slices) holding one weight magnitude: weight_bits / bits_per_cell.</summary>
-    public int WeightSlices => (WeightBits + BitsPerCell - 1) / BitsPerCell;
+    /// <summary>Symmetric weight quantisation scale granularity (docs/devices.md, "Quantisation").</summary>
+    [ConfigKey("weight_quantization")]
+    public WeightQuantizationGranularity WeightQuantization { get; init; } = WeightQuantizationGranularity.PerChannel;
+
+    /// <summary>Bits held across a weight's slices: the weight_bits - 1 magnitude bits (differential: the sign picks
+    /// G+ or G-) or all weight_bits of w + 2^(weight_bits-1) (offset).</summary>
+    public int StoredBits => Encoding == WeightEncoding.Differential ? Math.Max(1, WeightBits - 1) : WeightBits;
+
+    /// <summary>Number of cells (bit slices) holding one weight: ceil(stored bits / bits_per_cell).</summary>
+    public int WeightSlices => (StoredBits + BitsPerCell - 1) / BitsPerCell;
 
     /// <summary>Physical cells per weight: slices, times two for a differential pair.</summary>
     public int CellsPerWeight => WeightSlices * (Encoding == WeightEncoding.Differential ? 2 : 1);
@@ -77,7 +85,7 @@ public sealed record RramDeviceSpec
 {
     /// <summary>Lowest programmable conductance (high-resistance state), microsiemens.</summary>
     [ConfigKey("g_min_us", Unit = "uS", Min = 0)]
-    public double GMinMicrosiemens { get; init; } = 100.0 / 17.0 / 10.0;
+    public double GMinMicrosiemens { get; init; } = 0.5882352941176471;
 
     /// <summary>Highest programmable conductance (low-resistance state), microsiemens.</summary>
     [ConfigKey("g_max_us", Unit = "uS", Min = 0, MinExclusive = true)]
@@ -93,11 +101,11 @@ public sealed record RramDeviceSpec
 
     /// <summary>Area of one 1T1R cell, square micrometres.</summary>
     [ConfigKey("cell_area_um2", Unit = "um^2", Min = 0, MinExclusive = true)]
-    public double CellAreaSquareMicrometres { get; init; } = 0.0145;
+    public double CellAreaSquareMicrometres { get; init; } = 0.0768;
 
     /// <summary>Energy to program one cell to its target (write-verify included), picojoules. W0 is written once.</summary>
     [ConfigKey("write_energy_pj", Unit = "pJ", Min = 0)]
-    public double WriteEnergyPicojoulesPerCell { get; init; } = 10;
+    public double WriteEnergyPicojoulesPerCell { get; init; } = 4.0;
 
     /// <summary>Time to program one row of cells (write-verify included), seconds.</summary>
     [ConfigKey("write_latency_s", Unit = "s", Min = 0)]
@@ -134,7 +142,7 @@ public sealed record DacSpec
 
     /// <summary>Energy of one drive of one row for one step, picojoules.</summary>
     [ConfigKey("energy_pj", Unit = "pJ", Min = 0)]
-    public double EnergyPicojoulesPerDrive { get; init; } = 0.005;
+    public double EnergyPicojoulesPerDrive { get; init; } = 0.039;
 
     /// <summary>Settling time of one drive before the read pulse, seconds (0 when included in read_pulse_s).</summary>
     [ConfigKey("latency_s", Unit = "s", Min = 0)]
@@ -142,7 +150,11 @@ public sealed record DacSpec
 
     /// <summary>Area of one row driver/DAC, square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
-    public double AreaSquareMicrometres { get; init; } = 0.5;
+    public double AreaSquareMicrometres { get; init; } = 0.166;
+
+    /// <summary>Symmetric dynamic input quantisation scale granularity (docs/devices.md, "Quantisation").</summary>
+    [ConfigKey("input_quantization")]
+    public InputQuantizationGranularity InputQuantization { get; init; } = InputQuantizationGranularity.PerToken;
 
     /// <summary>DAC steps per input vector.</summary>
     public int Steps => BitSerial ? (InputBits + Bits - 1) / Bits : 1;
@@ -165,7 +177,7 @@ public sealed record AdcSpec
 
     /// <summary>Functional bypass: when true the conversion is exact (no quantisation, no clipping); cost is still priced by impl.</summary>
     [ConfigKey("ideal")]
-    public bool Ideal { get; init; }
+    public bool Ideal { get; init; } = true;
 
     /// <summary>Input range and clipping.</summary>
     [ConfigKey("range")]
@@ -189,7 +201,7 @@ public sealed record AdcSpec
 
     /// <summary>Area of one ADC, square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
-    public double AreaSquareMicrometres { get; init; } = 300;
+    public double AreaSquareMicrometres { get; init; } = 567.0;
 
     /// <summary>Static (leakage) power of one ADC, watts.</summary>
     [ConfigKey("leakage_power_w", Unit = "W", Min = 0)]
@@ -264,7 +276,7 @@ public sealed record TableAdcSpec
 
     /// <summary>Latency per conversion, seconds.</summary>
     [ConfigKey("latency_s", Unit = "s", Min = 0, MinExclusive = true)]
-    public double LatencySeconds { get; init; } = 1.0 / 1.2e9;
+    public double LatencySeconds { get; init; } = 8.333333333333334e-10;
 }
 
 /// <summary>Sample-and-hold per ADC input.</summary>
@@ -272,7 +284,7 @@ public sealed record SampleHoldSpec
 {
     /// <summary>Energy per sample, picojoules.</summary>
     [ConfigKey("energy_pj", Unit = "pJ", Min = 0)]
-    public double EnergyPicojoules { get; init; } = 0.01;
+    public double EnergyPicojoules { get; init; } = 0.001;
 
     /// <summary>Acquisition time, seconds (0 when hidden behind the read pulse).</summary>
     [ConfigKey("latency_s", Unit = "s", Min = 0)]
@@ -280,7 +292,7 @@ public sealed record SampleHoldSpec
 
     /// <summary>Area per column's sample-and-hold, square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
-    public double AreaSquareMicrometres { get; init; } = 1;
+    public double AreaSquareMicrometres { get; init; } = 0.04;
 }
 
 /// <summary>Shift-and-add: one operation accumulates one ADC output into a column result.</summary>
@@ -292,7 +304,7 @@ public sealed record ShiftAddSpec
 
     /// <summary>Latency per operation, seconds.</summary>
     [ConfigKey("latency_s", Unit = "s", Min = 0)]
-    public double LatencySeconds { get; init; } = 1e-9;
+    public double LatencySeconds { get; init; } = 8.333333333333334e-10;
 
     /// <summary>Area of one shift-add unit (one per ADC), square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
@@ -408,7 +420,7 @@ public sealed record IrDropSpec
 
     /// <summary>Wire resistance of one cell-pitch segment of a word or bit line, ohms.</summary>
     [ConfigKey("wire_resistance_ohm", Unit = "ohm", Min = 0)]
-    public double WireResistanceOhmPerCell { get; init; } = 1.0;
+    public double WireResistanceOhmPerCell { get; init; } = 5.57;
 }
 
 /// <summary>The paper's abstract noise (HaLoRA): w' = w + N(0, (sigma x s)^2), s = max|W| of the tile or layer, or |w|.</summary>

@@ -37,7 +37,7 @@ public sealed record SramCimSpec
 
     /// <summary>Area of one macro, square micrometres.</summary>
     [ConfigKey("area_um2", Unit = "um^2", Min = 0)]
-    public double AreaSquareMicrometres { get; init; } = 8000;
+    public double AreaSquareMicrometres { get; init; } = 125600.0;
 
     /// <summary>Static power of one macro, watts.</summary>
     [ConfigKey("leakage_power_w", Unit = "W", Min = 0)]
@@ -61,7 +61,7 @@ public sealed record BufferSpec
     public BufferSpec() { }
 
     /// <summary>Default per-tile buffer.</summary>
-    public static BufferSpec DefaultTileBuffer => new() { CapacityBytes = 64 * 1024, BandwidthBytesPerSecond = 64e9, AreaSquareMillimetres = 0.05 };
+    public static BufferSpec DefaultTileBuffer => new() { CapacityBytes = 64 * 1024, Ports = 2, BandwidthBytesPerSecond = 6.4e10, LatencySeconds = 1e-9, AreaSquareMillimetres = 0.235 };
 
     /// <summary>Memory technology.</summary>
     [ConfigKey("kind")]
@@ -77,15 +77,15 @@ public sealed record BufferSpec
 
     /// <summary>Read energy per bit, picojoules.</summary>
     [ConfigKey("read_energy_pj_per_bit", Unit = "pJ", Min = 0)]
-    public double ReadEnergyPicojoulesPerBit { get; init; } = 0.08;
+    public double ReadEnergyPicojoulesPerBit { get; init; } = 0.0764;
 
     /// <summary>Write energy per bit, picojoules.</summary>
     [ConfigKey("write_energy_pj_per_bit", Unit = "pJ", Min = 0)]
-    public double WriteEnergyPicojoulesPerBit { get; init; } = 0.08;
+    public double WriteEnergyPicojoulesPerBit { get; init; } = 0.0764;
 
     /// <summary>Peak bandwidth over all ports, bytes per second.</summary>
     [ConfigKey("bandwidth_bytes_per_s", Unit = "B/s", Min = 0, MinExclusive = true)]
-    public double BandwidthBytesPerSecond { get; init; } = 256e9;
+    public double BandwidthBytesPerSecond { get; init; } = 1.28e11;
 
     /// <summary>Independent access ports (banks) that can serve requests concurrently.</summary>
     [ConfigKey("ports", Min = 1, Max = 1024)]
@@ -97,7 +97,7 @@ public sealed record BufferSpec
 
     /// <summary>Area, square millimetres.</summary>
     [ConfigKey("area_mm2", Unit = "mm^2", Min = 0)]
-    public double AreaSquareMillimetres { get; init; } = 25;
+    public double AreaSquareMillimetres { get; init; } = 120.3;
 
     /// <summary>Static power (eDRAM refresh included), watts.</summary>
     [ConfigKey("leakage_power_w", Unit = "W", Min = 0)]
@@ -116,7 +116,7 @@ public sealed record InterconnectSpec
 
     /// <summary>Wire energy per bit per hop, picojoules.</summary>
     [ConfigKey("link_energy_pj_per_bit_per_hop", Unit = "pJ", Min = 0)]
-    public double LinkEnergyPicojoulesPerBitPerHop { get; init; } = 0.04;
+    public double LinkEnergyPicojoulesPerBitPerHop { get; init; } = 0.054;
 
     /// <summary>Router energy per bit traversing one router, picojoules.</summary>
     [ConfigKey("router_energy_pj_per_bit", Unit = "pJ", Min = 0)]
@@ -128,7 +128,7 @@ public sealed record InterconnectSpec
 
     /// <summary>Energy per bit crossing to another chip, picojoules.</summary>
     [ConfigKey("chip_to_chip_energy_pj_per_bit", Unit = "pJ", Min = 0)]
-    public double ChipToChipEnergyPicojoulesPerBit { get; init; } = 26.0 / 128;
+    public double ChipToChipEnergyPicojoulesPerBit { get; init; } = 0.203;
 }
 
 /// <summary>The digital vector unit (softmax, norms, activations, adds, requantisation).</summary>
@@ -147,16 +147,16 @@ public sealed record DigitalSpec
     public int PrecisionBits { get; init; } = 16;
 
     [ConfigKey("add_energy_pj", Unit = "pJ", Min = 0)]
-    public double AddEnergyPicojoules { get; init; } = 0.2;
+    public double AddEnergyPicojoules { get; init; } = 0.196;
 
     [ConfigKey("mul_energy_pj", Unit = "pJ", Min = 0)]
-    public double MulEnergyPicojoules { get; init; } = 0.55;
+    public double MulEnergyPicojoules { get; init; } = 0.538;
 
     [ConfigKey("exp_energy_pj", Unit = "pJ", Min = 0)]
-    public double ExpEnergyPicojoules { get; init; } = 2.0;
+    public double ExpEnergyPicojoules { get; init; } = 2.15;
 
     [ConfigKey("div_energy_pj", Unit = "pJ", Min = 0)]
-    public double DivEnergyPicojoules { get; init; } = 2.0;
+    public double DivEnergyPicojoules { get; init; } = 2.15;
 
     [ConfigKey("add_latency_cycles", Unit = "cycles", Min = 1, Max = 1000)]
     public int AddLatencyCycles { get; init; } = 1;
@@ -191,7 +191,7 @@ public sealed record DramSpec
 
     /// <summary>Peak bandwidth, bytes per second.</summary>
     [ConfigKey("bandwidth_bytes_per_s", Unit = "B/s", Min = 0, MinExclusive = true)]
-    public double BandwidthBytesPerSecond { get; init; } = 256e9;
+    public double BandwidthBytesPerSecond { get; init; } = 2.56e11;
 
     /// <summary>Access latency, seconds.</summary>
     [ConfigKey("latency_s", Unit = "s", Min = 0)]

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using CimSim.Simulator.Reports;
+using Serilog;
+
+namespace CimSim.Simulator.Cli.Commands;
+
+/// <summary>`cimsim simulate`: the main job. Plays the workload on the hybrid chip and on a GPU baseline and writes the report.</summary>
+public sealed class SimulateCommand : ICliCommand
+{
+    public int Order => 10;
+
+    public Command Build()
+    {
+        var d = new SimulationRequest();
+        var hw = new Option<string>("--hw") { Description = "Hardware config YAML.", DefaultValueFactory = _ => d.HardwarePath };
+        var model = new Option<string>("--model") { Description = "Model preset (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or a directory holding config.json.", DefaultValueFactory = _ => d.Model };
+        var prompt = new Option<int>("--prompt") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => d.PromptTokens };
+        var generate = new Option<int>("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => d.GeneratedTokens };
+        var batch = new Option<int>("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => d.Batch };
+        var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (0 = no LoRA).", DefaultValueFactory = _ => d.LoraRank };
+        var targets = new Option<string>("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all).", DefaultValueFactory = _ => d.LoraTargets };
+        var gpu = new Option<string>("--gpu") { Description = "GPU baseline preset (a100-40gb, a100-80gb, h100-sxm, h200) or a GPU YAML file.", DefaultValueFactory = _ => d.Gpu };
+        var chunk = new Option<int>("--prefill-chunk") { Description = "Prompt tokens per prefill job (pipelining granularity across layers).", DefaultValueFactory = _ => d.PrefillChunkTokens };
+        var param = new Option<string[]>("--param", "-p") { Description = "Override a hardware config key, e.g. -p rram.adc.bits=6 (repeatable).", DefaultValueFactory = _ => [] };
+        var output = new Option<string>("--out") { Description = "Output directory for report.json, report.md and the plots.", DefaultValueFactory = _ => "out/simulate" };
+        var cmd = new Command("simulate",
+            "Simulate a LoRA-finetuned LLM on the hybrid RRAM/SRAM CIM chip (cycle-level) and on a GPU baseline; write report.json, report.md and plots.\n" +
+            "Example: cimsim simulate --hw hw-configs/default.yaml --model llama-3.2-1b --prompt 512 --generate 512 --out out/default")
+        {
+            hw, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output,
+        };
+        cmd.SetAction(pr =>
+        {
+            var req = new SimulationRequest
+            {
+                HardwarePath = pr.GetValue(hw)!,
+                Overrides = pr.GetValue(param) ?? [],
+                Model = pr.GetValue(model)!,
+                PromptTokens = pr.GetValue(prompt),
+                GeneratedTokens = pr.GetValue(generate),
+                Batch = pr.GetValue(batch),
+                LoraRank = pr.GetValue(rank),
+                LoraTargets = pr.GetValue(targets)!,
+                Gpu = pr.GetValue(gpu)!,
+                PrefillChunkTokens = pr.GetValue(chunk),
+            };
+            var report = SimulationRunner.Run(req);
+            var outDir = pr.GetValue(output)!;
+            ReportWriter.WriteAll(report, outDir);
+            var c = report.Cim;
+            Log.Information("CIM: latency {Latency}, TTFT {Ttft}, TPOT {Tpot}, energy {Energy}, area {Area:0.##} mm^2 ({Events} events)",
+                ReportWriter.Seconds(c.LatencyS), ReportWriter.Seconds(c.TtftS), ReportWriter.Seconds(c.TpotS), ReportWriter.Joules(c.EnergyJ), c.AreaMm2, c.Events);
+            Log.Information("{Gpu}: latency {Latency}, board energy {Energy}, compute-only energy {Compute}; CIM/GPU energy {R1:0.####} (board), {R2:0.####} (compute-only)",
+                report.Gpu.Spec.Name, ReportWriter.Seconds(report.Gpu.LatencyS), ReportWriter.Joules(report.Gpu.EnergyJ), ReportWriter.Joules(report.Gpu.ComputeEnergyJ),
+                report.EnergyVsGpu, report.ComputeEnergyVsGpu);
+            Log.Information("wrote {Dir}/report.json, report.md and plots", outDir);
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,108 @@
+using CimSim.Common.IO;
+using CimSim.Simulator.Reports;
+using ScottPlot;
+
+namespace CimSim.Simulator.Plots;
+
+/// <summary>The simulate report's plots (ScottPlot through <see cref="PlotDefaults"/>), written atomically as PNG.</summary>
+public static class ReportPlots
+{
+    private static readonly Color[] Palette = new ScottPlot.Palettes.Category20().Colors;
+
+    public static IReadOnlyList<string> WriteAll(SimulationReport r, string outDir) =>
+    [
+        Save(EnergyBreakdown(r), Path.Combine(outDir, "energy_breakdown.png")),
+        Save(EnergyPerLayer(r), Path.Combine(outDir, "energy_per_layer.png")),
+        Save(LatencyByPhase(r), Path.Combine(outDir, "latency_by_phase.png")),
+    ];
+
+    private static string Save(Plot plot, string path)
+    {
+        var bytes = plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ImageFormat.Png);
+        AtomicFile.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>Stacked shares (percent) of each energy class: CIM, GPU compute-only, GPU board; totals in the tick labels.</summary>
+    public static Plot EnergyBreakdown(SimulationReport r)
+    {
+        var plot = PlotDefaults.NewPlot();
+        var columns = new (string Label, IReadOnlyDictionary<string, double> Parts, double Total)[]
+        {
+            ($"hybrid CIM\n{ReportWriter.Joules(r.Cim.EnergyJ)}", r.Cim.EnergyBreakdownJ, r.Cim.EnergyJ),
+            ($"{r.Gpu.Spec.Name} compute-only\n{ReportWriter.Joules(r.Gpu.ComputeEnergyJ)}", new Dictionary<string, double> { ["gpu_macs (compute-only)"] = r.Gpu.ComputeEnergyJ }, r.Gpu.ComputeEnergyJ),
+            ($"{r.Gpu.Spec.Name} board\n{ReportWriter.Joules(r.Gpu.EnergyJ)}", r.Gpu.EnergyByGroupJ.ToDictionary(kv => "gpu_" + kv.Key, kv => kv.Value), r.Gpu.EnergyJ),
+        };
+        var legend = new List<LegendItem>();
+        var colorOf = new Dictionary<string, Color>(StringComparer.Ordinal);
+        for (var x = 0; x < columns.Length; x++)
+        {
+            double baseV = 0;
+            foreach (var (k, v) in columns[x].Parts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                if (v <= 0 || columns[x].Total <= 0) continue;
+                if (!colorOf.TryGetValue(k, out var color))
+                {
+                    color = Palette[colorOf.Count % Palette.Length];
+                    colorOf[k] = color;
+                    legend.Add(new LegendItem { LabelText = k, FillColor = color });
+                }
+                var share = 100 * v / columns[x].Total;
+                plot.Add.Bar(new Bar { Position = x, ValueBase = baseV, Value = baseV + share, FillColor = color, Size = 0.6 });
+                baseV += share;
+            }
+        }
+        plot.Axes.Bottom.SetTicks([0, 1, 2], columns.Select(c => c.Label).ToArray());
+        plot.Axes.SetLimits(-0.6, 4.2, 0, 100);
+        plot.YLabel("share of energy (%)");
+        plot.Title($"Energy breakdown, {r.Inputs.Model}, {r.Inputs.PromptTokens}+{r.Inputs.GeneratedTokens} tokens");
+        plot.ShowLegend(legend, Alignment.UpperRight);
+        return plot;
+    }
+
+    /// <summary>CIM energy per decoder layer (mJ), the layer-less operators (embedding, final norm, lm_head) first.</summary>
+    public static Plot EnergyPerLayer(SimulationReport r)
+    {
+        var plot = PlotDefaults.NewPlot();
+        var items = r.Cim.EnergyByLayerJ.ToList();
+        var bars = items.Select((kv, x) => new Bar { Position = x, Value = kv.Value * 1e3, FillColor = Palette[0], Size = 0.7 }).ToArray();
+        plot.Add.Bars(bars);
+        var step = Math.Max(1, items.Count / 16);
+        var ticks = Enumerable.Range(0, items.Count).Where(x => x % step == 0).ToArray();
+        plot.Axes.Bottom.SetTicks(ticks.Select(x => (double)x).ToArray(),
+            ticks.Select(x => items[x].Key == "embedding_lm_head" ? "emb+head" : items[x].Key.Replace("layer_", "", StringComparison.Ordinal)).ToArray());
+        plot.Axes.Margins(bottom: 0);
+        plot.XLabel("decoder layer");
+        plot.YLabel("CIM energy (mJ)");
+        plot.Title($"Energy per layer, {r.Inputs.Model} on {r.Inputs.HardwareName}");
+        return plot;
+    }
+
+    /// <summary>Prefill (time to first token) and decode time, CIM beside the GPU, in milliseconds.</summary>
+    public static Plot LatencyByPhase(SimulationReport r)
+    {
+        var plot = PlotDefaults.NewPlot();
+        var phases = new[]
+        {
+            ("prefill (TTFT)", r.Cim.TtftS, r.Gpu.TtftS),
+            ("decode", r.Cim.LatencyS - r.Cim.TtftS, r.Gpu.LatencyS - r.Gpu.TtftS),
+        };
+        var bars = new List<Bar>();
+        for (var p = 0; p < phases.Length; p++)
+        {
+            bars.Add(new Bar { Position = 3 * p, Value = phases[p].Item2 * 1e3, FillColor = Palette[0], Size = 0.9 });
+            bars.Add(new Bar { Position = 3 * p + 1, Value = phases[p].Item3 * 1e3, FillColor = Palette[2], Size = 0.9 });
+        }
+        plot.Add.Bars(bars.ToArray());
+        plot.Axes.Bottom.SetTicks([0.5, 3.5], phases.Select(ph => ph.Item1).ToArray());
+        plot.Axes.Margins(bottom: 0);
+        plot.YLabel("time (ms)");
+        plot.Title($"Latency by phase, batch {r.Inputs.Batch}, {r.Inputs.PromptTokens}+{r.Inputs.GeneratedTokens} tokens");
+        plot.ShowLegend(
+        [
+            new LegendItem { LabelText = "hybrid CIM", FillColor = Palette[0] },
+            new LegendItem { LabelText = r.Gpu.Spec.Name + " (roofline)", FillColor = Palette[2] },
+        ], Alignment.UpperLeft);
+        return plot;
+    }
+}

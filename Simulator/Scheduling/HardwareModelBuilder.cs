@@ -1,0 +1,168 @@
+using CimSim.Devices.Config;
+
+namespace CimSim.Simulator.Scheduling;
+
+/// <summary>
+/// Builds the scheduler's <see cref="CimHardwareModel"/> from a validated <see cref="HardwareSpec"/> and the
+/// workload shape: per-action cycles from the spec's latencies through the chip clock, per-action energies from
+/// the device equations (docs/scheduler.md cites each), and array / macro counts from the weight-stationary
+/// placement (every projection of every layer on its own arrays, K/V of each layer in its own SRAM macros).
+/// </summary>
+public static class HardwareModelBuilder
+{
+    /// <summary>
+    /// Fraction of word lines that conduct in one DAC step: a bit-serial input bit is 1 about half the time (and a
+    /// multi-bit drive averages half of full scale). An assumption, documented in docs/scheduler.md.
+    /// </summary>
+    public const double InputActivity = 0.5;
+
+    private static long Cycles(double seconds, double hz) => Math.Max(0, (long)Math.Ceiling(seconds * hz - 1e-9));
+
+    /// <summary>ADC energy per conversion (pJ) and conversion time (s) from the configured ADC model.</summary>
+    public static (double EnergyPj, double LatencyS) Adc(RramSpec rram)
+    {
+        var adc = rram.Adc;
+        var levels = Math.Pow(2, adc.Bits);
+        double e, t;
+        switch (adc.Impl)
+        {
+            case AdcModelKind.SarNeurosim:
+            {
+                // NeuroSim V1.4 SAR fit (REFERENCES.md 3): P = (a log2 L + b) uW + c exp(-d log10 R_col) uW over (log2 L + 1) bit cycles.
+                var s = adc.SarNeurosim;
+                var gMid = 0.5 * (rram.Device.GMinMicrosiemens + rram.Device.GMaxMicrosiemens) * 1e-6;
+                var rCol = 1.0 / Math.Max(1e-30, rram.Array.Rows * gMid);
+                var powerUw = s.AMicrowatts * Math.Log2(levels) + s.BMicrowatts + s.CMicrowatts * Math.Exp(-s.D * Math.Log10(rCol));
+                t = (Math.Log2(levels) + 1) * s.BitCycleSeconds;
+                e = powerUw * 1e-6 * t * 1e12;
+                break;
+            }
+            case AdcModelKind.Walden:
+                // Walden figure of merit (REFERENCES.md 4): E = FoM x 2^ENOB.
+                e = adc.Walden.FomFemtojoulesPerStep * Math.Pow(2, adc.Bits - adc.Walden.EnobLossBits) * 1e-3;
+                t = 1.0 / adc.Walden.SampleRateHz;
+                break;
+            default:
+            {
+                // Table (ISAAC points, REFERENCES.md 4), log-linear interpolation in energy.
+                var bits = adc.Table.Bits.ToArray();
+                var en = adc.Table.EnergyPicojoules.ToArray();
+                var i = 0;
+                while (i < bits.Length - 2 && adc.Bits > bits[i + 1]) i++;
+                var f = bits.Length == 1 ? 0 : (adc.Bits - bits[i]) / (double)(bits[i + 1] - bits[i]);
+                e = bits.Length == 1 ? en[0] : Math.Exp(Math.Log(en[i]) + f * (Math.Log(en[i + 1]) - Math.Log(en[i])));
+                t = adc.Table.LatencySeconds;
+                break;
+            }
+        }
+        return (e + adc.SampleHold.EnergyPicojoules, t + adc.SampleHold.LatencySeconds);
+    }
+
+    /// <summary>Arrays holding one In x Out matrix: ceil(In/rows) x ceil(Out x cells per weight / cols) x replication.</summary>
+    public static long ArraysFor(RramArraySpec a, long inFeatures, long outFeatures) =>
+        CimCostModel.CeilDiv(inFeatures, a.Rows) * CimCostModel.CeilDiv(outFeatures * a.CellsPerWeight, a.Cols) * a.Replication;
+
+    public static CimHardwareModel Build(HardwareSpec hw, TransformerShape shape)
+    {
+        var f = hw.Clock.FrequencyHz;
+        var rram = hw.Rram;
+        var arr = rram.Array;
+        var (adcE, adcT) = Adc(rram);
+        var sram = hw.SramCim;
+
+        // Weight-stationary placement: every projection of every layer, plus lm_head when mapped to RRAM.
+        long arrays = 0;
+        foreach (var p in Enum.GetValues<Projection>())
+        {
+            var (i, o) = shape.Shape(p);
+            arrays += shape.Layers * ArraysFor(arr, i, o);
+        }
+        var lmHeadOnRram = hw.Mapping.LmHead == ComputeTarget.Rram;
+        if (lmHeadOnRram) arrays += ArraysFor(arr, shape.Hidden, shape.Vocab);
+        var tiles = CimCostModel.CeilDiv(arrays, rram.ArraysPerTile);
+
+        long macroCap = (long)sram.Rows * sram.Cols;
+        long loraMacros = 0;
+        foreach (var p in Enum.GetValues<Projection>())
+        {
+            if (!shape.HasLora(p)) continue;
+            var (i, o) = shape.Shape(p);
+            loraMacros += shape.Layers * (CimCostModel.CeilDiv((long)i * shape.LoraRank * sram.WeightBits, macroCap)
+                                          + CimCostModel.CeilDiv((long)shape.LoraRank * o * sram.WeightBits, macroCap));
+        }
+        var attentionOnSram = hw.Mapping.Attention == DynamicMatmulTarget.Sram;
+        long kvBitsPerLayer = (long)(shape.PromptTokens + shape.GeneratedTokens) * 2 * shape.KvDim * sram.InputBits * shape.Batch;
+        var attentionMacros = attentionOnSram ? shape.Layers * Math.Max(1, CimCostModel.CeilDiv(kvBitsPerLayer, macroCap)) : 0;
+
+        var gMid = 0.5 * (rram.Device.GMinMicrosiemens + rram.Device.GMaxMicrosiemens) * 1e-6;
+        var v = rram.Device.ReadVoltageVolts;
+        var adcsPerArray = CimCostModel.CeilDiv(arr.Cols, rram.Adc.ColsPerAdc);
+        var hops = hw.Interconnect.Topology == InterconnectTopology.Bus ? 1.0 : Math.Max(1.0, 2.0 / 3.0 * Math.Sqrt(tiles));
+        var digitalRatio = hw.Digital.FrequencyHz / f;
+
+        var area = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["rram_arrays"] = arrays * arr.Cells * rram.Device.CellAreaSquareMicrometres * 1e-6,
+            ["dac"] = arrays * arr.Rows * rram.Dac.AreaSquareMicrometres * 1e-6,
+            ["adc"] = arrays * adcsPerArray * (rram.Adc.AreaSquareMicrometres + rram.Adc.SampleHold.AreaSquareMicrometres) * 1e-6,
+            ["shift_add"] = arrays * adcsPerArray * rram.ShiftAdd.AreaSquareMicrometres * 1e-6,
+            ["sram_cim"] = (loraMacros + attentionMacros) * sram.AreaSquareMicrometres * 1e-6,
+            ["buffer"] = hw.Buffer.AreaSquareMillimetres + tiles * hw.TileBuffer.AreaSquareMillimetres,
+            ["digital_unit"] = hw.Digital.AreaSquareMillimetres,
+            ["tile_overhead"] = tiles * hw.Chip.TileOverheadAreaSquareMillimetres,
+        };
+        var leakage = arrays * adcsPerArray * rram.Adc.LeakagePowerWatts
+                      + (loraMacros + attentionMacros) * sram.LeakagePowerWatts
+                      + hw.Buffer.LeakagePowerWatts + tiles * hw.TileBuffer.LeakagePowerWatts
+                      + hw.Digital.LeakagePowerWatts + hw.Chip.LeakagePowerWatts;
+
+        return new CimHardwareModel
+        {
+            Clock = hw.ChipClock,
+            ArrayRows = arr.Rows,
+            ArrayColumns = arr.Cols,
+            ColumnsPerWeight = arr.CellsPerWeight,
+            InputBits = rram.Dac.InputBits,
+            DacBits = rram.Dac.BitSerial ? rram.Dac.Bits : rram.Dac.InputBits,
+            ColumnsPerAdc = rram.Adc.ColsPerAdc,
+            ArrayReadCycles = Math.Max(1, Cycles(rram.Dac.LatencySeconds + rram.Device.ReadPulseSeconds, f)),
+            AdcConversionCycles = Math.Max(1, Cycles(adcT, f)),
+            ShiftAddCycles = Cycles(rram.ShiftAdd.LatencySeconds, f),
+            PartialSumAddCycles = Math.Max(1, Cycles(rram.ShiftAdd.LatencySeconds, f)),
+            Replication = arr.Replication,
+            // Ohmic read of one cell for one DAC step: E = a V^2 G t at the mid conductance, a the input activity (docs/scheduler.md).
+            ArrayReadEnergyPjPerRowColumn = InputActivity * v * v * gMid * rram.Device.ReadPulseSeconds * 1e12,
+            DacEnergyPjPerConversion = rram.Dac.EnergyPicojoulesPerDrive,
+            AdcEnergyPjPerConversion = adcE,
+            ShiftAddEnergyPjPerOp = rram.ShiftAdd.EnergyPicojoules,
+            SramMacsPerCyclePerMacro = sram.MacsPerOp / Math.Max(1.0, sram.LatencySecondsPerOp * f),
+            SramMacroCapacityBits = macroCap,
+            SramMacEnergyPj = sram.EnergyPicojoulesPerMac,
+            SramWriteEnergyPjPerBit = sram.WriteEnergyPicojoulesPerBit,
+            SramWriteBitsPerCyclePerMacro = sram.Cols / Math.Max(1.0, sram.WriteLatencySecondsPerRow * f),
+            AttentionMacros = (int)Math.Max(1, attentionMacros),
+            AttentionOnSramCim = attentionOnSram,
+            LoraWeightBits = sram.WeightBits,
+            KvBits = sram.InputBits,
+            DigitalUnits = 1,
+            DigitalOpsPerCyclePerUnit = hw.Digital.Lanes * digitalRatio,
+            DigitalEnergyPjPerOp = 0.5 * (hw.Digital.AddEnergyPicojoules + hw.Digital.MulEnergyPicojoules),
+            BufferEnergyPjPerBit = 0.5 * (hw.TileBuffer.ReadEnergyPicojoulesPerBit + hw.TileBuffer.WriteEnergyPicojoulesPerBit),
+            InterconnectLinks = hw.Buffer.Ports,
+            LinkBitsPerCycle = hw.Interconnect.LinkWidthBits,
+            LinkLatencyCycles = hw.Interconnect.HopLatencyCycles,
+            AverageHops = hops,
+            InterconnectEnergyPjPerBitHop = hw.Interconnect.LinkEnergyPicojoulesPerBitPerHop + hw.Interconnect.RouterEnergyPicojoulesPerBit,
+            DramBitsPerCycle = hw.Dram.BandwidthBytesPerSecond * 8 / f,
+            DramLatencyCycles = Cycles(hw.Dram.LatencySeconds, f),
+            DramEnergyPjPerBit = hw.Dram.EnergyPicojoulesPerBit,
+            KvOnChipCapacityBits = attentionOnSram || hw.Mapping.KvCache == StorageTarget.Buffer
+                ? (attentionOnSram ? attentionMacros * macroCap : hw.Buffer.CapacityBytes * 8)
+                : 0,
+            LmHeadOnRram = lmHeadOnRram,
+            EmbeddingOffChip = hw.Mapping.Embedding == StorageTarget.Dram,
+            LeakagePowerW = leakage,
+            AreaMm2 = area,
+        };
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CimSim.Common.Errors;
+using CimSim.Common.IO;
+
+namespace CimSim.Workloads.NoiseProfiles;
+
+/// <summary>Reads and writes <see cref="NoiseProfile"/> files (snake_case JSON, non-finite numbers rejected).</summary>
+public static class NoiseProfileJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+        RespectRequiredConstructorParameters = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public static string Serialize(NoiseProfile profile) => JsonSerializer.Serialize(profile, Options) + "\n";
+
+    /// <summary>Writes the profile atomically.</summary>
+    public static void Write(string path, NoiseProfile profile) => AtomicFile.WriteAllText(path, Serialize(profile));
+
+    public static NoiseProfile Read(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: noise profile not found");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses and checks format, version and values; problems name the file and the JSON path.</summary>
+    public static NoiseProfile Parse(string json, string source = "noise profile")
+    {
+        using (var doc = ParseDocument(json, source))
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new UserInputException($"{source}: expected a JSON object");
+            var format = root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            if (format != NoiseProfile.FormatName)
+                throw new UserInputException($"{source}: $.format is {(format is null ? "missing" : "\"" + format + "\"")}, expected \"{NoiseProfile.FormatName}\"");
+            var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var vi) ? vi : -1;
+            if (version < 1 || version > NoiseProfile.CurrentVersion)
+                throw new UserInputException($"{source}: $.version is {(version < 0 ? "missing" : version)}, this CimSim reads versions 1..{NoiseProfile.CurrentVersion}");
+        }
+        NoiseProfile? p;
+        try
+        {
+            p = JsonSerializer.Deserialize<NoiseProfile>(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new UserInputException($"{source}: {ex.Path ?? "$"}: {ex.Message}");
+        }
+        if (p is null) throw new UserInputException($"{source}: empty noise profile");
+        var problems = new List<string>();
+        CheckFit(p.Recommended, "$.recommended", problems);
+        for (int i = 0; i < p.Modules.Count; i++)
+        {
+            var m = p.Modules[i];
+            if (string.IsNullOrEmpty(m.Name)) problems.Add($"$.modules[{i}].name is empty");
+            CheckFit(m.Fit, $"$.modules[{i}].fit", problems);
+        }
+        if (problems.Count > 0) throw new UserInputException($"{source}: invalid noise profile", problems);
+        return p;
+    }
+
+    private static JsonDocument ParseDocument(string json, string source)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new UserInputException($"{source}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
+        }
+    }
+
+    private static void CheckFit(NoiseModelFit? fit, string path, List<string> problems)
+    {
+        if (fit is null)
+        {
+            problems.Add($"{path} is missing");
+            return;
+        }
+        if (fit.Kind != "gaussian") problems.Add($"{path}.kind is \"{fit.Kind}\", expected \"gaussian\"");
+        if (!NoiseScale.All.Contains(fit.Scale)) problems.Add($"{path}.scale is \"{fit.Scale}\", expected one of {string.Join(", ", NoiseScale.All)}");
+        if (!(fit.Sigma >= 0) || double.IsInfinity(fit.Sigma)) problems.Add($"{path}.sigma is {fit.Sigma}, expected a finite number >= 0");
+        if (!(fit.OutputSigmaRel >= 0)) problems.Add($"{path}.output_sigma_rel is {fit.OutputSigmaRel}, expected >= 0");
+    }
+}

@@ -46,7 +46,7 @@ public static class SimulationRunner
         if (req.PrefillChunkTokens < 1) problems.Add($"--prefill-chunk: found {req.PrefillChunkTokens}, expected a positive number of tokens");
         if (problems.Count > 0) throw new UserInputException("invalid simulate flags", problems);
 
-        var hw = req.Hardware ?? LoadHardware(req.HardwarePath, req.Overrides);
+        var hw = req.Hardware ?? HardwareConfigLoader.Load(req.HardwarePath, req.Overrides);
         var model = req.ModelSpec ?? ModelCatalog.Resolve(req.Model);
         var lora = req.LoraRank > 0 ? LoraSpec.FromFlags(req.LoraRank, req.LoraTargets) : null;
         var gpuSpec = GpuSpecLoader.Load(req.Gpu);
@@ -64,19 +64,5 @@ public static class SimulationRunner
             lora is null ? [] : lora.Targets.Select(t => TransformerShape.ProjectionName(ShapeBuilder.ToProjection(t))).ToList(),
             gpuSpec.Name, req.Overrides, req.PrefillChunkTokens);
         return ReportBuilder.Build(inputs, cim, schedule, gpu);
-    }
-
-    // TEMPORARY until HardwareConfigLoader lands on main: call it by reflection, else the built-in default spec.
-    private static HardwareSpec LoadHardware(string path, IReadOnlyList<string> overrides)
-    {
-        var t = typeof(HardwareSpec).Assembly.GetType("CimSim.Devices.Config.HardwareConfigLoader");
-        var m = t?.GetMethod("Load", [typeof(string), typeof(IReadOnlyList<string>)]);
-        if (m is null)
-        {
-            Serilog.Log.Warning("hardware config loader not available yet: using the built-in default spec for {Path}", path);
-            return new HardwareSpec();
-        }
-        try { return (HardwareSpec)m.Invoke(null, [path, overrides])!; }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null) { throw e.InnerException; }
     }
 }

@@ -1,32 +1,36 @@
 using CimSim.Common.Random;
+using CimSim.Devices.Config;
 using CimSim.Devices.Numerics;
 
 namespace CimSim.Devices.Rram;
 
 /// <summary>
 /// Programs weight digits into cells and applies the per-cell non-idealities in the order a chip sees them
-/// (docs/devices.md, "Non-idealities"): target conductance -> programming noise (clipped at 0 S) ->
-/// stuck-at faults (override) -> drift (not for stuck cells) -> first-order IR drop. Then the paper's abstract
-/// weight noise is added in the weight domain.
+/// (docs/devices.md, "Non-idealities"): target conductance -> programming noise (clipped to [G_min, G_max], or
+/// at 0 S when clip is off) -> stuck-at faults (override) -> drift (not for stuck cells) -> first-order IR drop.
+/// Then the paper's abstract weight noise is added in the weight domain.
 /// </summary>
-internal sealed class CellProgrammer(RramKernelSettings s, int inFeatures)
+internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 {
-    private readonly double _gMin = s.GMinSiemens, _gMax = s.GMaxSiemens, _dG = s.ConductanceStepSiemens;
-    private readonly double _driftRatio = s.Drift.IsOn ? s.Drift.ReadTimeSeconds / s.Drift.T0Seconds : 1;
+    private readonly double _gMin = f.GMinSiemens, _gMax = f.GMaxSiemens, _dG = f.ConductanceStepSiemens;
+    private readonly double _driftRatio = f.DriftOn ? f.Spec.Noise.Drift.TSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
+    private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
 
-    public RramFaultCounts ProgramRows(float[] w, float[] scales, float[][] slices, float[]? groupMax,
+    /// <summary>Programs output rows [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
+    public RramFaultCounts ProgramRows(float[] w, float[] scales, float[][] slices, float[][]? readVar, float[]? groupMax,
         int o0, int o1, ulong seed, string purpose)
     {
-        int nSlices = s.SlicesPerWeight, b = s.BitsPerCell, qMax = s.WeightQMax, offset = s.WeightOffset;
-        int digitMask = s.DigitMax, npol = s.CellsPerSlice;
-        bool cellNoise = s.AnyCellNoise;
-        var prog = s.ProgrammingNoise.IsOn ? new Gaussian(RandomStreams.Create(seed, purpose + "/programming")) : null;
-        var stuck = s.StuckAtGminRate > 0 || s.StuckAtGmaxRate > 0 ? RandomStreams.Create(seed, purpose + "/stuck-at") : null;
-        var drift = s.Drift.IsOn && s.Drift.NuStd > 0 ? new Gaussian(RandomStreams.Create(seed, purpose + "/drift")) : null;
+        int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
+        int digitMask = f.DigitMax, npol = f.CellsPerSlice;
+        bool cellNoise = f.AnyCellNoise || readVar != null;
+        var prog = f.ProgrammingNoiseOn ? new Gaussian(RandomStreams.Create(seed, purpose + "/programming")) : null;
+        var stuck = f.StuckAtOn ? RandomStreams.Create(seed, purpose + "/stuck-at") : null;
+        var drift = f.DriftOn && f.Spec.Noise.Drift.NuSigma > 0 ? new Gaussian(RandomStreams.Create(seed, purpose + "/drift")) : null;
         var weightNoise = groupMax != null ? new Gaussian(RandomStreams.Create(seed, purpose + "/weight-noise")) : null;
-        int weightsPerArray = Math.Max(1, s.ArrayColumns / (nSlices * npol));
+        int weightsPerArray = Math.Max(1, f.ArrayColumns / (nSlices * npol));
         long cells = 0, sa0 = 0, sa1 = 0;
         float topShift = (float)Math.Pow(2, b * (nSlices - 1));
+        double weightSigma = f.Spec.Noise.WeightNoise.Sigma;
 
         for (int o = o0; o < o1; o++)
         {
@@ -37,7 +41,7 @@ internal sealed class CellProgrammer(RramKernelSettings s, int inFeatures)
                 long idx = (long)o * inFeatures + i;
                 int q = WeightQuantizer.Level(w[idx], scale, qMax);
                 int stored = npol == 2 ? Math.Abs(q) : q + offset;
-                int row = i % s.ArrayRows;
+                int row = i % f.ArrayRows;
                 for (int sl = 0; sl < nSlices; sl++)
                 {
                     int d = (stored >> (b * sl)) & digitMask;
@@ -49,11 +53,13 @@ internal sealed class CellProgrammer(RramKernelSettings s, int inFeatures)
                         double gp = Cell(dp, row, colBase + sl * 2, prog, stuck, drift, ref sa0, ref sa1);
                         double gn = Cell(dn, row, colBase + sl * 2 + 1, prog, stuck, drift, ref sa0, ref sa1);
                         e = (float)((gp - gn) / _dG);
+                        if (readVar != null) readVar[sl][idx] = (float)(Sq(_readSigmaRelG * gp / _dG) + Sq(_readSigmaRelG * gn / _dG));
                     }
                     else
                     {
                         double g = Cell(d, row, colBase + sl, prog, stuck, drift, ref sa0, ref sa1);
                         e = (float)((g - _gMin) / _dG);
+                        if (readVar != null) readVar[sl][idx] = (float)Sq(_readSigmaRelG * g / _dG);
                     }
                     slices[sl][idx] = e;
                 }
@@ -62,7 +68,7 @@ internal sealed class CellProgrammer(RramKernelSettings s, int inFeatures)
                 {
                     // HaLoRA abstract model: W += N(0, (sigma max|W|_group)^2), expressed in integer weight units
                     // and carried by the most significant slice.
-                    double sigmaQ = s.WeightNoise.Sigma * groupMax![idx] / scale;
+                    double sigmaQ = weightSigma * groupMax![idx] / scale;
                     slices[nSlices - 1][idx] += (float)(sigmaQ * weightNoise.Next() / topShift);
                 }
             }
@@ -70,50 +76,39 @@ internal sealed class CellProgrammer(RramKernelSettings s, int inFeatures)
         return new RramFaultCounts(cells, sa0, sa1);
     }
 
+    private static double Sq(double v) => v * v;
+
     private double Cell(int digit, int row, int column, Gaussian? prog, System.Random? stuck, Gaussian? drift, ref long sa0, ref long sa1)
     {
+        var noise = f.Spec.Noise;
         double g = _gMin + digit * _dG;
-        if (prog != null) g = Math.Max(0, g + ProgrammingSigma(g) * prog.Next());
+        if (prog != null)
+        {
+            g += f.ProgrammingSigmaSiemens(g) * prog.Next();
+            g = noise.Programming.Clip ? Math.Clamp(g, _gMin, _gMax) : Math.Max(0, g);
+        }
         bool isStuck = false;
         if (stuck != null)
         {
             double u = stuck.NextDouble();
-            if (u < s.StuckAtGminRate) { g = _gMin; sa0++; isStuck = true; }
-            else if (u < s.StuckAtGminRate + s.StuckAtGmaxRate) { g = _gMax; sa1++; isStuck = true; }
+            if (u < noise.StuckAt.RateGmin) { g = _gMin; sa0++; isStuck = true; }
+            else if (u < noise.StuckAt.RateGmin + noise.StuckAt.RateGmax) { g = _gMax; sa1++; isStuck = true; }
         }
-        if (s.Drift.IsOn && !isStuck)
+        if (f.DriftOn)
         {
-            double nu = s.Drift.NuMean + (drift != null ? s.Drift.NuStd * drift.Next() : 0);
-            if (nu > 0) g *= Math.Pow(_driftRatio, -nu);
+            // Power law G(t) = G0 (t / t0)^(-nu), nu ~ N(nu_mean, nu_sigma) per cell, clamped at 0; the draw is
+            // taken for stuck cells too so the stream stays aligned cell by cell.
+            double nu = noise.Drift.Nu + (drift != null ? noise.Drift.NuSigma * drift.Next() : 0);
+            if (!isStuck && nu > 0) g *= Math.Pow(_driftRatio, -nu);
         }
-        else if (drift != null) drift.Next(); // keep the drift stream aligned cell by cell
-        if (s.WireResistanceOhms > 0)
+        if (f.IrDropOn)
         {
-            // First-order IR drop: the cell's current crosses (column + 1) row-wire segments from the driver and
-            // (rows - row) column-wire segments to the sense node; G_eff = G / (1 + G R_path).
-            int col = column % s.ArrayColumns;
-            double rPath = s.WireResistanceOhms * ((col + 1) + (s.ArrayRows - row));
+            // First-order IR drop: the cell current crosses (column + 1) word-line segments from the driver and
+            // (rows - row) bit-line segments to the sense node: G_eff = G / (1 + G R_path).
+            int col = column % f.ArrayColumns;
+            double rPath = noise.IrDrop.WireResistanceOhmPerCell * ((col + 1) + (f.ArrayRows - row));
             g /= 1 + g * rPath;
         }
         return g;
-    }
-
-    /// <summary>sigma(G) in siemens for the configured programming-noise kind.</summary>
-    public double ProgrammingSigma(double g)
-    {
-        var pn = s.ProgrammingNoise;
-        switch (pn.Kind)
-        {
-            case ProgrammingNoiseKind.Absolute: return pn.Sigma;
-            case ProgrammingNoiseKind.RelativeToGmax: return pn.Sigma * _gMax;
-            case ProgrammingNoiseKind.RelativeToG: return pn.Sigma * g;
-            case ProgrammingNoiseKind.Polynomial:
-                {
-                    double x = g / _gMax, acc = 0, xp = 1;
-                    foreach (var c in pn.PolynomialMicrosiemens) { acc += c * xp; xp *= x; }
-                    return Math.Max(0, acc) * 1e-6 * (_gMax / pn.ReferenceGmaxSiemens);
-                }
-            default: return 0;
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using CimSim.Devices.Config;
 
 namespace CimSim.Devices.Rram;
 
@@ -6,11 +7,11 @@ namespace CimSim.Devices.Rram;
 public static class WeightQuantizer
 {
     /// <summary>Scale per output row: max|W[o,:]| / Q per channel, or max|W| / Q for all rows (per tensor). A zero row gets scale 0 and q = 0.</summary>
-    public static float[] Scales(ReadOnlySpan<float> w, int outF, int inF, RramKernelSettings s)
+    public static float[] Scales(ReadOnlySpan<float> w, int outF, int inF, RramFormat s)
     {
         var scales = new float[outF];
         float q = s.WeightQMax;
-        if (s.WeightQuantization == WeightQuantization.PerTensor)
+        if (s.Spec.Array.WeightQuantization == WeightQuantizationGranularity.PerTensor)
         {
             Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(w)) / q);
             return scales;
@@ -24,7 +25,7 @@ public static class WeightQuantizer
         scale > 0 ? (int)Math.Clamp(MathF.Round(w / scale), -qMax, qMax) : 0;
 
     /// <summary>The ideally quantised weights s_o q[o,i] ([out, in]): what a noise-free chip would hold.</summary>
-    public static float[] Dequantized(ReadOnlySpan<float> w, int outF, int inF, RramKernelSettings s)
+    public static float[] Dequantized(ReadOnlySpan<float> w, int outF, int inF, RramFormat s)
     {
         var scales = Scales(w, outF, inF, s);
         var result = new float[w.Length];
@@ -38,12 +39,13 @@ public static class WeightQuantizer
 /// <summary>Symmetric dynamic input quantisation and its split into DAC steps (docs/devices.md, "DAC").</summary>
 public static class InputQuantizer
 {
-    /// <summary>xq = clamp(round(x / a), -Q, Q) with a = max|x| / Q per token (or per tensor); returns a per token.</summary>
-    public static float[] Quantize(ReadOnlySpan<float> x, int tokens, int inF, RramKernelSettings s, Span<float> xq)
+    /// <summary>xq = clamp(round(x / a), Q_min, Q) with a = max|x| / Q per token (or per tensor); returns a per token.
+    /// Signed inputs: Q_min = -Q; unsigned inputs (rram.dac.signed_inputs: false): Q_min = 0, negatives clip to 0.</summary>
+    public static float[] Quantize(ReadOnlySpan<float> x, int tokens, int inF, RramFormat s, Span<float> xq)
     {
         var scales = new float[tokens];
         float qMax = s.InputQMax;
-        if (s.InputQuantization == InputQuantization.PerTensor)
+        if (s.Spec.Dac.InputQuantization == InputQuantizationGranularity.PerTensor)
             Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(x[..(tokens * inF)])) / qMax);
         else
             for (int t = 0; t < tokens; t++) scales[t] = Math.Abs(TensorPrimitives.MaxMagnitude(x.Slice(t * inF, inF))) / qMax;
@@ -55,7 +57,7 @@ public static class InputQuantizer
             if (a == 0 || !float.IsFinite(a)) { dst.Clear(); scales[t] = 0; continue; }
             TensorPrimitives.Divide(src, a, dst);
             TensorPrimitives.Round(dst, dst);
-            TensorPrimitives.Clamp(dst, -qMax, qMax, dst);
+            TensorPrimitives.Clamp(dst, s.InputQMin, qMax, dst);
         }
         return scales;
     }
@@ -65,10 +67,10 @@ public static class InputQuantizer
     /// chunks, the top step signed (arithmetic shift). With d = 1 the top step is -b_MSB: bit-serial two's
     /// complement with the MSB subtracted in the shift-and-add.
     /// </summary>
-    public static void SplitSteps(int v, RramKernelSettings s, Span<int> chunks)
+    public static void SplitSteps(int v, RramFormat s, Span<int> chunks)
     {
         int d = s.DacBits, steps = s.DacSteps, mask = (1 << d) - 1;
         for (int k = 0; k < steps - 1; k++) chunks[k] = (v >> (d * k)) & mask;
-        chunks[steps - 1] = v >> (d * (steps - 1));
+        chunks[steps - 1] = s.SignedInputs ? v >> (d * (steps - 1)) : (v >> (d * (steps - 1))) & ((1 << s.StepBits(steps - 1)) - 1);
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Numerics;
 using CimSim.Common.Random;
+using CimSim.Devices.Config;
 using CimSim.Devices.Numerics;
 
 namespace CimSim.Devices.Rram;
@@ -38,43 +39,47 @@ public sealed class RramLinearLayer
     // sum_s 2^(b s) E_s, [out, in]; the same array as _slices[0] when a weight has one slice.
     private readonly float[] _combined;
     private readonly float[] _weightScales;
+    // Read-noise variance per slice in digit^2 ([out, in]), only when read noise is relative to G.
+    private readonly float[][]? _readVar;
+    private readonly Lazy<float[]?> _readVarCombined;
     private readonly ulong _seed;
     private readonly string _purpose;
     private readonly Lazy<float[][][]> _packedBlocks;
-    private readonly AdcTransfer[] _adc;
+    private readonly Lazy<float[][][]?> _packedReadVar;
     private long _forwardCount;
     private long _adcClipped, _adcConversions;
 
     public int OutFeatures { get; }
     public int InFeatures { get; }
-    public RramKernelSettings Settings { get; }
+    public RramSpec Spec => Format.Spec;
+    public RramFormat Format { get; }
     public RramFaultCounts Faults { get; }
 
     /// <summary>Per-output-row weight scale s_o (all equal for per-tensor quantisation): W ~ s_o q.</summary>
     public ReadOnlySpan<float> WeightScales => _weightScales;
 
     /// <summary>ADC transfer per DAC step (the same for every slice and array).</summary>
-    public IReadOnlyList<AdcTransfer> AdcPerStep => _adc;
+    public IReadOnlyList<AdcTransfer> AdcPerStep => Format.Adc;
 
     /// <summary>Conversions and clipped conversions over all bit-accurate forward passes so far.</summary>
     public (long Conversions, long Clipped) AdcStatistics => (Interlocked.Read(ref _adcConversions), Interlocked.Read(ref _adcClipped));
 
-    private RramLinearLayer(int outFeatures, int inFeatures, RramKernelSettings settings, float[][] slices, float[] combined,
-        float[] scales, RramFaultCounts faults, ulong seed, string purpose)
+    private RramLinearLayer(int outFeatures, int inFeatures, RramFormat format, float[][] slices, float[] combined,
+        float[][]? readVar, float[] scales, RramFaultCounts faults, ulong seed, string purpose)
     {
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
-        Settings = settings;
+        Format = format;
+        _readVar = readVar;
+        _readVarCombined = new Lazy<float[]?>(CombineReadVariance, LazyThreadSafetyMode.ExecutionAndPublication);
         _slices = slices;
         _combined = combined;
         _weightScales = scales;
         Faults = faults;
         _seed = seed;
         _purpose = purpose;
-        _packedBlocks = new Lazy<float[][][]>(PackBlocks, LazyThreadSafetyMode.ExecutionAndPublication);
-        _adc = new AdcTransfer[settings.DacSteps];
-        for (int k = 0; k < settings.DacSteps; k++)
-            _adc[k] = AdcTransfer.For(settings.AdcBits, settings.AdcRangeFraction, settings.ArrayRows, settings.StepRange(k), settings.DigitRange);
+        _packedBlocks = new Lazy<float[][][]>(() => PackBlocks(_slices), LazyThreadSafetyMode.ExecutionAndPublication);
+        _packedReadVar = new Lazy<float[][][]?>(() => _readVar == null ? null : PackBlocks(_readVar), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -84,15 +89,17 @@ public sealed class RramLinearLayer
     /// one non-ideality on never changes another's draws.
     /// </summary>
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
-        RramKernelSettings settings, ulong seed, string purpose)
+        RramSpec spec, ulong seed, string purpose) => Program(weights, outFeatures, inFeatures, new RramFormat(spec), seed, purpose);
+
+    /// <summary>As <see cref="Program(ReadOnlySpan{float}, int, int, RramSpec, ulong, string)"/> with the derived format already built.</summary>
+    public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
+        RramFormat settings, ulong seed, string purpose)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(purpose);
         if (outFeatures < 1 || inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), $"layer shape {outFeatures} x {inFeatures}");
         if (weights.Length != (long)outFeatures * inFeatures)
             throw new ArgumentException($"weights hold {weights.Length} floats, expected {outFeatures} x {inFeatures}", nameof(weights));
-        var problems = settings.Problems();
-        if (problems.Count > 0) throw new ArgumentException("invalid RRAM settings: " + string.Join("; ", problems), nameof(settings));
 
         var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, settings);
         int nSlices = settings.SlicesPerWeight;
@@ -100,7 +107,13 @@ public sealed class RramLinearLayer
         var slices = new float[nSlices][];
         for (int s = 0; s < nSlices; s++) slices[s] = new float[n];
 
-        float[]? groupMax = settings.WeightNoise.IsOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, settings.WeightNoise) : null;
+        float[][]? readVar = null;
+        if (settings.ReadNoiseRelativeToG)
+        {
+            readVar = new float[nSlices][];
+            for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
+        }
+        float[]? groupMax = settings.WeightNoiseOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, settings.Spec.Noise.WeightNoise) : null;
         var w = weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
@@ -108,7 +121,7 @@ public sealed class RramLinearLayer
         Parallel.For(0, chunks, c =>
         {
             int o0 = c * RowsPerRandomChunk, o1 = Math.Min(outFeatures, o0 + RowsPerRandomChunk);
-            faults[c] = programmer.ProgramRows(w, scales, slices, groupMax, o0, o1, seed, $"{purpose}/rows{o0}");
+            faults[c] = programmer.ProgramRows(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}");
         });
         var total = new RramFaultCounts();
         foreach (var f in faults) total += f;
@@ -121,7 +134,7 @@ public sealed class RramLinearLayer
             for (int s = 0; s < nSlices; s++)
                 TensorPrimitives.MultiplyAdd(slices[s], (float)(1L << (settings.BitsPerCell * s)), combined, combined);
         }
-        return new RramLinearLayer(outFeatures, inFeatures, settings, slices, combined, scales, total, seed, purpose);
+        return new RramLinearLayer(outFeatures, inFeatures, settings, slices, combined, readVar, scales, total, seed, purpose);
     }
 
     /// <summary>The weights the chip really holds, dequantised: W_eff[o,i] = s_o (sum_s 2^(b s) E_s[o,i] - offset).</summary>
@@ -136,7 +149,7 @@ public sealed class RramLinearLayer
     public void CopyEffectiveWeights(Span<float> destination)
     {
         if (destination.Length < (long)OutFeatures * InFeatures) throw new ArgumentException("destination too short", nameof(destination));
-        float offset = Settings.WeightOffset;
+        float offset = Format.WeightOffset;
         for (int o = 0; o < OutFeatures; o++)
         {
             var src = _combined.AsSpan(o * InFeatures, InFeatures);
@@ -167,17 +180,17 @@ public sealed class RramLinearLayer
         if (y.Length < (long)tokens * OutFeatures) throw new ArgumentException($"y holds {y.Length} floats, needs {tokens} x {OutFeatures}", nameof(y));
         if (tokens == 0) return;
         var xq = new float[tokens * InFeatures];
-        var inputScales = InputQuantizer.Quantize(x[..(tokens * InFeatures)], tokens, InFeatures, Settings, xq);
+        var inputScales = InputQuantizer.Quantize(x[..(tokens * InFeatures)], tokens, InFeatures, Format, xq);
         string noisePurpose = $"{_purpose}/forward{noiseStream}";
         var yInt = y[..(tokens * OutFeatures)];
         if (path == RramPath.BitAccurate) ForwardBitAccurate(xq, tokens, yInt, noisePurpose);
         else ForwardStatistical(xq, tokens, yInt, noisePurpose);
 
         // Offset-column encoding: subtract offset x sum_i xq[t,i] (computed digitally, exact).
-        if (Settings.WeightOffset != 0)
+        if (Format.WeightOffset != 0)
             for (int t = 0; t < tokens; t++)
                 TensorPrimitives.Subtract(yInt.Slice(t * OutFeatures, OutFeatures),
-                    Settings.WeightOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
+                    Format.WeightOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
         for (int t = 0; t < tokens; t++)
         {
             var row = yInt.Slice(t * OutFeatures, OutFeatures);
@@ -188,57 +201,71 @@ public sealed class RramLinearLayer
 
     /// <summary>
     /// Integer-domain product through the statistical model: one GEMM with the effective weights, then
-    /// N(0, var_ADC + var_read[t]) per output (docs/devices.md, "Statistical path").
+    /// N(0, var_ADC + var_read[t,o]) per output (docs/devices.md, "Statistical path").
     /// </summary>
     private void ForwardStatistical(float[] xq, int tokens, Span<float> y, string noisePurpose)
     {
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, xq, _combined, 0f, y);
-        var s = Settings;
-        int blocks = (InFeatures + s.ArrayRows - 1) / s.ArrayRows;
+        var f = Format;
+        int outF = OutFeatures, inF = InFeatures;
+        int blocks = (inF + f.ArrayRows - 1) / f.ArrayRows;
         double sliceWeight2 = 0;
-        for (int sl = 0; sl < s.SlicesPerWeight; sl++) sliceWeight2 += Math.Pow(4, s.BitsPerCell * sl);
+        for (int sl = 0; sl < f.SlicesPerWeight; sl++) sliceWeight2 += Math.Pow(4, f.BitsPerCell * sl);
         double adcVar = 0;
-        for (int k = 0; k < s.DacSteps; k++)
+        for (int k = 0; k < f.DacSteps; k++)
         {
-            var adc = _adc[k];
+            var adc = f.Adc[k];
             // A lossless ADC adds no error to integer partial sums; analog noise makes them non-integer.
-            if (adc.IsIdeal || (adc.IsLossless && !s.AnyAnalogNoise)) continue;
-            adcVar += Math.Pow(4, s.DacBits * k) * adc.QuantizationNoiseVariance;
+            if (adc.IsIdeal || (adc.IsLossless && !f.AnyAnalogNoise)) continue;
+            adcVar += Math.Pow(4, f.DacBits * k) * adc.QuantizationNoiseVariance;
         }
         adcVar *= sliceWeight2 * blocks;
-        double readSigma = ReadNoiseSigmaDigits();
-        if (adcVar == 0 && readSigma == 0) return;
+        if (adcVar == 0 && !f.ReadNoiseOn) return;
 
-        var tokenVar = new double[tokens];
-        if (readSigma > 0)
+        // c2[t,i] = sum_k 4^(d k) c_k[t,i]^2: the input energy that read noise scales with.
+        float[]? c2 = null;
+        if (f.ReadNoiseOn)
         {
-            // var_read[t] = sigma^2 * cells_per_slice * sum_s 4^(b s) * sum_k 4^(d k) sum_i c_k[t,i]^2
-            var chunk = new int[s.DacSteps];
-            for (int t = 0; t < tokens; t++)
+            c2 = new float[tokens * inF];
+            var chunk = new int[f.DacSteps];
+            for (int idx = 0; idx < c2.Length; idx++)
             {
+                InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
                 double acc = 0;
-                var row = xq.AsSpan(t * InFeatures, InFeatures);
-                for (int i = 0; i < row.Length; i++)
-                {
-                    InputQuantizer.SplitSteps((int)row[i], s, chunk);
-                    for (int k = 0; k < chunk.Length; k++) acc += Math.Pow(4, s.DacBits * k) * chunk[k] * chunk[k];
-                }
-                tokenVar[t] = readSigma * readSigma * s.CellsPerSlice * sliceWeight2 * acc;
+                for (int k = 0; k < chunk.Length; k++) acc += Math.Pow(4, f.DacBits * k) * chunk[k] * chunk[k];
+                c2[idx] = (float)acc;
             }
+        }
+        // var_read[t,o]: G_max-relative: sigma_d^2 cells_per_slice sum_s 4^(b s) sum_i c2[t,i];
+        // G-relative: sum_i c2[t,i] V[o,i] with V = sum_s 4^(b s) sum_pol (sigma G / dG)^2 (one more GEMM).
+        float[]? readVar = null;
+        var tokenVar = new double[tokens];
+        if (c2 != null && f.ReadNoiseRelativeToG)
+        {
+            readVar = new float[tokens * outF];
+            Blas.Gemm(false, true, tokens, outF, inF, 1f, c2, _readVarCombined.Value!, 0f, readVar);
+        }
+        else if (c2 != null)
+        {
+            double sd = f.ReadSigmaDigitsGmax;
+            for (int t = 0; t < tokens; t++)
+                tokenVar[t] = sd * sd * f.CellsPerSlice * sliceWeight2 * TensorPrimitives.Sum(c2.AsSpan(t * inF, inF));
         }
         var yArr = new float[y.Length];
         y.CopyTo(yArr);
-        int outF = OutFeatures;
         Parallel.For(0, tokens, t =>
         {
             var g = new Gaussian(RandomStreams.Create(_seed, $"{noisePurpose}/statistical/t{t}"));
-            g.AddScaled(yArr.AsSpan(t * outF, outF), Math.Sqrt(adcVar + tokenVar[t]));
+            var row = yArr.AsSpan(t * outF, outF);
+            if (readVar == null) g.AddScaled(row, Math.Sqrt(adcVar + tokenVar[t]));
+            else
+            {
+                var v = readVar.AsSpan(t * outF, outF);
+                for (int o = 0; o < outF; o++) row[o] += (float)(Math.Sqrt(adcVar + Math.Max(0, v[o])) * g.Next());
+            }
         });
         yArr.CopyTo(y);
     }
-
-    /// <summary>Read-noise sigma of one cell in digit units (conductance steps).</summary>
-    private double ReadNoiseSigmaDigits() => Settings.ReadNoiseRelativeToGmax * Settings.GMaxSiemens / Settings.ConductanceStepSiemens;
 
     /// <summary>
     /// Integer-domain product through the bit-accurate model. Per row block (one array's rows) and weight
@@ -247,10 +274,11 @@ public sealed class RramLinearLayer
     /// </summary>
     private void ForwardBitAccurate(float[] xq, int tokens, Span<float> y, string noisePurpose)
     {
-        var s = Settings;
-        int steps = s.DacSteps, rowsPerArray = s.ArrayRows, outF = OutFeatures, inF = InFeatures;
+        var f = Format;
+        int steps = f.DacSteps, rowsPerArray = f.ArrayRows, outF = OutFeatures, inF = InFeatures;
         int blocks = (inF + rowsPerArray - 1) / rowsPerArray;
         var packed = _packedBlocks.Value;
+        var packedReadVar = _packedReadVar.Value;
 
         // Step planes: c_k[t, i] for every DAC step k.
         var planes = new float[steps][];
@@ -258,15 +286,17 @@ public sealed class RramLinearLayer
         var chunk = new int[steps];
         for (int idx = 0; idx < xq.Length; idx++)
         {
-            InputQuantizer.SplitSteps((int)xq[idx], s, chunk);
+            InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
             for (int k = 0; k < steps; k++) planes[k][idx] = chunk[k];
         }
 
-        double readSigma = ReadNoiseSigmaDigits();
+        double readSigmaGmax = f.ReadNoiseOn && !f.ReadNoiseRelativeToG ? f.ReadSigmaDigitsGmax : 0;
         var acc = new float[tokens * outF];
         var a = new float[steps * tokens * rowsPerArray];
+        var a2 = packedReadVar != null ? new float[a.Length] : null;
         var p = new float[(long)steps * tokens * outF];
-        var readSd = readSigma > 0 ? new float[steps * tokens] : null;
+        var pVar = packedReadVar != null ? new float[p.Length] : null;
+        var readSd = readSigmaGmax > 0 ? new float[steps * tokens] : null;
         long clipped = 0;
         for (int rb = 0; rb < blocks; rb++)
         {
@@ -278,24 +308,33 @@ public sealed class RramLinearLayer
                 for (int kt = 0; kt < steps * tokens; kt++)
                 {
                     var ar = a.AsSpan(kt * rows, rows);
-                    readSd[kt] = (float)(readSigma * Math.Sqrt(s.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
+                    readSd[kt] = (float)(readSigmaGmax * Math.Sqrt(f.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
                 }
+            if (a2 != null) TensorPrimitives.Multiply(a.AsSpan(0, steps * tokens * rows), a.AsSpan(0, steps * tokens * rows), a2);
             for (int sl = 0; sl < _slices.Length; sl++)
             {
                 Blas.Gemm(false, true, steps * tokens, outF, rows, 1f, a, packed[sl][rb], 0f, p);
-                int sliceShift = s.BitsPerCell * sl;
+                if (pVar != null) Blas.Gemm(false, true, steps * tokens, outF, rows, 1f, a2!, packedReadVar![sl][rb], 0f, pVar);
+                int sliceShift = f.BitsPerCell * sl;
                 int localRb = rb, localSl = sl;
                 long clippedHere = 0;
                 Parallel.For(0, tokens, () => 0L, (t, _, local) =>
                 {
-                    Gaussian? g = readSd != null ? new Gaussian(RandomStreams.Create(_seed, $"{noisePurpose}/read/b{localRb}/s{localSl}/t{t}")) : null;
+                    Gaussian? g = readSd != null || pVar != null
+                        ? new Gaussian(RandomStreams.Create(_seed, $"{noisePurpose}/read/b{localRb}/s{localSl}/t{t}")) : null;
                     var accRow = acc.AsSpan(t * outF, outF);
                     for (int k = 0; k < steps; k++)
                     {
-                        var pRow = p.AsSpan((k * tokens + t) * outF, outF);
-                        if (g != null) g.AddScaled(pRow, readSd![k * tokens + t]);
-                        float shift = (float)Math.Pow(2, s.DacBits * k + sliceShift);
-                        local += _adc[k].ConvertAccumulate(pRow, accRow, shift);
+                        int kt = k * tokens + t;
+                        var pRow = p.AsSpan(kt * outF, outF);
+                        if (readSd != null) g!.AddScaled(pRow, readSd[kt]);
+                        else if (pVar != null)
+                        {
+                            var v = pVar.AsSpan(kt * outF, outF);
+                            for (int o = 0; o < outF; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g!.Next());
+                        }
+                        float shift = (float)Math.Pow(2, f.DacBits * k + sliceShift);
+                        local += f.Adc[k].ConvertAccumulate(pRow, accRow, shift);
                     }
                     return local;
                 }, local => Interlocked.Add(ref clippedHere, local));
@@ -307,12 +346,23 @@ public sealed class RramLinearLayer
         Interlocked.Add(ref _adcConversions, (long)blocks * _slices.Length * steps * tokens * outF);
     }
 
-    /// <summary>Slices cut into row blocks ([out, rows] each), the B operands of the bit-accurate GEMMs.</summary>
-    private float[][][] PackBlocks()
+    /// <summary>sum_s 4^(b s) V_s: the statistical path's read-variance matrix (G-relative read noise only).</summary>
+    private float[]? CombineReadVariance()
     {
-        int rpa = Settings.ArrayRows, blocks = (InFeatures + rpa - 1) / rpa;
-        var result = new float[_slices.Length][][];
-        for (int sl = 0; sl < _slices.Length; sl++)
+        if (_readVar == null) return null;
+        if (_readVar.Length == 1) return _readVar[0];
+        var result = new float[_readVar[0].Length];
+        for (int sl = 0; sl < _readVar.Length; sl++)
+            TensorPrimitives.MultiplyAdd(_readVar[sl], (float)Math.Pow(4, Format.BitsPerCell * sl), result, result);
+        return result;
+    }
+
+    /// <summary>Matrices cut into row blocks ([out, rows] each), the B operands of the bit-accurate GEMMs.</summary>
+    private float[][][] PackBlocks(float[][] matrices)
+    {
+        int rpa = Format.ArrayRows, blocks = (InFeatures + rpa - 1) / rpa;
+        var result = new float[matrices.Length][][];
+        for (int sl = 0; sl < matrices.Length; sl++)
         {
             result[sl] = new float[blocks][];
             for (int rb = 0; rb < blocks; rb++)
@@ -320,36 +370,35 @@ public sealed class RramLinearLayer
                 int r0 = rb * rpa, rows = Math.Min(rpa, InFeatures - r0);
                 var blk = new float[OutFeatures * rows];
                 for (int o = 0; o < OutFeatures; o++)
-                    _slices[sl].AsSpan(o * InFeatures + r0, rows).CopyTo(blk.AsSpan(o * rows, rows));
+                    matrices[sl].AsSpan(o * InFeatures + r0, rows).CopyTo(blk.AsSpan(o * rows, rows));
                 result[sl][rb] = blk;
             }
         }
         return result;
     }
 
-    /// <summary>max|W| per weight-noise group, one value per weight (Tile, Layer) or |W| itself (Weight).</summary>
-    private static float[] WeightNoiseGroupMax(ReadOnlySpan<float> w, int outF, int inF, WeightNoiseSettings wn)
+    /// <summary>max|W| per weight-noise group, one value per weight (tile, layer) or |W| itself (weight).
+    /// A tile spans tile_rows inputs (columns of the [out, in] matrix) by tile_cols outputs.</summary>
+    private static float[] WeightNoiseGroupMax(ReadOnlySpan<float> w, int outF, int inF, WeightNoiseSpec wn)
     {
         var result = new float[w.Length];
-        switch (wn.Scope)
+        switch (wn.Scale)
         {
-            case WeightNoiseScope.Weight:
+            case WeightNoiseScale.Weight:
                 TensorPrimitives.Abs(w, result);
                 break;
-            case WeightNoiseScope.Layer:
-                Array.Fill(result, TensorPrimitives.MaxMagnitude(w) is var m ? Math.Abs(m) : 0f);
+            case WeightNoiseScale.Layer:
+                Array.Fill(result, Math.Abs(TensorPrimitives.MaxMagnitude(w)));
                 break;
-            case WeightNoiseScope.Tile:
-                for (int o0 = 0; o0 < outF; o0 += wn.TileRows)
-                    for (int i0 = 0; i0 < inF; i0 += wn.TileColumns)
+            default:
+                for (int o0 = 0; o0 < outF; o0 += wn.TileCols)
+                    for (int i0 = 0; i0 < inF; i0 += wn.TileRows)
                     {
-                        int o1 = Math.Min(outF, o0 + wn.TileRows), i1 = Math.Min(inF, i0 + wn.TileColumns);
+                        int o1 = Math.Min(outF, o0 + wn.TileCols), i1 = Math.Min(inF, i0 + wn.TileRows);
                         float mx = 0;
                         for (int o = o0; o < o1; o++) mx = Math.Max(mx, Math.Abs(TensorPrimitives.MaxMagnitude(w.Slice(o * inF + i0, i1 - i0))));
                         for (int o = o0; o < o1; o++) result.AsSpan(o * inF + i0, i1 - i0).Fill(mx);
                     }
-                break;
-            default:
                 break;
         }
         return result;

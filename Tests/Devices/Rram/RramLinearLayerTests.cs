@@ -1,3 +1,4 @@
+using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 
 namespace CimSim.Tests.Devices.Rram;
@@ -15,7 +16,7 @@ public class RramLinearLayerTests
     /// <summary>The exact integer product, dequantised with the same float operations as the kernel.</summary>
     internal static float[] ExactReference(RramLinearLayer layer, float[] w, float[] x, int tokens)
     {
-        var s = layer.Settings;
+        var s = layer.Format;
         int outF = layer.OutFeatures, inF = layer.InFeatures;
         var xq = new float[x.Length];
         var a = InputQuantizer.Quantize(x, tokens, inF, s, xq);
@@ -38,19 +39,16 @@ public class RramLinearLayerTests
 
     private static IEnumerable<TestCaseData> ExactCases()
     {
-        foreach (var enc in new[] { SignedEncoding.DifferentialPair, SignedEncoding.OffsetColumn })
+        foreach (var enc in new[] { WeightEncoding.Differential, WeightEncoding.Offset })
             foreach (var (bpc, dac) in new[] { (8, 8), (1, 1), (2, 1), (4, 2), (3, 8) })
                 foreach (var adc in new[] { 0, 24 })
                     yield return new TestCaseData(enc, bpc, dac, adc);
     }
 
     [TestCaseSource(nameof(ExactCases))]
-    public void Forward_NoiseOffIdealAdc_BothPathsEqualExactIntegerProduct(SignedEncoding enc, int bitsPerCell, int dacBits, int adcBits)
+    public void Forward_NoiseOffIdealAdc_BothPathsEqualExactIntegerProduct(WeightEncoding enc, int bitsPerCell, int dacBits, int adcBits)
     {
-        var settings = new RramKernelSettings
-        {
-            ArrayRows = 16, ArrayColumns = 16, Encoding = enc, BitsPerCell = bitsPerCell, DacBits = dacBits, AdcBits = adcBits,
-        };
+        var settings = RramTestSpecs.NoiseFree(enc, bitsPerCell, dacBits, adcBits);
         const int outF = 13, inF = 37, tokens = 5;
         var w = RandomMatrix(outF * inF, 1);
         var x = RandomMatrix(tokens * inF, 2, 3f);

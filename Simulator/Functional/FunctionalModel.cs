@@ -1,0 +1,207 @@
+using System.Numerics.Tensors;
+using System.Text.RegularExpressions;
+using CimSim.Common.Errors;
+using CimSim.Common.Numerics;
+using CimSim.Workloads.Models;
+using CimSim.Workloads.Weights;
+
+namespace CimSim.Simulator.Functional;
+
+/// <summary>
+/// One projection of a decoder layer: the frozen W0 on its executor (RRAM or ideal), an exact digital bias,
+/// and an optional LoRA branch computed exactly (SRAM digital CIM): y = W0 x + b + scale B (A x).
+/// </summary>
+public sealed class Projection(string name, ILinearExecutor weights, float[]? bias, LoraModuleWeights? lora)
+{
+    public string Name { get; } = name;
+
+    public ILinearExecutor Weights { get; } = weights;
+
+    public float[]? Bias { get; } = bias;
+
+    public LoraModuleWeights? Lora { get; } = lora;
+
+    public int InFeatures => Weights.InFeatures;
+
+    public int OutFeatures => Weights.OutFeatures;
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, IForwardObserver? observer)
+    {
+        Weights.Forward(x, y, tokens);
+        observer?.OnProjection(Name, x, y, tokens);
+        if (Bias is not null)
+            for (int t = 0; t < tokens; t++) TensorPrimitives.Add(y.Slice(t * OutFeatures, OutFeatures), Bias, y.Slice(t * OutFeatures, OutFeatures));
+        if (Lora is { } l)
+        {
+            var ax = new float[tokens * l.Rank];
+            Blas.Gemm(false, true, tokens, l.Rank, l.InFeatures, 1f, x, l.A, 0f, ax);
+            Blas.Gemm(false, true, tokens, l.OutFeatures, l.Rank, (float)l.Scale, ax, l.B, 1f, y);
+        }
+    }
+}
+
+/// <summary>Receives intermediate results of a forward pass (used to measure per-layer error).</summary>
+public interface IForwardObserver
+{
+    /// <summary>After the W0 product of a projection (before bias and LoRA): input x and output y, [tokens, features].</summary>
+    void OnProjection(string module, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int tokens);
+
+    /// <summary>The residual stream after decoder layer <paramref name="layer"/>, [tokens, hidden].</summary>
+    void OnLayerOutput(int layer, ReadOnlySpan<float> hidden, int tokens);
+}
+
+public sealed class DecoderLayer
+{
+    public required float[] InputNorm { get; init; }
+    public required float[] PostAttentionNorm { get; init; }
+    public required Projection Q { get; init; }
+    public required Projection K { get; init; }
+    public required Projection V { get; init; }
+    public required Projection O { get; init; }
+    public required Projection Gate { get; init; }
+    public required Projection Up { get; init; }
+    public required Projection Down { get; init; }
+
+    public IEnumerable<Projection> Projections => [Q, K, V, O, Gate, Up, Down];
+}
+
+/// <summary>
+/// A Llama/Qwen2 decoder-only model ready to run: embeddings, decoder layers whose W0 projections sit on the
+/// executors an <see cref="ILinearPlacer"/> chose, final RMSNorm and lm_head (tied or not). Run it with an
+/// <see cref="InferenceSession"/> (which holds the KV cache).
+/// </summary>
+public sealed class FunctionalModel
+{
+    public required ModelSpec Spec { get; init; }
+
+    /// <summary>[vocab, hidden].</summary>
+    public required float[] Embedding { get; init; }
+
+    public required IReadOnlyList<DecoderLayer> Layers { get; init; }
+
+    public required float[] FinalNorm { get; init; }
+
+    /// <summary>lm_head on a digital unit (exact); the embedding matrix when tied.</summary>
+    public required ILinearExecutor LmHead { get; init; }
+
+    public PeftAdapter? Adapter { get; init; }
+
+    /// <summary>What placed the W0 projections (ideal, or RRAM with a seed and path).</summary>
+    public required string Placement { get; init; }
+
+    /// <summary>"checkpoint" or "random".</summary>
+    public required string WeightsKind { get; init; }
+
+    /// <summary>Inverse RoPE frequencies (head_dim / 2), as transformers computes them.</summary>
+    internal float[] InverseFrequencies { get; init; } = [];
+
+    public IEnumerable<Projection> Projections => Layers.SelectMany(l => l.Projections);
+
+    /// <summary>Loads config.json and safetensors from <paramref name="modelDirectory"/>, checks every tensor's shape first.</summary>
+    public static FunctionalModel Load(string modelDirectory, ILinearPlacer placer, string? adapterDirectory = null)
+    {
+        var cfg = Path.Combine(modelDirectory, "config.json");
+        if (!File.Exists(cfg)) throw new UserInputException($"{modelDirectory}: no config.json (expected a Hugging Face model directory)");
+        var spec = ModelConfigParser.ParseFile(cfg);
+        if (!SafetensorsCheckpoint.Exists(modelDirectory))
+            throw new UserInputException($"{modelDirectory}: no model.safetensors or model.safetensors.index.json; functional simulation needs the weights");
+        using var ck = SafetensorsCheckpoint.Open(modelDirectory);
+        var adapter = adapterDirectory is null ? null : PeftAdapter.Load(adapterDirectory);
+        return Build(spec, new CheckpointWeightSource(ck, cfg), placer, adapter);
+    }
+
+    /// <summary>Expected tensor names and shapes implied by the config (HF naming).</summary>
+    public static IEnumerable<(string Name, long[] Shape)> ExpectedTensors(ModelSpec spec)
+    {
+        long h = spec.HiddenSize;
+        yield return ("model.embed_tokens.weight", [spec.VocabSize, h]);
+        for (int i = 0; i < spec.NumLayers; i++)
+        {
+            yield return ($"model.layers.{i}.input_layernorm.weight", [h]);
+            yield return ($"model.layers.{i}.post_attention_layernorm.weight", [h]);
+            foreach (var m in LinearModules.All)
+            {
+                var (inF, outF) = spec.Shape(m);
+                yield return (m.HfPath(i) + ".weight", [outF, inF]);
+                if (spec.HasBias(m)) yield return (m.HfPath(i) + ".bias", [outF]);
+            }
+        }
+        yield return ("model.norm.weight", [h]);
+        if (!spec.TieWordEmbeddings) yield return ("lm_head.weight", [spec.VocabSize, h]);
+    }
+
+    private static readonly Regex ModulePath = new(@"^model\.layers\.(?<layer>\d+)\.(?<block>self_attn|mlp)\.(?<proj>[a-z]+_proj)$", RegexOptions.Compiled);
+
+    /// <summary>Builds a model from any weight source; every shape problem (model and adapter) is reported at once.</summary>
+    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null)
+    {
+        if (spec.HiddenAct != "silu") throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (only silu / SwiGLU)");
+        var problems = new List<string>();
+        foreach (var (name, shape) in ExpectedTensors(spec))
+            if (weights.Check(name, shape) is { } p) problems.Add(p);
+        if (adapter is not null)
+        {
+            foreach (var (module, lw) in adapter.Modules)
+            {
+                var m = ModulePath.Match(module);
+                if (!m.Success || !LinearModules.TryParse(m.Groups["proj"].Value, out var lm) || int.Parse(m.Groups["layer"].Value) >= spec.NumLayers
+                    || (lm.IsAttention() ? "self_attn" : "mlp") != m.Groups["block"].Value)
+                {
+                    problems.Add($"adapter module '{module}' is not a projection of this {spec.NumLayers}-layer model");
+                    continue;
+                }
+                var (inF, outF) = spec.Shape(lm);
+                if (lw.InFeatures != inF)
+                    problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'A')}' has shape [{lw.Rank}, {lw.InFeatures}] but the model needs [{lw.Rank}, {inF}]");
+                if (lw.OutFeatures != outF)
+                    problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'B')}' has shape [{lw.OutFeatures}, {lw.Rank}] but the model needs [{outF}, {lw.Rank}]");
+            }
+        }
+        if (problems.Count > 0)
+            throw new UserInputException($"model {spec.Name}: {problems.Count} tensor(s) do not match the config", problems);
+
+        long h = spec.HiddenSize;
+        var embedding = weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
+        var layers = new List<DecoderLayer>(spec.NumLayers);
+        for (int i = 0; i < spec.NumLayers; i++)
+        {
+            Projection P(LinearModule m)
+            {
+                var (inF, outF) = spec.Shape(m);
+                var path = m.HfPath(i);
+                var w = weights.Read(path + ".weight", [outF, inF]);
+                var exec = placer.Place(path, w, outF, inF);
+                var bias = spec.HasBias(m) ? weights.Read(path + ".bias", [outF]) : null;
+                LoraModuleWeights? lora = null;
+                adapter?.Modules.TryGetValue(path, out lora);
+                return new Projection(path, exec, bias, lora);
+            }
+            layers.Add(new DecoderLayer
+            {
+                InputNorm = weights.Read($"model.layers.{i}.input_layernorm.weight", [h]),
+                PostAttentionNorm = weights.Read($"model.layers.{i}.post_attention_layernorm.weight", [h]),
+                Q = P(LinearModule.QProj),
+                K = P(LinearModule.KProj),
+                V = P(LinearModule.VProj),
+                O = P(LinearModule.OProj),
+                Gate = P(LinearModule.GateProj),
+                Up = P(LinearModule.UpProj),
+                Down = P(LinearModule.DownProj),
+            });
+        }
+        var lmHead = spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]);
+        var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
+        return new FunctionalModel
+        {
+            Spec = spec,
+            Embedding = embedding,
+            Layers = layers,
+            FinalNorm = weights.Read("model.norm.weight", [h]),
+            LmHead = new IdealLinear(lmHead, spec.VocabSize, spec.HiddenSize),
+            Adapter = adapter,
+            Placement = placer.Describe,
+            WeightsKind = weights.Kind,
+            InverseFrequencies = inv.Select(v => (float)v).ToArray(),
+        };
+    }
+}

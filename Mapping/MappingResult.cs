@@ -1,0 +1,172 @@
+using CimSim.Devices.Config;
+using CimSim.Workloads.Graph;
+using CimSim.Workloads.Models;
+
+namespace CimSim.Mapping;
+
+/// <summary>Area of one component class, square millimetres.</summary>
+public sealed record AreaEntry(string Component, long Count, double SquareMillimetres);
+
+/// <summary>Where the KV cache lives and how much of it spills off chip.</summary>
+public sealed record KvCachePlacement
+{
+    public required StorageTarget Target { get; init; }
+
+    /// <summary>Bytes one token adds to one layer's cache for the whole batch: batch x 2 x kv_dim x kv_bits / 8.</summary>
+    public required long BytesPerTokenPerLayer { get; init; }
+
+    /// <summary>Whole cache at the longest KV length (P + G - 1), all layers.</summary>
+    public required long TotalBytes { get; init; }
+
+    /// <summary>Bytes of the on-chip buffer given to the KV cache.</summary>
+    public required long BufferBytesAvailable { get; init; }
+
+    /// <summary>KV positions per layer held on chip; positions at or beyond this index live in off-chip DRAM.</summary>
+    public required int OnChipTokens { get; init; }
+
+    public required int MaxKvLength { get; init; }
+
+    public long OnChipBytes => (long)Math.Min(OnChipTokens, MaxKvLength) * BytesPerTokenPerLayer * Layers;
+
+    public long SpilledBytes => TotalBytes - OnChipBytes;
+
+    public required int Layers { get; init; }
+
+    public bool Spills => OnChipTokens < MaxKvLength;
+}
+
+/// <summary>Work per unit class over the whole workload (walk of the operator graph).</summary>
+public sealed record MappedWork
+{
+    public long RramMacs { get; init; }
+
+    public long SramMacs { get; init; }
+
+    /// <summary>MACs of QK^T and PV.</summary>
+    public long AttentionMacs { get; init; }
+
+    /// <summary>MACs of static matrices on the digital unit (W0 or lm_head with target digital).</summary>
+    public long DigitalMacs { get; init; }
+
+    /// <summary>FLOPs of vector operators (norms, RoPE, softmax, SiLU, products, adds, LoRA merges) on the digital unit.</summary>
+    public long DigitalVectorFlops { get; init; }
+
+    /// <summary>Bytes read from off-chip DRAM: embedding rows, streamed digital weights, KV entries beyond the on-chip part.</summary>
+    public long DramBytesRead { get; init; }
+
+    /// <summary>Bytes written to off-chip DRAM: KV entries beyond the on-chip part.</summary>
+    public long DramBytesWritten { get; init; }
+
+    public long TotalMacs => RramMacs + SramMacs + AttentionMacs + DigitalMacs;
+}
+
+/// <summary>
+/// The outcome of <see cref="Mapper.Map"/>: every static matrix's placement (cheap per-layer, per-module
+/// lookups), unit counts, utilisation, area per component class, parameters per memory, the KV-cache placement,
+/// and every reason the design does not fit a configured budget (<see cref="Fits"/> false; never an exception).
+/// </summary>
+public sealed class MappingResult
+{
+    private readonly MatrixPlacement[] _w0;
+    private readonly MatrixPlacement?[] _loraA;
+    private readonly MatrixPlacement?[] _loraB;
+
+    internal MappingResult(
+        HardwareSpec hardware, ModelSpec model, LoraSpec? lora, WorkloadSpec workload,
+        MatrixPlacement[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
+    {
+        Hardware = hardware;
+        Model = model;
+        Lora = lora;
+        Workload = workload;
+        _w0 = w0;
+        _loraA = loraA;
+        _loraB = loraB;
+        LmHead = lmHead;
+    }
+
+    public HardwareSpec Hardware { get; }
+
+    public ModelSpec Model { get; }
+
+    public LoraSpec? Lora { get; }
+
+    public WorkloadSpec Workload { get; }
+
+    /// <summary>The W0 projection <paramref name="m"/> of <paramref name="layer"/> (array lookup).</summary>
+    public MatrixPlacement Placement(int layer, LinearModule m) => _w0[layer * LinearModules.Count + (int)m];
+
+    /// <summary>LoRA A of (layer, m), or null when not adapted.</summary>
+    public MatrixPlacement? LoraA(int layer, LinearModule m) => _loraA[layer * LinearModules.Count + (int)m];
+
+    /// <summary>LoRA B of (layer, m), or null when not adapted.</summary>
+    public MatrixPlacement? LoraB(int layer, LinearModule m) => _loraB[layer * LinearModules.Count + (int)m];
+
+    public MatrixPlacement LmHead { get; }
+
+    /// <summary>Placement of the static matrix an operator multiplies by (W0, LoRA A/B, lm_head), else null.</summary>
+    public MatrixPlacement? PlacementOf(in Operator op) => op.Kind switch
+    {
+        OperatorKind.Projection => Placement(op.Layer, op.Module!.Value),
+        OperatorKind.LoraA => LoraA(op.Layer, op.Module!.Value),
+        OperatorKind.LoraB => LoraB(op.Layer, op.Module!.Value),
+        OperatorKind.LmHead => LmHead,
+        _ => null,
+    };
+
+    /// <summary>Every static-matrix placement: W0 by layer and module, then LoRA A/B, then lm_head.</summary>
+    public IEnumerable<MatrixPlacement> AllPlacements
+        => _w0.Concat(_loraA.OfType<MatrixPlacement>()).Concat(_loraB.OfType<MatrixPlacement>()).Append(LmHead);
+
+    /// <summary>RRAM crossbars holding weights (replicas included).</summary>
+    public long RramArrays { get; init; }
+
+    /// <summary>SRAM CIM macros holding static weights (LoRA A/B, and W0 or lm_head when mapped to SRAM).</summary>
+    public long SramWeightMacros { get; init; }
+
+    /// <summary>SRAM CIM macros for QK^T and PV (0 when attention runs on the digital unit).</summary>
+    public long SramAttentionMacros { get; init; }
+
+    public long SramMacros => SramWeightMacros + SramAttentionMacros;
+
+    public long Tiles { get; init; }
+
+    public long Chips { get; init; }
+
+    /// <summary>Weight cells / provisioned cells of the occupied crossbars (reference columns count as unused).</summary>
+    public double RramUtilisation { get; init; }
+
+    /// <summary>Weight bit cells / bit cells of the SRAM weight macros.</summary>
+    public double SramUtilisation { get; init; }
+
+    public required IReadOnlyList<AreaEntry> Area { get; init; }
+
+    public double AreaSquareMillimetres => Area.Sum(a => a.SquareMillimetres);
+
+    /// <summary>Model parameters plus LoRA parameters.</summary>
+    public long ParamsTotal { get; init; }
+
+    /// <summary>Weights stored in RRAM (a tied lm_head on RRAM stores a second copy of the embedding matrix).</summary>
+    public long ParamsRram { get; init; }
+
+    /// <summary>Weights stored in SRAM CIM macros.</summary>
+    public long ParamsSram { get; init; }
+
+    /// <summary>Parameters kept elsewhere: embedding table, norm weights, biases, digital-target weights.</summary>
+    public long ParamsOther { get; init; }
+
+    public required KvCachePlacement KvCache { get; init; }
+
+    public DynamicMatmulTarget Attention { get; init; }
+
+    public StorageTarget Embedding { get; init; }
+
+    public long EmbeddingBytes { get; init; }
+
+    public MappedWork Work { get; internal set; } = new();
+
+    /// <summary>Every reason the mapping exceeds a configured budget (empty when it fits).</summary>
+    public required IReadOnlyList<string> Problems { get; init; }
+
+    public bool Fits => Problems.Count == 0;
+}

@@ -3,6 +3,7 @@ using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Scheduling;
+using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Reports;
@@ -50,11 +51,12 @@ public static class SimulationRunner
         var model = req.ModelSpec ?? ModelCatalog.Resolve(req.Model);
         var lora = req.LoraRank > 0 ? LoraSpec.FromFlags(req.LoraRank, req.LoraTargets) : null;
         var gpuSpec = GpuSpecLoader.Load(req.Gpu);
-        var shape = ShapeBuilder.Build(model, lora, req.Batch, req.PromptTokens, req.GeneratedTokens);
+        var graph = new OperatorGraph(model, lora, new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens).Validated());
+        var shape = ShapeBuilder.Build(graph);
         var cim = HardwareModelBuilder.Build(hw, shape);
 
         var sw = Stopwatch.StartNew();
-        var scheduler = new CycleScheduler(cim, shape, req.PrefillChunkTokens);
+        var scheduler = new CycleScheduler(cim, graph, req.PrefillChunkTokens);
         var schedule = scheduler.Run();
         var gpu = GpuRooflineModel.Evaluate(gpuSpec, schedule.Program);
         Serilog.Log.Debug("simulated {Events} events in {Ms} ms", schedule.Events, sw.ElapsedMilliseconds);

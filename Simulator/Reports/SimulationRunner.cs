@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
+using CimSim.Mapping;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Scheduling;
 using CimSim.Workloads.Graph;
@@ -51,9 +52,13 @@ public static class SimulationRunner
         var model = req.ModelSpec ?? ModelCatalog.Resolve(req.Model);
         var lora = req.LoraRank > 0 ? LoraSpec.FromFlags(req.LoraRank, req.LoraTargets) : null;
         var gpuSpec = GpuSpecLoader.Load(req.Gpu);
-        var graph = new OperatorGraph(model, lora, new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens).Validated());
+        var workload = new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens).Validated();
+        var graph = new OperatorGraph(model, lora, workload);
         var shape = ShapeBuilder.Build(graph);
-        var cim = HardwareModelBuilder.Build(hw, shape);
+        var mapperOptions = new MapperOptions();
+        var mapping = Mapper.Map(hw, model, lora, workload, mapperOptions);
+        foreach (var p in mapping.Problems) Serilog.Log.Warning("mapping: {Problem}", p);
+        var cim = HardwareModelBuilder.Build(hw, shape, mapping, mapperOptions.AttentionLayersResident);
 
         var sw = Stopwatch.StartNew();
         var scheduler = new CycleScheduler(cim, graph, req.PrefillChunkTokens);
@@ -65,6 +70,8 @@ public static class SimulationRunner
             req.PromptTokens, req.GeneratedTokens, req.Batch, lora?.Rank ?? 0,
             lora is null ? [] : lora.Targets.Select(t => TransformerShape.ProjectionName(ShapeBuilder.ToProjection(t))).ToList(),
             gpuSpec.Name, req.Overrides, req.PrefillChunkTokens);
-        return ReportBuilder.Build(inputs, cim, schedule, gpu);
+        var report = ReportBuilder.Build(inputs, cim, schedule, gpu);
+        report.MappingProblems.AddRange(mapping.Problems);
+        return report;
     }
 }

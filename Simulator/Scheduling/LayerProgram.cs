@@ -92,7 +92,9 @@ public sealed class LayerProgram
         // A one-token, one-sequence view of the graph gives per-token dimensions and op counts.
         var probe = new StepShape(Phase.Decode, 1, 1, 1, 1);
         double OpsPerElement(in Operator op, double fallback) => op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : fallback;
-        string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer}" : "digital";
+        var resident = Math.Clamp(hw?.AttentionLayersResident ?? int.MaxValue, 1, model.NumLayers);
+        // Layers share the attention pool when fewer than all are resident: layer l uses slot l mod resident.
+        string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer % resident}" : "digital";
         var attnClass = attentionOnSram ? "sram_cim" : "digital";
 
         var prevOut = Add("embedding", -1, TaskKind.Embedding, embeddingOffChip ? "dram" : "buffer", embeddingOffChip ? "dram" : "buffer", [], bits: (long)model.HiddenSize * actBits);

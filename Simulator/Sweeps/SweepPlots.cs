@@ -149,22 +149,29 @@ public static class SweepPlots
         line.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
         if (ok.Count <= MaxLabelledPoints)
         {
-            foreach (var r in ok)
+            // Points at the same place share one label.
+            var places = ok.GroupBy(r => (Math.Round(r.Metric(Latency)!.Value * ls, 6), Math.Round(r.Metric(Energy)!.Value * es, 6)));
+            double xMin = ok.Min(r => r.Metric(Latency)!.Value * ls), xMax = ok.Max(r => r.Metric(Latency)!.Value * ls);
+            foreach (var place in places)
             {
-                var text = plot.Add.Text(PointLabel(r, paths), r.Metric(Latency)!.Value * ls, r.Metric(Energy)!.Value * es);
+                // Labels of points in the right third go to their left, so that they stay inside the plot.
+                var left = xMax > xMin && place.Key.Item1 > xMin + 0.66 * (xMax - xMin);
+                var label = PointLabel(place.First(), paths) + (place.Count() > 1 ? $" (+{place.Count() - 1})" : "");
+                var text = plot.Add.Text(label, place.Key.Item1, place.Key.Item2);
                 text.LabelFontSize = 11;
                 text.LabelFontName = PlotDefaults.FontName;
                 text.LabelFontColor = Colors.DimGray;
-                text.LabelAlignment = Alignment.LowerLeft;
-                text.OffsetX = 6;
+                text.LabelAlignment = left ? Alignment.LowerRight : Alignment.LowerLeft;
+                text.OffsetX = left ? -6 : 6;
                 text.OffsetY = -4;
             }
+            plot.Axes.Margins(horizontal: 0.08, vertical: 0.1);
             plot.XLabel($"Latency per run ({lu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
         }
         plot.Title("Energy vs latency" + (withAccuracy ? " (colour: accuracy)" : "") + " — " + title);
         if (ok.Count > MaxLabelledPoints) plot.XLabel($"Latency per run ({lu})");
         plot.YLabel($"Energy per run ({eu})");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 

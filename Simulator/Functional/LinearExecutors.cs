@@ -1,4 +1,3 @@
-using CimSim.Devices.Config;
 using CimSim.Common.Numerics;
 using CimSim.Devices.Rram;
 
@@ -75,9 +74,9 @@ public sealed class IdealPlacer : ILinearPlacer
 /// Every W0 linear programmed into RRAM with <paramref name="settings"/>; the chip instance is
 /// <paramref name="seed"/>, and each module draws from its own stream (seed, "rram/" + module name).
 /// </summary>
-public sealed class RramPlacer(RramSpec settings, ulong seed, RramPath path) : ILinearPlacer
+public sealed class RramPlacer(RramFormat settings, ulong seed, RramPath path) : ILinearPlacer
 {
-    public RramSpec Settings { get; } = settings;
+    public RramFormat Settings { get; } = settings;
 
     public ulong Seed { get; } = seed;
 

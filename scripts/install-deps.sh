@@ -3,10 +3,12 @@
 #   libopenblas0       OpenBLAS for the functional GEMMs (a managed fallback runs without it, slower)
 #   fonts-dejavu-core  the font ScottPlot draws plot text with (without it, text silently disappears)
 #   patchelf, g++      used by Training/native/fix-libtorchsharp.sh on distributions with an old libstdc++
+#   slurm-wlm, munge   a single-node Slurm for the sweep job-array integration test (scripts/slurm/local-cluster.sh);
+#                      only the binaries are used, no system service is configured or started
 # then restores the .NET packages.
 set -euo pipefail
 need=()
-for p in libopenblas0 fonts-dejavu-core patchelf g++; do
+for p in libopenblas0 fonts-dejavu-core patchelf g++ slurm-wlm munge; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

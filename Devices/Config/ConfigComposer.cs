@@ -135,7 +135,7 @@ internal sealed class ConfigComposer
                 ys.Load(new StringReader(valueText));
                 value = ys.Documents.Count == 0 ? new YamlScalarNode("") : ys.Documents[0].RootNode;
             }
-            catch (YamlException ex)
+            catch (Exception ex) when (ex is YamlException or InvalidOperationException)
             {
                 Problems.Add(new ConfigProblem(source, path, $"found '{valueText}', which is not a YAML value ({ex.Message})"));
                 continue;
@@ -185,6 +185,13 @@ internal sealed class ConfigComposer
             Problems.Add(new ConfigProblem(new ConfigLocation(sourceName, (int)ex.Start.Line, (int)ex.Start.Column), "", "YAML syntax: " + msg));
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet occasionally fails on malformed flow collections without a position.
+            var (line, column) = LastParsedPosition(text);
+            Problems.Add(new ConfigProblem(new ConfigLocation(sourceName, line, column), "", $"YAML syntax: the file could not be parsed after this point ({ex.Message}); check brackets and indentation"));
+            return null;
+        }
         if (ys.Documents.Count == 0) return new YamlMappingNode();
         if (ys.Documents.Count > 1)
             Problems.Add(new ConfigProblem(new ConfigLocation(sourceName, (int)ys.Documents[1].RootNode.Start.Line, 1), "", "found a second YAML document; expected one per file"));
@@ -194,6 +201,23 @@ internal sealed class ConfigComposer
         if (root is YamlScalarNode { Value: null or "" or "~" or "null" }) return new YamlMappingNode();
         Problems.Add(new ConfigProblem(LocationOf(root), "", $"found {Describe(root)} at the top level; expected a mapping of sections (name:, rram:, ...)"));
         return null;
+    }
+
+    /// <summary>Where the low-level parser last stood before failing (for errors YamlDotNet reports without a mark).</summary>
+    private static (int Line, int Column) LastParsedPosition(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        (int, int) last = (0, 0);
+        try
+        {
+            while (parser.MoveNext())
+                if (parser.Current is { } e) last = ((int)e.End.Line, (int)e.End.Column);
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        {
+            if (ex is YamlException ye) last = ((int)ye.Start.Line, (int)ye.Start.Column);
+        }
+        return last;
     }
 
     private void Register(YamlNode node, string source)

@@ -15,8 +15,8 @@ public static class HardwareSpecValidator
 
         var r = spec.Rram;
         var a = r.Array;
-        if (a.WeightBits % a.BitsPerCell != 0)
-            Add("rram.array.weight_bits", $"found weight_bits {a.WeightBits} with bits_per_cell {a.BitsPerCell}; expected weight_bits to be a multiple of bits_per_cell (whole slices)");
+        if (a.StoredBits % a.BitsPerCell != 0)
+            Add("rram.array.weight_bits", $"found weight_bits {a.WeightBits} ({a.StoredBits} stored bits with {ConfigSchema.EnumToYaml(a.Encoding)} encoding) and bits_per_cell {a.BitsPerCell}; expected the stored bits to be a multiple of bits_per_cell (whole slices)");
         if (a.Encoding == WeightEncoding.Differential && a.Cols % 2 != 0)
             Add("rram.array.cols", $"found {a.Cols} columns with differential encoding; expected an even number (G+/G- column pairs)");
         if (a.Cols % r.Adc.ColsPerAdc != 0)

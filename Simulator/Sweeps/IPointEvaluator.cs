@@ -18,11 +18,12 @@ public readonly record struct PointMetric(string Name, double Value);
 
 /// <summary>
 /// What evaluating one point produced: its status, the reason when it is not ok, its metrics in a fixed order
-/// (the evaluator's order becomes the column order), and the full report to keep beside it.
+/// (the evaluator's order becomes the column order), and the files to keep beside it in DIR/points/&lt;id&gt;/
+/// (file name to text, e.g. "report.json"; the names "result.json" and anything with a path separator are refused).
 /// </summary>
-public sealed record PointOutcome(PointStatus Status, string? Reason, IReadOnlyList<PointMetric> Metrics, string? ReportJson)
+public sealed record PointOutcome(PointStatus Status, string? Reason, IReadOnlyList<PointMetric> Metrics, IReadOnlyList<KeyValuePair<string, string>> Files)
 {
-    public static PointOutcome Invalid(string reason) => new(PointStatus.Invalid, reason, [], null);
+    public static PointOutcome Invalid(string reason) => new(PointStatus.Invalid, reason, [], []);
 }
 
 /// <summary>

@@ -96,7 +96,7 @@ public sealed record SweepDefinition(string SourceName, SweepMode Mode, IReadOnl
                         break;
                     default:
                         problems.Add($"{sourceName} line {line}: unknown key '{key}' beside 'parameters'; expected mode, seed, samples or parameters"
-                            + (NearestName.Find(key, ["mode", "seed", "samples", "parameters"]) is { } s ? $" (did you mean '{s}'?)" : ""));
+                            + (CimSim.Devices.Config.ConfigSchema.Nearest(key, ["mode", "seed", "samples", "parameters"]) is { } s ? $" (did you mean '{s}'?)" : ""));
                         break;
                 }
             }

@@ -39,7 +39,12 @@ public sealed class SweepOutput(string directory)
     public void Write(SweepPoint point, PointOutcome outcome)
     {
         var dir = PointDirectory(point.Id);
-        if (outcome.ReportJson is not null) AtomicFile.WriteAllText(Path.Combine(dir, ReportFile), outcome.ReportJson);
+        foreach (var (name, text) in outcome.Files)
+        {
+            if (name == ResultFile || name.IndexOfAny(['/', '\\']) >= 0 || name.StartsWith('.'))
+                throw new InvalidOperationException($"point file name '{name}' is reserved or not a plain file name");
+            AtomicFile.WriteAllText(Path.Combine(dir, name), text);
+        }
         AtomicFile.WriteAllText(Path.Combine(dir, ResultFile), PointResult.From(point, outcome).ToJson());
     }
 

@@ -118,12 +118,14 @@ public sealed class SweepRunner(string outDirectory, SweepDefinition definition,
         }
         catch (UserInputException ex)
         {
-            return PointOutcome.Invalid(ex.Message.ReplaceLineEndings(" "));
+            // The problems alone (without the "N problems in ..." summary) read best in one CSV cell.
+            var reason = ex.Problems.Count > 0 && ex.Problems[0] != ex.Message ? string.Join("; ", ex.Problems) : ex.Message;
+            return PointOutcome.Invalid(reason.ReplaceLineEndings(" "));
         }
         catch (Exception ex)
         {
             Log.Warning(ex, "sweep point {Point} failed", point.ToString());
-            return new PointOutcome(PointStatus.Error, ex.GetType().Name + ": " + ex.Message.ReplaceLineEndings(" "), [], null);
+            return new PointOutcome(PointStatus.Error, ex.GetType().Name + ": " + ex.Message.ReplaceLineEndings(" "), [], []);
         }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class FakeEvaluator : IPointEvaluator
 
     public string? CheckParameterPath(string path) =>
         KnownPaths.Contains(path) ? null
-        : $"'{path}' is not a config path" + (NearestName.Find(path, KnownPaths) is { } s ? $"; did you mean '{s}'?" : "");
+        : $"'{path}' is not a config path" + (CimSim.Devices.Config.ConfigSchema.Nearest(path, KnownPaths) is { } s ? $"; did you mean '{s}'?" : "");
 
     public PointOutcome Evaluate(SweepPoint point, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ internal sealed class FakeEvaluator : IPointEvaluator
             new("area_mm2", 0.1 * rows + bits),
             new("energy_j.adc", adc),
             new("energy_j.rram_array", array),
-            new("accuracy", 0.7 - sigma * 10),
-        ], "{\"point\": \"" + point.Id + "\"}\n");
+            new("accuracy", 0.7 - sigma * 10 - 0.01 * (8 - bits)),
+        ], [new("report.json", "{\"point\": \"" + point.Id + "\"}\n")]);
     }
 }

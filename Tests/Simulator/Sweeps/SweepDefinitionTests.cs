@@ -60,11 +60,4 @@ public class SweepDefinitionTests
             .And.Contain("did you mean 'samples'").And.Contain("line 4").And.Contain("empty value list")
             .And.Contain("only random mode"));
     }
-
-    [Test]
-    public void NearestName_Typo_SuggestsClosestCandidate()
-    {
-        Assert.That(NearestName.Find("rram.adc.bitz", FakeEvaluator.KnownPaths), Is.EqualTo("rram.adc.bits"));
-        Assert.That(NearestName.Find("totally.different.thing", FakeEvaluator.KnownPaths), Is.Null);
-    }
 }

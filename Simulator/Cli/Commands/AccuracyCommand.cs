@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using CimSim.Common.Errors;
+using CimSim.Devices.Config;
+using CimSim.Simulator.Functional;
+using Serilog;
+
+namespace CimSim.Simulator.Cli.Commands;
+
+/// <summary>`cimsim accuracy`: what the RRAM devices cost a model in accuracy, over chip instances and noise levels.</summary>
+public sealed class AccuracyCommand : ICliCommand
+{
+    public int Order => 51;
+
+    public Command Build()
+    {
+        var hw = new Option<string>("--hw") { Description = "Hardware config YAML (its RRAM device model).", Required = true };
+        var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + safetensors; tokenizer.json if any).", Required = true };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory; default: none." };
+        var data = new Option<string>("--data") { Description = "JSONL: {\"text\"} lines (perplexity) and/or {\"question\",\"choices\",\"answer\"} lines (multiple choice).", Required = true };
+        var seeds = new Option<int>("--seeds") { Description = "Chip instances per noise level.", DefaultValueFactory = _ => 5 };
+        var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance.", DefaultValueFactory = _ => 0UL };
+        var sigma = new Option<string?>("--sigma") { Description = "Comma-separated values of rram.noise.weight_noise.sigma (noise relative to max|W| per tile), e.g. 0.005,0.01,0.02; default: the config's value." };
+        var path = new Option<string>("--path") { Description = "RRAM device model: statistical or bit-accurate.", DefaultValueFactory = _ => "statistical" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored.", DefaultValueFactory = _ => 256 };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for report.json, report.md and accuracy-vs-sigma.png.", Required = true };
+        var cmd = new Command("accuracy", """
+            Measure what the RRAM devices cost a model: perplexity, multiple-choice accuracy (log-likelihood of each
+            choice, as lm-evaluation-harness), KL divergence and top-1 agreement against ideal devices, and the output
+            SNR of every module, over N chip instances (seeds) at each noise level.
+
+            Example:
+              cimsim accuracy --hw hw-configs/default.yaml --model models/llama --adapter adapters/halora --data eval.jsonl --seeds 5 --sigma 0.005,0.01,0.02 --out out/accuracy
+            """)
+        {
+            hw, model, adapter, data, seeds, firstSeed, sigma, path, maxTokens, output,
+        };
+        cmd.SetAction(pr =>
+        {
+            var hwPath = pr.GetValue(hw)!;
+            var spec = HardwareConfigLoader.Load(hwPath);
+            var options = new AccuracyOptions
+            {
+                ModelDirectory = pr.GetValue(model)!,
+                AdapterDirectory = pr.GetValue(adapter),
+                Hardware = spec,
+                HardwareName = hwPath,
+                Items = EvalDataset.Load(pr.GetValue(data)!),
+                DataName = pr.GetValue(data)!,
+                Seeds = pr.GetValue(seeds),
+                FirstSeed = pr.GetValue(firstSeed),
+                Sigmas = ParseSigmas(pr.GetValue(sigma)),
+                Path = FunctionalHardware.ParsePath(pr.GetValue(path)!),
+                MaxTokens = pr.GetValue(maxTokens),
+            };
+            var report = AccuracyRunner.Run(options);
+            AccuracyReportWriter.Write(report, pr.GetValue(output)!);
+            Log.Information("wrote {Dir}/report.json, report.md{Plot}", pr.GetValue(output), report.Levels.Count > 1 ? " and accuracy-vs-sigma.png" : "");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static IReadOnlyList<double>? ParseSigmas(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var result = new List<double>();
+        var problems = new List<string>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && v <= 10) result.Add(v);
+            else problems.Add($"--sigma entry '{part}': expected a number in [0, 10]");
+        }
+        if (problems.Count > 0) throw new UserInputException("--sigma: invalid noise levels", problems);
+        return result;
+    }
+}

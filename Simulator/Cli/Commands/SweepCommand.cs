@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using CimSim.Common.Errors;
+using CimSim.Simulator.Reports;
+using CimSim.Simulator.Sweeps;
+using Serilog;
+
+namespace CimSim.Simulator.Cli.Commands;
+
+/// <summary>`cimsim sweep`: a design-space sweep over hardware config paths, resumable and shardable.</summary>
+public sealed class SweepCommand : ICliCommand
+{
+    public int Order => 40;
+
+    /// <summary>Exit code of a sweep stopped by Ctrl+C or SIGTERM before its points were all done (128 + SIGINT).</summary>
+    public const int InterruptedExitCode = 130;
+
+    public Command Build()
+    {
+        var d = new SimulationRequest();
+        var hw = new Option<string>("--hw") { Description = "Base hardware config YAML; every point applies its parameters to it as overrides.", DefaultValueFactory = _ => d.HardwarePath };
+        var grid = new Option<string>("--grid") { Description = "Sweep definition YAML: grid, list or random over config paths (docs/sweeps.md).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model preset (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or a directory holding config.json.", DefaultValueFactory = _ => d.Model };
+        var prompt = new Option<int>("--prompt") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => d.PromptTokens };
+        var generate = new Option<int>("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => d.GeneratedTokens };
+        var batch = new Option<int>("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => d.Batch };
+        var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (0 = no LoRA).", DefaultValueFactory = _ => d.LoraRank };
+        var targets = new Option<string>("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all).", DefaultValueFactory = _ => d.LoraTargets };
+        var gpu = new Option<string>("--gpu") { Description = "GPU baseline preset (a100-40gb, a100-80gb, h100-sxm, h200) or a GPU YAML file.", DefaultValueFactory = _ => d.Gpu };
+        var chunk = new Option<int>("--prefill-chunk") { Description = "Prompt tokens per prefill job.", DefaultValueFactory = _ => d.PrefillChunkTokens };
+        var param = new Option<string[]>("--param", "-p") { Description = "Override a config key for every point, e.g. -p rram.adc.ideal=false (repeatable; the grid's values win).", DefaultValueFactory = _ => [] };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory (results.csv, results.jsonl, points/<id>/, sweep.json). Rerun into it to resume.", Required = true };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Points evaluated in parallel (default: the number of cores available to this process).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var shard = new Option<string?>("--shard") { Description = "Run only slice i of N (0 <= i < N): the points whose index is i mod N. Default: all points." };
+        var retry = new Option<bool>("--retry-errors") { Description = "Evaluate again the points stored with status 'error' (default: false; invalid points are final)." };
+        var accuracy = new Option<bool>("--accuracy") { Description = "Also measure accuracy on --data for every point (an 'accuracy' column; default: false)." };
+        var data = new Option<string?>("--data") { Description = "Evaluation data set (JSONL) for --accuracy." };
+        var progress = new Option<string>("--progress") { Description = "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.", DefaultValueFactory = _ => "auto" };
+        progress.AcceptOnlyFromAmong("auto", "bar", "log", "none");
+
+        var cmd = new Command("sweep", """
+            Sweep hardware config paths over a grid, zipped lists or seeded random samples, simulating every point
+            (in parallel on local cores) and writing one row per point to DIR/results.csv and DIR/results.jsonl plus
+            each point's full report to DIR/points/<id>/. Grid paths are checked against the config schema before
+            anything runs. Points that fail validation or do not fit become rows with status 'invalid' and a reason.
+            Crash-safe: kill it at any moment and rerun the same command to finish only the missing points.
+            Results never depend on --jobs; --shard i/N runs a deterministic slice (merge shards with `cimsim merge`).
+
+            Example grid.yaml:
+              rram.adc.bits: [4, 6, 8]
+              rram.array.rows: [64, 128, 256]
+
+            Examples:
+              cimsim sweep --hw hw-configs/default.yaml --grid grid.yaml --model llama-3.2-1b --out out/sweep --jobs 2
+              cimsim sweep --grid grid.yaml --out out/sweep-shard-0 --shard 0/4     # one of 4 Slurm array tasks
+            """)
+        {
+            hw, grid, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, jobs, shard, retry, accuracy, data, progress,
+        };
+        cmd.SetAction(pr =>
+        {
+            var request = new SimulationRequest
+            {
+                HardwarePath = pr.GetValue(hw)!,
+                Overrides = pr.GetValue(param) ?? [],
+                Model = pr.GetValue(model)!,
+                PromptTokens = pr.GetValue(prompt),
+                GeneratedTokens = pr.GetValue(generate),
+                Batch = pr.GetValue(batch),
+                LoraRank = pr.GetValue(rank),
+                LoraTargets = pr.GetValue(targets)!,
+                Gpu = pr.GetValue(gpu)!,
+                PrefillChunkTokens = pr.GetValue(chunk),
+            };
+            var options = new SweepRunOptions { Jobs = pr.GetValue(jobs), Shard = ShardSpec.Parse(pr.GetValue(shard)), RetryErrors = pr.GetValue(retry) };
+            var probe = AccuracyProbeFor(pr.GetValue(accuracy), pr.GetValue(data));
+            return Run(request, pr.GetValue(grid)!, pr.GetValue(output)!, options, probe, pr.GetValue(progress)!);
+        });
+        return cmd;
+    }
+
+    private static IAccuracyProbe? AccuracyProbeFor(bool accuracy, string? data)
+    {
+        if (!accuracy)
+        {
+            if (data is not null) throw new UserInputException("--data is only used with --accuracy");
+            return null;
+        }
+        if (data is null) throw new UserInputException("--accuracy needs --data FILE (an evaluation data set, JSONL)");
+        if (!File.Exists(data)) throw new UserInputException($"--data '{data}': file not found");
+        throw new UserInputException("--accuracy: this build has no functional accuracy runner wired into sweeps yet");
+    }
+
+    /// <summary>Runs a sweep from the CLI: validation first, then points with progress, Ctrl+C/SIGTERM stop cleanly (rows so far kept).</summary>
+    public static int Run(SimulationRequest request, string gridPath, string outDir, SweepRunOptions options, IAccuracyProbe? probe, string progressMode)
+    {
+        if (!File.Exists(request.HardwarePath)) throw new UserInputException($"--hw '{request.HardwarePath}': hardware config not found");
+        var definition = SweepDefinition.Load(gridPath);
+        var evaluator = new SimulationPointEvaluator(request, probe);
+        // Check the grid and the base config before anything runs (a bad base config fails every point the same way).
+        SweepRunner.CheckPaths(definition, evaluator);
+        Devices.Config.HardwareConfigLoader.Load(request.HardwarePath, request.Overrides);
+        var runner = new SweepRunner(outDir, definition, evaluator.Identity(), evaluator);
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return; // second Ctrl+C: let the process die
+            e.Cancel = true;
+            Log.Warning("interrupted: finishing the points in flight, then writing the tables (Ctrl+C again to kill)");
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            Log.Warning("SIGTERM: finishing the points in flight, then writing the tables");
+            cts.Cancel();
+        });
+        try
+        {
+            var mode = progressMode == "auto" ? (TerminalProgress.Available ? "bar" : "log") : progressMode;
+            var summary = mode switch
+            {
+                "bar" => TerminalProgress.Run($"sweep {Path.GetFileName(Path.GetFullPath(outDir))}", p => runner.Run(options, p, cts.Token)),
+                "log" => runner.Run(options, new LogLineProgress(TimeSpan.FromSeconds(10)), cts.Token),
+                _ => runner.Run(options, null, cts.Token),
+            };
+            Log.Information("sweep {Dir}: {Rows} rows in results.csv ({Ok} ok, {Invalid} invalid, {Errors} errors evaluated now; {Before} were already done)",
+                outDir, summary.RowsWritten, summary.Ok, summary.Invalid, summary.Errors, summary.AlreadyDone);
+            if (summary.Errors > 0) Log.Warning("{Errors} points failed inside the simulator (status 'error'); see the reason column, rerun with --retry-errors", summary.Errors);
+            if (summary.Cancelled)
+            {
+                Log.Warning("stopped with {Missing} points of this shard still to run: rerun the same command to finish them", summary.Missing);
+                return InterruptedExitCode;
+            }
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

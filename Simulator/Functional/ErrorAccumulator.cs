@@ -1,0 +1,79 @@
+using System.Numerics.Tensors;
+
+namespace CimSim.Simulator.Functional;
+
+/// <summary>Sums of y_ideal^2 and (y - y_ideal)^2 per name, in first-seen order (thread-safe).</summary>
+internal sealed class ErrorAccumulator
+{
+    private readonly Dictionary<string, (double Signal, double Error)> _sums = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    public void Add(string name, ReadOnlySpan<float> actual, ReadOnlySpan<float> ideal)
+    {
+        double signal = TensorPrimitives.Dot(ideal, ideal);
+        var diff = new float[actual.Length];
+        TensorPrimitives.Subtract(actual, ideal, diff);
+        double error = TensorPrimitives.Dot(diff, diff);
+        lock (_sums)
+        {
+            if (!_sums.TryGetValue(name, out var s)) _order.Add(name);
+            _sums[name] = (s.Signal + signal, s.Error + error);
+        }
+    }
+
+    public IReadOnlyList<LayerError> Results() => _order.Select(n =>
+    {
+        var (sig, err) = _sums[n];
+        return new LayerError(n, err > 0 && sig > 0 ? 10 * Math.Log10(sig / err) : null, sig > 0 ? Math.Sqrt(err / sig) : 0);
+    }).ToList();
+
+    public static IReadOnlyList<LayerError> Mean(IEnumerable<IReadOnlyList<LayerError>> perChip)
+    {
+        var lists = perChip.ToList();
+        if (lists.Count == 0) return [];
+        return lists[0].Select((l, i) =>
+        {
+            var rel = lists.Average(x => x[i].RelativeError);
+            return new LayerError(l.Name, rel > 0 ? -20 * Math.Log10(rel) : null, rel);
+        }).ToList();
+    }
+}
+
+/// <summary>Measures each W0 product against the exact product on the same input (ideal model's weights).</summary>
+internal sealed class ModuleErrorObserver(FunctionalModel ideal) : IForwardObserver
+{
+    private readonly Dictionary<string, ILinearExecutor> _ideal = ideal.Projections.ToDictionary(p => p.Name, p => p.Weights, StringComparer.Ordinal);
+
+    public ErrorAccumulator Modules { get; } = new();
+
+    public IForwardObserver? Next { get; set; }
+
+    public void OnProjection(string module, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int tokens)
+    {
+        var exact = _ideal[module];
+        var yi = new float[tokens * exact.OutFeatures];
+        exact.Forward(x, yi, tokens);
+        Modules.Add(module, y[..yi.Length], yi);
+        Next?.OnProjection(module, x, y, tokens);
+    }
+
+    public void OnLayerOutput(int layer, ReadOnlySpan<float> hidden, int tokens) => Next?.OnLayerOutput(layer, hidden, tokens);
+}
+
+/// <summary>Keeps (or compares against) the residual stream after every decoder layer.</summary>
+internal sealed class HiddenStateObserver : IForwardObserver
+{
+    public List<float[]> Captured { get; } = [];
+
+    public IReadOnlyList<float[]>? Reference { get; set; }
+
+    public ErrorAccumulator Layers { get; } = new();
+
+    public void OnProjection(string module, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int tokens) { }
+
+    public void OnLayerOutput(int layer, ReadOnlySpan<float> hidden, int tokens)
+    {
+        if (Reference is null) Captured.Add(hidden.ToArray());
+        else Layers.Add($"model.layers.{layer}", hidden, Reference[layer]);
+    }
+}

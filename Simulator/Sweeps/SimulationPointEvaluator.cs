@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text;
+using CimSim.Devices.Config;
+using CimSim.Simulator.Reports;
+using CimSim.Workloads.Models;
+
+namespace CimSim.Simulator.Sweeps;
+
+/// <summary>
+/// Measures the accuracy of one sweep point's hardware (the `--accuracy --data FILE` column): returns the
+/// accuracy as a fraction in [0, 1] and optionally a report section. Must be thread-safe and deterministic.
+/// </summary>
+public interface IAccuracyProbe
+{
+    /// <summary>Text that identifies the probe's inputs (data file hash, seed, ...), part of the sweep's identity.</summary>
+    string Identity { get; }
+
+    (double Accuracy, IReportSection? Section) Measure(HardwareSpec hardware, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The real sweep evaluator: loads the base hardware config with the point's overrides (full validation, every
+/// problem at once), runs <see cref="SimulationRunner"/> on it, and returns the report's headline numbers as
+/// metrics plus report.json and report.md. A config that fails validation or a model that does not fit is an
+/// Invalid point (the runner turns the UserInputException into a row with its reason).
+/// </summary>
+public sealed class SimulationPointEvaluator : IPointEvaluator
+{
+    /// <summary>Config paths accepted besides the declared keys: the resistance spellings the loader converts (G = 1/R).</summary>
+    public static readonly IReadOnlyList<string> AliasPaths = ["rram.device.r_on_ohm", "rram.device.r_off_ohm"];
+
+    private static readonly HashSet<string> ValuePaths =
+        ConfigSchema.AllKeys.Where(k => !k.IsSection).Select(k => k.Path).Concat(AliasPaths).ToHashSet(StringComparer.Ordinal);
+
+    private readonly SimulationRequest _request;
+    private readonly ModelSpec _model;
+    private readonly IAccuracyProbe? _accuracy;
+
+    /// <param name="request">The simulate flags shared by every point; <see cref="SimulationRequest.Overrides"/> are applied before each point's own.</param>
+    public SimulationPointEvaluator(SimulationRequest request, IAccuracyProbe? accuracy = null)
+    {
+        _request = request;
+        _model = request.ModelSpec ?? ModelCatalog.Resolve(request.Model);
+        _accuracy = accuracy;
+    }
+
+    /// <summary>What makes two sweeps the same (for sweep.json): file contents, not paths, so shards on other machines agree.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Identity()
+    {
+        var r = _request;
+        var id = new List<KeyValuePair<string, string>>
+        {
+            new("cimsim_version", typeof(SimulationPointEvaluator).Assembly.GetName().Version?.ToString() ?? "?"),
+            new("hw_config_sha256", FileHash(r.HardwarePath)),
+            new("base_overrides", string.Join(" ", r.Overrides)),
+            new("model", _model.Name),
+            new("prompt_tokens", r.PromptTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("generate_tokens", r.GeneratedTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("batch", r.Batch.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("lora", r.LoraRank == 0 ? "none" : $"r={r.LoraRank} on {r.LoraTargets}"),
+            new("gpu", File.Exists(r.Gpu) ? "file sha256 " + FileHash(r.Gpu) : r.Gpu),
+            new("prefill_chunk_tokens", r.PrefillChunkTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (_accuracy is not null) id.Add(new("accuracy", _accuracy.Identity));
+        return id;
+    }
+
+    public static string FileHash(string path) =>
+        File.Exists(path) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) : "(missing: " + path + ")";
+
+    public string? CheckParameterPath(string path)
+    {
+        if (ValuePaths.Contains(path)) return null;
+        var section = ConfigSchema.AllKeys.FirstOrDefault(k => k.IsSection && k.Path == path);
+        if (section is not null)
+            return $"'{path}' is a config section, not a value; sweep one of its keys, e.g. "
+                + string.Join(", ", ValuePaths.Where(p => p.StartsWith(path + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(4).Select(p => $"'{p}'"));
+        var near = ConfigSchema.Nearest(path, ValuePaths);
+        return $"'{path}' is not a hardware config key" + (near is not null ? $"; did you mean '{near}'?" : "; see docs/configuration.md for the keys");
+    }
+
+    public PointOutcome Evaluate(SweepPoint point, CancellationToken cancellationToken)
+    {
+        var overrides = _request.Overrides.Concat(point.Overrides).ToList();
+        var hardware = HardwareConfigLoader.Load(_request.HardwarePath, overrides);
+        cancellationToken.ThrowIfCancellationRequested();
+        var report = SimulationRunner.Run(_request with { Hardware = hardware, ModelSpec = _model, Overrides = overrides });
+        double? accuracy = null;
+        if (_accuracy is not null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (a, section) = _accuracy.Measure(hardware, cancellationToken);
+            accuracy = a;
+            if (section is not null) report.Sections.Add(section);
+        }
+        return new PointOutcome(PointStatus.Ok, null, Metrics(report, accuracy),
+        [
+            new("report.json", Encoding.UTF8.GetString(ReportWriter.ToJson(report))),
+            new("report.md", ReportWriter.ToMarkdown(report)),
+        ]);
+    }
+
+    /// <summary>The columns of results.csv for one report, in a fixed order.</summary>
+    public static IReadOnlyList<PointMetric> Metrics(SimulationReport r, double? accuracy)
+    {
+        var c = r.Cim;
+        var g = r.Gpu;
+        var m = new List<PointMetric>
+        {
+            new("latency_s", c.LatencyS),
+            new("ttft_s", c.TtftS),
+            new("tpot_s", c.TpotS),
+            new("tokens_per_s", c.TokensPerS),
+            new("energy_j", c.EnergyJ),
+            new("area_mm2", c.AreaMm2),
+        };
+        if (accuracy is { } a) m.Add(new("accuracy", a));
+        m.Add(new("gpu_latency_s", g.LatencyS));
+        m.Add(new("gpu_energy_j", g.EnergyJ));
+        m.Add(new("gpu_compute_energy_j", g.ComputeEnergyJ));
+        m.Add(new("energy_vs_gpu", r.EnergyVsGpu));
+        m.Add(new("compute_energy_vs_gpu", r.ComputeEnergyVsGpu));
+        m.Add(new("latency_vs_gpu", r.LatencyVsGpu));
+        m.Add(new("tpot_vs_gpu", r.TpotVsGpu));
+        foreach (var (k, v) in c.EnergyBreakdownJ) m.Add(new(SweepPlots.BreakdownPrefix + k, v));
+        return m;
+    }
+}

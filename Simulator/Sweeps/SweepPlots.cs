@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text;
+using CimSim.Common.IO;
+using CimSim.Simulator.Plots;
+using ScottPlot;
+
+namespace CimSim.Simulator.Sweeps;
+
+/// <summary>
+/// The figures of `cimsim plot DIR`, drawn from results.jsonl: energy breakdown (stacked bars), the
+/// energy/latency Pareto front (accuracy as colour when the sweep measured it), the sensitivity to each swept
+/// parameter, and accuracy against the noise level. Each figure is written as PNG and SVG.
+/// </summary>
+public static class SweepPlots
+{
+    /// <summary>Metric names the plots read (the sweep evaluator's column names).</summary>
+    public const string Energy = "energy_j", Latency = "latency_s", Accuracy = "accuracy", BreakdownPrefix = "energy_j.";
+
+    /// <summary>Most bars in the breakdown figure; beyond it, the Pareto-front points are shown.</summary>
+    public const int MaxBars = 32;
+
+    /// <summary>Draws every figure the data supports into <paramref name="outDirectory"/>; returns the files written (PNG and SVG).</summary>
+    public static IReadOnlyList<string> Draw(string sweepDirectory, string outDirectory)
+    {
+        var (paths, rows) = SweepTable.Read(sweepDirectory);
+        var ok = rows.Where(r => r.IsOk && r.Metric(Energy).HasValue && r.Metric(Latency).HasValue).ToList();
+        var written = new List<string>();
+        if (ok.Count == 0) return written;
+        var title = $"{Path.GetFileName(Path.GetFullPath(sweepDirectory).TrimEnd('/'))}: {ok.Count} valid of {rows.Count} points";
+
+        written.AddRange(Save(EnergyBreakdown(ok, paths, title), outDirectory, "energy-breakdown"));
+        written.AddRange(Save(Pareto(ok, title), outDirectory, "pareto"));
+        foreach (var path in paths)
+        {
+            var values = ok.Select(r => r.Parameter(path)).Distinct().Count();
+            if (values > 1) written.AddRange(Save(Sensitivity(ok, path), outDirectory, "sensitivity-" + FileSafe(path)));
+        }
+        var noise = paths.FirstOrDefault(IsNoisePath);
+        if (noise is not null && ok.Any(r => r.Metric(Accuracy).HasValue)
+            && ok.Select(r => r.Parameter(noise)).Distinct().Count() > 1
+            && ok.All(r => double.TryParse(r.Parameter(noise), NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            written.AddRange(Save(AccuracyVsNoise(ok, paths, noise), outDirectory, "accuracy-vs-noise"));
+        return written;
+    }
+
+    /// <summary>A swept path that sets a noise level (e.g. rram.noise.weight_noise.sigma).</summary>
+    public static bool IsNoisePath(string path) =>
+        path.Contains("noise", StringComparison.OrdinalIgnoreCase) || path.EndsWith("sigma", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Points on the energy/latency Pareto front (no other point is at least as good in both and better in one), by energy.</summary>
+    public static IReadOnlyList<SweepRow> ParetoFront(IReadOnlyList<SweepRow> rows)
+    {
+        var sorted = rows.OrderBy(r => r.Metric(Energy)!.Value).ThenBy(r => r.Metric(Latency)!.Value).ToList();
+        var front = new List<SweepRow>();
+        var best = double.PositiveInfinity;
+        foreach (var r in sorted)
+        {
+            var l = r.Metric(Latency)!.Value;
+            if (l < best)
+            {
+                front.Add(r);
+                best = l;
+            }
+        }
+        return front;
+    }
+
+    private static Plot EnergyBreakdown(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title)
+    {
+        var shown = ok.Count <= MaxBars ? ok : ParetoFront(ok).Take(MaxBars).ToList();
+        var components = new List<string>();
+        foreach (var r in shown)
+            foreach (var m in r.MetricOrder)
+                if (m.StartsWith(BreakdownPrefix, StringComparison.Ordinal) && !components.Contains(m)) components.Add(m);
+        var (scale, unit) = EnergyUnit(shown.Max(r => r.Metric(Energy)!.Value));
+
+        var plot = PlotDefaults.NewPlot();
+        var palette = new ScottPlot.Palettes.Category20();
+        var bars = new List<Bar>();
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var i = 0; i < shown.Count; i++)
+        {
+            var r = shown[i];
+            var bottom = 0.0;
+            if (components.Count == 0)
+            {
+                bars.Add(new Bar { Position = i, ValueBase = 0, Value = r.Metric(Energy)!.Value * scale, FillColor = palette.GetColor(0), LineWidth = 0 });
+            }
+            for (var c = 0; c < components.Count; c++)
+            {
+                var v = (r.Metric(components[c]) ?? 0) * scale;
+                bars.Add(new Bar { Position = i, ValueBase = bottom, Value = bottom + v, FillColor = palette.GetColor(c), LineWidth = 0 });
+                bottom += v;
+            }
+            ticks.AddMajor(i, PointLabel(r, paths));
+        }
+        plot.Add.Bars(bars);
+        foreach (var (c, i) in components.Select((c, i) => (c, i)))
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = c[BreakdownPrefix.Length..].Replace('_', ' '), FillColor = palette.GetColor(i) });
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        // Room for the rotated labels (about 0.75 of the longest label's width in pixels at the default font size).
+        plot.Axes.Bottom.MinimumSize = 30 + 0.6f * 8 * shown.Max(r => PointLabel(r, paths).Length);
+        plot.Axes.Margins(bottom: 0);
+        plot.Title("Energy breakdown per run" + (shown.Count < ok.Count ? $" (the {shown.Count} Pareto-front points)" : ""));
+        plot.XLabel("Point (" + string.Join(" / ", paths.Select(ShortName)) + ")");
+        plot.YLabel($"Energy ({unit})");
+        if (components.Count > 0) plot.ShowLegend(Edge.Right);
+        _ = title;
+        return plot;
+    }
+
+    private static Plot Pareto(IReadOnlyList<SweepRow> ok, string title)
+    {
+        var (es, eu) = EnergyUnit(ok.Max(r => r.Metric(Energy)!.Value));
+        var (ls, lu) = TimeUnit(ok.Max(r => r.Metric(Latency)!.Value));
+        var plot = PlotDefaults.NewPlot();
+        var withAccuracy = ok.All(r => r.Metric(Accuracy).HasValue);
+        if (withAccuracy)
+        {
+            var range = new ScottPlot.Range(ok.Min(r => r.Metric(Accuracy)!.Value) * 100, ok.Max(r => r.Metric(Accuracy)!.Value) * 100);
+            if (range.Max - range.Min == 0) range = new ScottPlot.Range(range.Min - 0.5, range.Max + 0.5);
+            var colormap = new ScottPlot.Colormaps.Viridis();
+            foreach (var r in ok.OrderBy(r => r.Metric(Accuracy)!.Value))
+            {
+                var f = (r.Metric(Accuracy)!.Value * 100 - range.Min) / (range.Max - range.Min);
+                plot.Add.Marker(r.Metric(Latency)!.Value * ls, r.Metric(Energy)!.Value * es, MarkerShape.FilledCircle, 9, colormap.GetColor(f));
+            }
+            var bar = plot.Add.ColorBar(new ColorAxis(colormap, range));
+            bar.Label = "Accuracy (%)";
+        }
+        else
+        {
+            var all = plot.Add.ScatterPoints(ok.Select(r => r.Metric(Latency)!.Value * ls).ToArray(), ok.Select(r => r.Metric(Energy)!.Value * es).ToArray());
+            all.Color = Colors.SteelBlue;
+            all.MarkerSize = 8;
+            all.LegendText = "sweep point";
+        }
+        var front = ParetoFront(ok);
+        var line = plot.Add.Scatter(front.Select(r => r.Metric(Latency)!.Value * ls).ToArray(), front.Select(r => r.Metric(Energy)!.Value * es).ToArray());
+        line.Color = Colors.Black;
+        line.LineWidth = 1.5f;
+        line.MarkerShape = MarkerShape.OpenCircle;
+        line.MarkerSize = 14;
+        line.LegendText = $"Pareto front ({front.Count} points)";
+        plot.Title("Energy vs latency" + (withAccuracy ? " (colour: accuracy)" : "") + " — " + title);
+        plot.XLabel($"Latency per run ({lu})");
+        plot.YLabel($"Energy per run ({eu})");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static Plot Sensitivity(IReadOnlyList<SweepRow> ok, string path)
+    {
+        var groups = ok.GroupBy(r => r.Parameter(path) ?? "").ToList();
+        var numeric = groups.All(g => double.TryParse(g.Key, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        var ordered = numeric ? groups.OrderBy(g => double.Parse(g.Key, CultureInfo.InvariantCulture)).ToList() : groups.OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var xs = ordered.Select((g, i) => numeric ? double.Parse(g.Key, CultureInfo.InvariantCulture) : i).ToArray();
+        var energy = ordered.Select(g => g.Average(r => r.Metric(Energy)!.Value)).ToArray();
+        var latency = ordered.Select(g => g.Average(r => r.Metric(Latency)!.Value)).ToArray();
+        var (es, eu) = EnergyUnit(energy.Max());
+        var (ls, lu) = TimeUnit(latency.Max());
+
+        var plot = PlotDefaults.NewPlot();
+        var e = plot.Add.Scatter(xs, energy.Select(v => v * es).ToArray());
+        e.LegendText = $"energy ({eu}, left axis)";
+        e.Color = Colors.SteelBlue;
+        e.LineWidth = 2;
+        e.MarkerSize = 8;
+        var l = plot.Add.Scatter(xs, latency.Select(v => v * ls).ToArray());
+        l.LegendText = $"latency ({lu}, right axis)";
+        l.Color = Colors.OrangeRed;
+        l.LineWidth = 2;
+        l.MarkerSize = 8;
+        l.MarkerShape = MarkerShape.FilledSquare;
+        l.Axes.YAxis = plot.Axes.Right;
+        if (!numeric)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(i, ordered[i].Key);
+            plot.Axes.Bottom.TickGenerator = ticks;
+        }
+        var others = ok.Count / Math.Max(1, ordered.Count);
+        plot.Title($"Sensitivity to {path}" + (others > 1 ? $" (mean over {others} settings of the other parameters)" : ""));
+        plot.XLabel(path);
+        plot.YLabel($"Mean energy per run ({eu})");
+        plot.Axes.Right.Label.Text = $"Mean latency per run ({lu})";
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    private static Plot AccuracyVsNoise(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string noise)
+    {
+        var others = paths.Where(p => p != noise).ToList();
+        var rows = ok.Where(r => r.Metric(Accuracy).HasValue).ToList();
+        // One curve per setting of the other parameters; settings with identical curves share one line.
+        var series = rows.GroupBy(r => string.Join(", ", others.Select(p => ShortName(p) + "=" + r.Parameter(p))))
+            .Select(s => (Label: s.Key, Points: s.GroupBy(r => double.Parse(r.Parameter(noise)!, CultureInfo.InvariantCulture))
+                .OrderBy(g => g.Key).Select(g => (X: g.Key, Y: g.Average(r => r.Metric(Accuracy)!.Value) * 100)).ToList()))
+            .GroupBy(s => string.Join(";", s.Points.Select(p => p.X.ToString("R", CultureInfo.InvariantCulture) + ":" + p.Y.ToString("R", CultureInfo.InvariantCulture))))
+            .Select(g => (Label: g.First().Label + (g.Count() > 1 ? $" (+{g.Count() - 1} identical)" : ""), g.First().Points))
+            .ToList();
+        var plot = PlotDefaults.NewPlot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var i = 0;
+        foreach (var (label, pts) in series.Take(10))
+        {
+            var sc = plot.Add.Scatter(pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray());
+            sc.Color = palette.GetColor(i++);
+            sc.LineWidth = 2;
+            sc.MarkerSize = 8;
+            sc.LegendText = label.Length == 0 ? "accuracy" : label;
+        }
+        plot.Title("Accuracy vs noise level" + (series.Count > 10 ? $" (first 10 of {series.Count} settings)" : ""));
+        plot.XLabel(noise);
+        plot.YLabel("Accuracy (%)");
+        plot.ShowLegend(Alignment.LowerLeft);
+        return plot;
+    }
+
+    private static IEnumerable<string> Save(Plot plot, string outDirectory, string name)
+    {
+        var png = Path.Combine(outDirectory, name + ".png");
+        var svg = Path.Combine(outDirectory, name + ".svg");
+        AtomicFile.WriteAllBytes(png, plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ImageFormat.Png));
+        AtomicFile.WriteAllText(svg, plot.GetSvgXml(PlotDefaults.Width, PlotDefaults.Height));
+        return [png, svg];
+    }
+
+    private static string PointLabel(SweepRow r, IReadOnlyList<string> paths)
+    {
+        var label = string.Join(" / ", paths.Select(p => r.Parameter(p) ?? "-"));
+        return label.Length <= 28 ? label : r.Id;
+    }
+
+    private static string ShortName(string path) => path.Split('.')[^1];
+
+    private static string FileSafe(string path)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in path) sb.Append(char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_');
+        return sb.ToString();
+    }
+
+    /// <summary>A scale and unit so that the largest value reads between 1 and 1000.</summary>
+    public static (double Scale, string Unit) EnergyUnit(double maxJoules) => maxJoules switch
+    {
+        >= 1 => (1, "J"),
+        >= 1e-3 => (1e3, "mJ"),
+        >= 1e-6 => (1e6, "µJ"),
+        _ => (1e9, "nJ"),
+    };
+
+    public static (double Scale, string Unit) TimeUnit(double maxSeconds) => maxSeconds switch
+    {
+        >= 1 => (1, "s"),
+        >= 1e-3 => (1e3, "ms"),
+        >= 1e-6 => (1e6, "µs"),
+        _ => (1e9, "ns"),
+    };
+
+    /// <summary>Gives a colour bar its colormap and value range (the markers are coloured by hand).</summary>
+    private sealed class ColorAxis(IColormap colormap, ScottPlot.Range range) : IHasColorAxis
+    {
+        public IColormap Colormap => colormap;
+
+        public ScottPlot.Range GetRange() => range;
+    }
+}

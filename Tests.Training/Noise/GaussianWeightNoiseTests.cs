@@ -1,0 +1,33 @@
+using CimSim.Training.Noise;
+using static TorchSharp.torch;
+
+namespace CimSim.Training.Tests.Noise;
+
+public class GaussianWeightNoiseTests
+{
+    [Test]
+    public void Scale_TileScope_IsMaxAbsOfEachTile()
+    {
+        var w = zeros(5, 7);
+        w[0, 0] = tensor(2f);
+        w[4, 6] = tensor(-3f);
+        w[1, 5] = tensor(0.5f);
+        var scale = new GaussianWeightNoise(0.01, SigmaScope.Tile, tileSize: 4).Scale(w);
+        Assert.That(scale[0, 0].item<float>(), Is.EqualTo(2f));
+        Assert.That(scale[3, 3].item<float>(), Is.EqualTo(2f));
+        Assert.That(scale[0, 4].item<float>(), Is.EqualTo(0.5f));
+        Assert.That(scale[4, 0].item<float>(), Is.EqualTo(0f));
+        Assert.That(scale[4, 5].item<float>(), Is.EqualTo(3f));
+    }
+
+    [Test]
+    public void Sample_LayerScope_HasRequestedStd()
+    {
+        using var g = new Generator(1);
+        var w = randn(new long[] { 256, 256 }, generator: g);
+        var noise = new GaussianWeightNoise(0.02, SigmaScope.Layer).Sample("m", w, g)!;
+        var expected = 0.02 * w.abs().max().item<float>();
+        Assert.That(noise.std().item<float>(), Is.EqualTo(expected).Within(0.02 * expected));
+        Assert.That(Math.Abs(noise.mean().item<float>()), Is.LessThan(0.01 * expected));
+    }
+}

@@ -9,7 +9,7 @@ public static class FunctionalHardware
 {
     /// <summary>Placer for chip instance <paramref name="seed"/>: ideal when <paramref name="hw"/> is null.</summary>
     public static ILinearPlacer Placer(HardwareSpec? hw, ulong seed, RramPath path)
-        => hw is null ? IdealPlacer.Instance : new RramPlacer(KernelSettings(hw.Rram), seed, path);
+        => hw is null ? IdealPlacer.Instance : new RramPlacer(new RramFormat(hw.Rram), seed, path);
 
     /// <summary>The hardware with rram.noise.weight_noise.sigma replaced (the paper's abstract noise level).</summary>
     public static HardwareSpec WithWeightNoiseSigma(HardwareSpec hw, double sigma)
@@ -24,7 +24,4 @@ public static class FunctionalHardware
     };
 
     public static string PathName(RramPath path) => path == RramPath.BitAccurate ? "bit_accurate" : "statistical";
-
-    /// <summary>The functional kernel's derived format for the RRAM part of a hardware spec (docs/devices.md names each field).</summary>
-    public static RramFormat KernelSettings(RramSpec r) => new(r);
 }

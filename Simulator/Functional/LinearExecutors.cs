@@ -1,4 +1,5 @@
 using CimSim.Common.Numerics;
+using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 
 namespace CimSim.Simulator.Functional;
@@ -71,7 +72,7 @@ public sealed class IdealPlacer : ILinearPlacer
 }
 
 /// <summary>
-/// Every W0 linear programmed into RRAM with <paramref name="settings"/>; the chip instance is
+/// Every W0 linear programmed into RRAM crossbars as <paramref name="settings"/> (derived from an RramSpec) describes them; the chip instance is
 /// <paramref name="seed"/>, and each module draws from its own stream (seed, "rram/" + module name).
 /// </summary>
 public sealed class RramPlacer(RramFormat settings, ulong seed, RramPath path) : ILinearPlacer

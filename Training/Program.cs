@@ -7,6 +7,7 @@ using Serilog;
 Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
 try
 {
+    if (args.Length == 2 && args[0] == "summarize-experiment") return ExperimentSummary.Run(args[1]);
     return TrainCommand.Build().Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (Unwrap(ex) is UserInputException uie)

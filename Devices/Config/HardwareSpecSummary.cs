@@ -20,7 +20,8 @@ public static class HardwareSpecSummary
             $"RRAM cell     G {G(d.GMinMicrosiemens)} .. {G(d.GMaxMicrosiemens)} uS (R_on {Si(d.ROnOhm, "Ohm")}, on/off {G(d.OnOffRatio)}), read {G(d.ReadVoltageVolts)} V x {Si(d.ReadPulseSeconds, "s")}, {G(d.CellAreaSquareMicrometres)} um^2",
             $"DAC           {r.Dac.Bits}-bit, {(r.Dac.BitSerial ? "bit-serial" : "parallel")}: {r.Dac.Steps} step(s) per {r.Dac.InputBits}-bit {(r.Dac.SignedInputs ? "signed" : "unsigned")} input, {G(r.Dac.EnergyPicojoulesPerDrive)} pJ/drive",
             $"ADC           {adc.Bits}-bit {Yaml(adc.Impl)}, {adc.ColsPerAdc} col(s)/ADC ({Math.Max(1, a.Cols / adc.ColsPerAdc)} per array), " +
-                (adc.Ideal ? "ideal (exact conversion, priced as " + adc.Bits + "-bit)" : $"full scale {Yaml(adc.Range.FullScale)}" + (adc.Range.FullScale == AdcFullScaleMode.Fraction ? $" x {G(adc.Range.ClipFraction)}" : "")),
+                (adc.Ideal ? "ideal (exact conversion, priced as " + adc.Bits + "-bit)" : $"full scale {Yaml(adc.Range.FullScale)}" + (adc.Range.FullScale == AdcFullScaleMode.Fraction ? $" x {G(adc.Range.ClipFraction)}" : ""))
+                + $"; column sums span {ColumnSumBits(s):0.#} bits",
             $"noise         {NoiseText(n)}",
             $"tile          {r.ArraysPerTile} RRAM arrays ({(long)r.ArraysPerTile * a.Rows * (a.Cols / a.CellsPerWeight):N0} weights) + {s.SramCim.MacrosPerTile} SRAM CIM macros, tile buffer {Bytes(s.TileBuffer.CapacityBytes)}",
             $"SRAM CIM      {s.SramCim.Rows} x {s.SramCim.Cols} ({s.SramCim.WeightCapacity:N0} {s.SramCim.WeightBits}-bit weights), {G(s.SramCim.EnergyPicojoulesPerMac)} pJ/MAC, {Si(s.SramCim.LatencySecondsPerOp, "s")}/op",
@@ -32,6 +33,15 @@ public static class HardwareSpecSummary
             $"mapping       W0 {Yaml(s.Mapping.W0)}, LoRA {Yaml(s.Mapping.Lora)}, LM head {Yaml(s.Mapping.LmHead)}, attention {Yaml(s.Mapping.Attention)}, KV cache {Yaml(s.Mapping.KvCache)}, embedding {Yaml(s.Mapping.Embedding)}",
         };
         return lines;
+    }
+
+    /// <summary>log2 of the number of levels a column partial sum can take in one DAC step: rows x input step levels x cell levels.</summary>
+    public static double ColumnSumBits(HardwareSpec s)
+    {
+        var r = s.Rram;
+        var stepBits = r.Dac.BitSerial ? Math.Min(r.Dac.Bits, r.Dac.InputBits) : r.Dac.InputBits;
+        var levels = (double)r.Array.Rows * ((1L << stepBits) - 1) * ((1L << r.Array.BitsPerCell) - 1) + 1;
+        return Math.Log2(levels);
     }
 
     private static string NoiseText(RramNoiseSpec n)

@@ -81,4 +81,31 @@ public static class HardwareSpecValidator
             Add("tile_buffer.capacity_bytes", $"found {tb.CapacityBytes} B, smaller than one {tb.AccessWidthBits}-bit access; expected a larger buffer");
         return problems;
     }
+
+    /// <summary>
+    /// Legal but suspicious settings (printed by `cimsim validate` as warnings, never errors): double-counted noise,
+    /// a noise model switched on with zero strength, an ADC table extrapolated beyond its points.
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(HardwareSpec spec)
+    {
+        var w = new List<string>();
+        var n = spec.Rram.Noise;
+        var deviceNoise = n.Programming.Impl != ProgrammingNoiseModel.None || n.Read.Sigma > 0 || n.StuckAt.RateGmin > 0 || n.StuckAt.RateGmax > 0 || n.Drift.Enabled;
+        if (n.WeightNoise.Sigma > 0 && deviceNoise)
+            w.Add("rram.noise: the paper's abstract weight_noise and device-level noise are both on; the same variability may be counted twice");
+        var p = n.Programming;
+        if ((p.Impl is ProgrammingNoiseModel.GaussianRelativeG or ProgrammingNoiseModel.GaussianRelativeGmax && p.Sigma == 0)
+            || (p.Impl == ProgrammingNoiseModel.GaussianAbsolute && p.SigmaMicrosiemens == 0))
+            w.Add($"rram.noise.programming: impl {ConfigSchema.EnumToYaml(p.Impl)} with zero sigma{(p.Impl == ProgrammingNoiseModel.GaussianAbsolute ? "_us" : "")} adds no noise");
+        if (n.Drift.Enabled && n.Drift.Nu == 0 && n.Drift.NuSigma == 0)
+            w.Add("rram.noise.drift: enabled with nu 0 and nu_sigma 0 has no effect");
+        if (n.IrDrop.Enabled && n.IrDrop.WireResistanceOhmPerCell == 0)
+            w.Add("rram.noise.ir_drop: enabled with wire_resistance_ohm 0 has no effect");
+        var adc = spec.Rram.Adc;
+        if (adc.Impl == AdcModelKind.Table && adc.Table.Bits.Count > 0 && (adc.Bits < adc.Table.Bits[0] || adc.Bits > adc.Table.Bits[^1]))
+            w.Add($"rram.adc: {adc.Bits}-bit ADC lies outside the table's {adc.Table.Bits[0]}..{adc.Table.Bits[^1]} bits; its energy is extrapolated");
+        if (p.Impl == ProgrammingNoiseModel.Polynomial && Math.Abs(p.FitGMaxMicrosiemens - spec.Rram.Device.GMaxMicrosiemens) > 1e-9 * p.FitGMaxMicrosiemens)
+            w.Add($"rram.noise.programming: the polynomial was fitted for gmax_us {p.FitGMaxMicrosiemens} but the device has g_max_us {spec.Rram.Device.GMaxMicrosiemens}; check how the model rescales it (docs/devices.md)");
+        return w;
+    }
 }

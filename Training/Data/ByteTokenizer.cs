@@ -3,23 +3,22 @@ using System.Text;
 namespace CimSim.Training.Data;
 
 /// <summary>
-/// Byte-level tokenizer for small models: each UTF-8 byte b is token <c>b + 3</c>; 0 is padding, 1 BOS, 2 EOS,
-/// so the vocabulary is 259. It needs no vocabulary file, which is what a model pretrained from scratch here
-/// wants.
+/// Byte-level tokenizer for small models, the same ids as the simulator's (CimSim.Simulator.Functional.ByteTokenizer):
+/// each UTF-8 byte b is token b, no BOS. When the vocabulary has room (more than 256 ids), id 256 is EOS, which
+/// ends each pretraining document; padding reuses id 0 (padded positions come last and are never scored, and
+/// attention is causal, so they cannot affect a scored position).
 /// </summary>
 public sealed class ByteTokenizer : ITokenizer
 {
-    public const int Offset = 3;
-
-    public const int Size = 256 + Offset;
+    public ByteTokenizer(int modelVocabSize = 257) => EosId = modelVocabSize > 256 ? 256 : null;
 
     public string Name => "byte";
 
-    public int VocabSize => Size;
+    public int VocabSize => EosId is null ? 256 : 257;
 
-    public int? BosId => 1;
+    public int? BosId => null;
 
-    public int? EosId => 2;
+    public int? EosId { get; }
 
     public int PadId => 0;
 
@@ -27,10 +26,10 @@ public sealed class ByteTokenizer : ITokenizer
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var ids = new int[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) ids[i] = bytes[i] + Offset;
+        for (var i = 0; i < bytes.Length; i++) ids[i] = bytes[i];
         return ids;
     }
 
     public static string Decode(IEnumerable<int> ids)
-        => Encoding.UTF8.GetString(ids.Where(i => i >= Offset && i < Size).Select(i => (byte)(i - Offset)).ToArray());
+        => Encoding.UTF8.GetString(ids.Where(i => i is >= 0 and < 256).Select(i => (byte)i).ToArray());
 }

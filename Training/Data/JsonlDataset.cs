@@ -81,14 +81,21 @@ public static class JsonlDataset
             };
             if (ex2 is null) continue;
             var (prompt, target) = ex2.Value;
-            var p = tokenizer.Encode(prompt);
-            var t = tokenizer.Encode(target);
+            var (p, t) = SplitEncode(tokenizer, prompt, target);
             if (tokenizer.BosId is int bos) p = [bos, .. p];
             if (format != DataFormat.MultipleChoice && tokenizer.EosId is int eos) t = [.. t, eos];
+            if (p.Length == 0 && format != DataFormat.Text)
+            {
+                // Nothing to condition on: the first target token becomes the context (it cannot be predicted).
+                if (t.Length < 2) continue;
+                p = t[..1];
+                t = t[1..];
+            }
             if (format == DataFormat.Text)
             {
                 // Text: score every token; long documents become consecutive windows of maxLength.
                 var all = p.Concat(t).ToArray();
+                if (all.Length < 2) continue;
                 for (var s = 0; s < all.Length - 1; s += maxLength)
                 {
                     var chunk = all.AsSpan(s, Math.Min(maxLength, all.Length - s)).ToArray();
@@ -108,6 +115,17 @@ public static class JsonlDataset
         if (problems.Count > 0) throw new UserInputException($"{path}: {problems.Count} problem(s) in the training data", problems);
         if (examples.Count == 0) throw new UserInputException($"{path}: no examples found; expected JSONL records");
         return (examples, format!.Value);
+    }
+
+    /// <summary>
+    /// Encodes prompt + target together and splits at the prompt's own length, as lm-evaluation-harness and
+    /// `cimsim accuracy` do (a BPE may merge across the boundary); the target keeps at least one token.
+    /// </summary>
+    public static (int[] Prompt, int[] Target) SplitEncode(ITokenizer tokenizer, string prompt, string target)
+    {
+        var whole = tokenizer.Encode(prompt + target);
+        var from = Math.Min(tokenizer.Encode(prompt).Length, whole.Length - 1);
+        return (whole[..from], whole[from..]);
     }
 
     private static DataFormat? Detect(JsonElement root)

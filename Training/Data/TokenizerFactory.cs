@@ -10,8 +10,8 @@ public static class TokenizerFactory
     {
         ITokenizer tok = name.Trim().ToLowerInvariant() switch
         {
-            "byte" => new ByteTokenizer(),
-            "auto" => HfTokenizer.TryLoad(modelDir) ?? (ITokenizer)new ByteTokenizer(),
+            "byte" => new ByteTokenizer(spec.VocabSize),
+            "auto" => HfTokenizer.TryLoad(modelDir) ?? (ITokenizer)new ByteTokenizer(spec.VocabSize),
             _ => throw new UserInputException($"--tokenizer: found '{name}', expected byte or auto"),
         };
         if (tok.VocabSize > spec.VocabSize)

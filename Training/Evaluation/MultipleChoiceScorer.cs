@@ -34,9 +34,12 @@ public static class MultipleChoiceScorer
                 var choices = root.GetProperty("choices").EnumerateArray().Select(c => c.GetString() ?? "").ToArray();
                 var answer = JsonlDataset.AnswerIndex(root, choices, path, lineNo, problems);
                 if (answer is null) continue;
-                int[] ctx = tok.Encode(JsonlDataset.MultipleChoicePrompt(q));
-                if (tok.BosId is int bos) ctx = [bos, .. ctx];
-                items.Add(new MultipleChoiceItem(ctx, choices.Select(c => tok.Encode(JsonlDataset.MultipleChoiceContinuation(c))).ToArray(), answer.Value));
+                // Scored like `cimsim accuracy`: no BOS, context + continuation encoded together and split.
+                var prompt = JsonlDataset.MultipleChoicePrompt(q);
+                var ctx = JsonlDataset.SplitEncode(tok, prompt, JsonlDataset.MultipleChoiceContinuation(choices[0])).Prompt;
+                var conts = choices.Select(c => JsonlDataset.SplitEncode(tok, prompt, JsonlDataset.MultipleChoiceContinuation(c))).ToArray();
+                if (conts.Any(c => c.Prompt.Length != ctx.Length)) throw new InvalidOperationException("the tokenizer merges the question with a choice differently per choice");
+                items.Add(new MultipleChoiceItem(ctx, conts.Select(c => c.Target).ToArray(), answer.Value));
             }
             catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
             {

@@ -23,20 +23,35 @@ public enum SigmaScope
 /// </summary>
 public sealed class GaussianWeightNoise : IWeightNoise
 {
-    public GaussianWeightNoise(double sigma, SigmaScope scope = SigmaScope.Tile, int tileSize = 64)
+    /// <param name="sigma">Standard deviation relative to the scope's max|W|.</param>
+    /// <param name="scope">What max|W| refers to.</param>
+    /// <param name="tileSize">Tile edge when square (the paper's 64).</param>
+    /// <param name="mean">Mean of the error, relative like sigma (0 for the paper's noise).</param>
+    /// <param name="tileInputs">Tile rows of the crossbar (input features); defaults to tileSize.</param>
+    /// <param name="tileOutputs">Tile columns of the crossbar (output features); defaults to tileSize.</param>
+    public GaussianWeightNoise(double sigma, SigmaScope scope = SigmaScope.Tile, int tileSize = 64, double mean = 0, int? tileInputs = null, int? tileOutputs = null)
     {
         if (!(sigma >= 0 && double.IsFinite(sigma))) throw new UserInputException($"--sigma: found {sigma}, expected a non-negative number");
         if (tileSize < 1) throw new UserInputException($"--tile-size: found {tileSize}, expected a positive integer");
         Sigma = sigma;
         Scope = scope;
-        TileSize = tileSize;
+        Mean = mean;
+        TileInputs = tileInputs ?? tileSize;
+        TileOutputs = tileOutputs ?? tileSize;
+        if (TileInputs < 1 || TileOutputs < 1) throw new UserInputException($"tile {TileInputs}x{TileOutputs}: expected positive sizes");
     }
 
     public double Sigma { get; }
 
+    public double Mean { get; }
+
     public SigmaScope Scope { get; }
 
-    public int TileSize { get; }
+    /// <summary>Crossbar rows per tile (input features).</summary>
+    public int TileInputs { get; }
+
+    /// <summary>Crossbar columns per tile (output features).</summary>
+    public int TileOutputs { get; }
 
     public static SigmaScope ParseScope(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -46,15 +61,15 @@ public sealed class GaussianWeightNoise : IWeightNoise
         _ => throw new UserInputException($"--sigma-scope: found '{text}', expected tile, layer or weight"),
     };
 
-    public string Describe() => $"Gaussian, sigma {Sigma} x max|W| per {(Scope == SigmaScope.Tile ? $"{TileSize}x{TileSize} tile" : Scope.ToString().ToLowerInvariant())}";
+    public string Describe() => $"Gaussian, {(Mean != 0 ? $"mean {Mean}, " : "")}sigma {Sigma} x max|W| per {(Scope == SigmaScope.Tile ? $"{TileInputs}x{TileOutputs} tile" : Scope.ToString().ToLowerInvariant())}";
 
     public Tensor? Sample(string modulePath, Tensor weight, Generator generator)
     {
-        if (Sigma == 0) return null;
+        if (Sigma == 0 && Mean == 0) return null;
         using var scope = NewDisposeScope();
         var z = randn(weight.shape, dtype: weight.dtype, generator: generator);
         var scale = Scale(weight.detach());
-        return (z * scale * Sigma).MoveToOuterDisposeScope();
+        return ((z * Sigma + Mean) * scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>The max|W| (or |w|) each element's sigma is relative to, broadcastable to the weight.</summary>
@@ -68,11 +83,12 @@ public sealed class GaussianWeightNoise : IWeightNoise
                 return w.abs();
             default:
                 {
-                    long rows = w.shape[0], cols = w.shape[1], t = TileSize;
-                    long pr = (rows + t - 1) / t * t, pc = (cols + t - 1) / t * t;
+                    // W is [Out x In]: a crossbar tile spans TileOutputs rows and TileInputs columns of it.
+                    long rows = w.shape[0], cols = w.shape[1], tr = TileOutputs, tc = TileInputs;
+                    long pr = (rows + tr - 1) / tr * tr, pc = (cols + tc - 1) / tc * tc;
                     var padded = nn.functional.pad(w.abs(), new long[] { 0, pc - cols, 0, pr - rows });
-                    var tileMax = padded.view(pr / t, t, pc / t, t).amax(new long[] { 1, 3 });
-                    var full = tileMax.repeat_interleave(t, dim: 0).repeat_interleave(t, dim: 1);
+                    var tileMax = padded.view(pr / tr, tr, pc / tc, tc).amax(new long[] { 1, 3 });
+                    var full = tileMax.repeat_interleave(tr, dim: 0).repeat_interleave(tc, dim: 1);
                     return full[TensorIndex.Slice(0, rows), TensorIndex.Slice(0, cols)];
                 }
         }

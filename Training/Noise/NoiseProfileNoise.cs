@@ -1,19 +1,50 @@
 using CimSim.Common.Errors;
+using CimSim.Workloads.NoiseProfiles;
 using static TorchSharp.torch;
 
 namespace CimSim.Training.Noise;
 
-/// <summary>Per-module weight noise from a CimSim noise profile (cimsim noise-profile).</summary>
+/// <summary>
+/// Weight noise from a CimSim noise profile (`cimsim noise-profile`, docs/noise-profile.schema.json): each module
+/// gets the Gaussian fitted to its own measured weight error (W_noisy = W + (mean + sigma z) x scale(W), scale
+/// tile/layer max|W| or |w|); modules the profile does not list get the profile's recommended fit. The optional
+/// output-noise term (ADC quantisation, OutputSigmaRel) is not injected: the trainer perturbs weights only.
+/// </summary>
 public sealed class NoiseProfileNoise : IWeightNoise
 {
-    private NoiseProfileNoise()
+    private readonly Dictionary<string, GaussianWeightNoise> byModule = new(StringComparer.Ordinal);
+    private readonly GaussianWeightNoise recommended;
+    private readonly string source;
+
+    public NoiseProfileNoise(NoiseProfile profile, string source)
     {
+        this.source = source;
+        recommended = FromFit(profile.Recommended, $"{source}: recommended");
+        foreach (var m in profile.Modules) byModule[m.Name] = FromFit(m.Fit, $"{source}: module {m.Name}");
+        Profile = profile;
     }
 
-    public static NoiseProfileNoise Load(string path)
-        => throw new UserInputException($"--noise-profile {path}: noise profiles are not readable yet (waiting for the CimSim noise-profile types)");
+    public NoiseProfile Profile { get; }
 
-    public string Describe() => "noise profile";
+    public static NoiseProfileNoise Load(string path) => new(NoiseProfileJson.Read(path), path);
 
-    public Tensor? Sample(string modulePath, Tensor weight, Generator generator) => null;
+    public static GaussianWeightNoise FromFit(NoiseModelFit fit, string where)
+    {
+        if (fit.Kind != "gaussian") throw new UserInputException($"{where}: noise kind '{fit.Kind}', expected gaussian");
+        var scope = fit.Scale switch
+        {
+            NoiseScale.TileMaxAbs => SigmaScope.Tile,
+            NoiseScale.LayerMaxAbs => SigmaScope.Layer,
+            NoiseScale.WeightAbs => SigmaScope.Weight,
+            _ => throw new UserInputException($"{where}: scale '{fit.Scale}', expected one of {string.Join(", ", NoiseScale.All)}"),
+        };
+        return new GaussianWeightNoise(fit.Sigma, scope, mean: fit.Mean, tileInputs: fit.TileRows, tileOutputs: fit.TileColumns);
+    }
+
+    /// <summary>The noise model applied to <paramref name="modulePath"/>.</summary>
+    public GaussianWeightNoise For(string modulePath) => byModule.TryGetValue(modulePath, out var n) ? n : recommended;
+
+    public string Describe() => $"noise profile {source} ({byModule.Count} modules; recommended {recommended.Describe()})";
+
+    public Tensor? Sample(string modulePath, Tensor weight, Generator generator) => For(modulePath).Sample(modulePath, weight, generator);
 }

@@ -64,6 +64,7 @@ public sealed class ValidateCommand : ICliCommand
             var spec = HardwareConfigLoader.Load(pr.GetValue(hw)!, pr.GetValue(param));
             output.WriteLine("ok");
             foreach (var line in HardwareSpecSummary.Lines(spec)) output.WriteLine(line);
+            foreach (var warning in HardwareSpecValidator.Warnings(spec)) output.WriteLine("warning: " + warning);
             switch (pr.GetValue(dump))
             {
                 case "yaml":

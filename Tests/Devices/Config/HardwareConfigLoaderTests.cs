@@ -184,3 +184,19 @@ public class HardwareConfigLoaderTests
         Assert.That(ex.Message, Does.Contain("not found"));
     }
 }
+
+public class HardwareSpecValidatorWarningTests
+{
+    [Test]
+    public void Warnings_WeightNoiseAndDeviceNoiseBothOn_WarnsOfDoubleCounting()
+    {
+        var spec = HardwareConfigLoader.With(new HardwareSpec(), "rram.noise.stuck_at.rate_gmin", "0.01");
+        Assert.That(HardwareSpecValidator.Warnings(spec), Has.One.Contains("counted twice"));
+    }
+
+    [Test]
+    public void Warnings_ShippedDefault_HasNone()
+    {
+        Assert.That(HardwareSpecValidator.Warnings(new HardwareSpec()), Is.Empty);
+    }
+}

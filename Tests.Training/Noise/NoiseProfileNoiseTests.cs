@@ -1,0 +1,24 @@
+using CimSim.Common.Errors;
+using CimSim.Training.Noise;
+using CimSim.Workloads.NoiseProfiles;
+
+namespace CimSim.Training.Tests.Noise;
+
+public class NoiseProfileNoiseTests
+{
+    [Test]
+    public void FromFit_TileGaussian_KeepsSigmaMeanAndTile()
+    {
+        var fit = new NoiseModelFit { Kind = "gaussian", Scale = NoiseScale.TileMaxAbs, Sigma = 0.013, Mean = 0.001, TileRows = 128, TileColumns = 32 };
+        var n = NoiseProfileNoise.FromFit(fit, "test");
+        Assert.That((n.Sigma, n.Mean, n.Scope, n.TileInputs, n.TileOutputs), Is.EqualTo((0.013, 0.001, SigmaScope.Tile, 128, 32)));
+    }
+
+    [Test]
+    public void FromFit_UnknownKind_NamesIt()
+    {
+        var fit = new NoiseModelFit { Kind = "laplace", Sigma = 0.01 };
+        Assert.That(() => NoiseProfileNoise.FromFit(fit, "p.json: recommended"),
+            Throws.InstanceOf<UserInputException>().With.Message.Contains("laplace"));
+    }
+}

@@ -1,0 +1,95 @@
+using CimSim.Common.Errors;
+using CimSim.Simulator.Cli;
+using CimSim.Simulator.Functional;
+
+namespace CimSim.Tests.Functional;
+
+public class InputErrorTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = FixturePaths.NewScratch();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public void EvalDatasetLoad_MalformedLines_NamesEachLine()
+    {
+        var path = Path.Combine(_dir, "bad.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"text\": \"fine\"}",
+            "",
+            "{\"text\": \"unterminated",
+            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": 5}",
+            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": \"B\"}",
+            "[1, 2]",
+        ]);
+        var ex = Assert.Throws<UserInputException>(() => EvalDataset.Load(path))!;
+        Assert.That(ex.Problems, Has.Count.EqualTo(3));
+        Assert.That(ex.Problems[0], Does.StartWith(path + ":3:").And.Contain("not valid JSON"));
+        Assert.That(ex.Problems[1], Does.StartWith(path + ":4:").And.Contain("\"answer\" is 5"));
+        Assert.That(ex.Problems[2], Does.StartWith(path + ":6:").And.Contain("expected an object"));
+    }
+
+    [Test]
+    public void EvalDatasetParse_LetterAnswer_MapsToIndex()
+    {
+        var items = EvalDataset.Parse(["{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": \"B\"}"], "x");
+        Assert.That(((ChoiceItem)items[0]).Answer, Is.EqualTo(1));
+    }
+
+    private string CopyFixture(string name)
+    {
+        var dst = Path.Combine(_dir, name);
+        Directory.CreateDirectory(dst);
+        foreach (var f in Directory.GetFiles(FixturePaths.Of(name))) File.Copy(f, Path.Combine(dst, Path.GetFileName(f)));
+        return dst;
+    }
+
+    [Test]
+    public void Load_TensorsDisagreeWithConfig_NamesTensorsAndBothShapes()
+    {
+        var dir = CopyFixture("llama_f32");
+        var cfg = Path.Combine(dir, "config.json");
+        File.WriteAllText(cfg, File.ReadAllText(cfg).Replace("\"intermediate_size\": 128", "\"intermediate_size\": 96"));
+        var ex = Assert.Throws<UserInputException>(() => FunctionalModel.Load(dir, IdealPlacer.Instance))!;
+        Assert.That(ex.Problems, Has.Count.EqualTo(6), "gate/up/down of both layers, all at once");
+        Assert.That(ex.Message, Does.Contain("model.layers.0.mlp.gate_proj.weight").And.Contain("[128, 64]").And.Contain("[96, 64]"));
+        Assert.That(ex.Message, Does.Contain("model.layers.1.mlp.down_proj.weight").And.Contain("[64, 128]").And.Contain("[64, 96]"));
+    }
+
+    [Test]
+    public void Load_AdapterForOtherModel_NamesAdapterTensorAndShapes()
+    {
+        // llama_bf16 has the same shapes, so take an adapter whose modules exceed the model: fake a 1-layer config.
+        var dir = CopyFixture("llama_f32");
+        var cfg = Path.Combine(dir, "config.json");
+        File.WriteAllText(cfg, File.ReadAllText(cfg).Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
+        var ex = Assert.Throws<UserInputException>(() => FunctionalModel.Load(dir, IdealPlacer.Instance, FixturePaths.Of("llama_f32_lora")))!;
+        Assert.That(ex.Message, Does.Contain("model.layers.1.self_attn.q_proj").And.Contain("not a projection of this 1-layer model"));
+    }
+
+    [Test]
+    public void InferCommand_IdealFixture_WritesOneLogitRowPerToken()
+    {
+        var output = Path.Combine(_dir, "logits.json");
+        var rc = CliApp.Run(["infer", "--model", FixturePaths.Of("llama_f32"), "--ideal", "--tokens", "1,17,42", "--out", output]);
+        Assert.That(rc, Is.EqualTo(0));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output));
+        var rows = doc.RootElement.GetProperty("logits");
+        Assert.That(rows.GetArrayLength(), Is.EqualTo(3));
+        Assert.That(rows[0].GetArrayLength(), Is.EqualTo(256));
+        var reference = ReferenceLogitsTests.LoadReference("llama_f32");
+        Assert.That(rows[2][7].GetSingle(), Is.EqualTo(reference.Logits[2][7]).Within(1e-3), "position 2 sees the same prefix as the reference");
+    }
+
+    [Test]
+    public void InferCommand_NeitherHwNorIdeal_ExitCode2()
+    {
+        var rc = CliApp.Run(["infer", "--model", FixturePaths.Of("llama_f32"), "--tokens", "1", "--out", Path.Combine(_dir, "x.json")]);
+        Assert.That(rc, Is.EqualTo(2));
+    }
+}

@@ -230,15 +230,19 @@ public sealed record AdcRangeSpec
 /// </summary>
 public sealed record SarNeurosimAdcSpec
 {
+    /// <summary>Slope a of the fit's power in log2 L, microwatts per bit.</summary>
     [ConfigKey("a_uw", Unit = "uW")]
     public double AMicrowatts { get; init; } = 0.538;
 
+    /// <summary>Offset b of the fit's power, microwatts.</summary>
     [ConfigKey("b_uw", Unit = "uW")]
     public double BMicrowatts { get; init; } = 4.3753;
 
+    /// <summary>Coefficient c of the column-resistance term, microwatts.</summary>
     [ConfigKey("c_uw", Unit = "uW")]
     public double CMicrowatts { get; init; } = 0.072341;
 
+    /// <summary>Exponent d of the column-resistance term exp(-d log10 R_col).</summary>
     [ConfigKey("d")]
     public double D { get; init; } = 2.303;
 
@@ -314,18 +318,23 @@ public sealed record ShiftAddSpec
 /// <summary>RRAM non-idealities. Each is off when its rate/sigma is 0, its impl is none, or enabled is false.</summary>
 public sealed record RramNoiseSpec
 {
+    /// <summary>Programming (write) noise, drawn once per programmed cell.</summary>
     [ConfigKey("programming")]
     public ProgrammingNoiseSpec Programming { get; init; } = new();
 
+    /// <summary>Read noise, drawn on every read.</summary>
     [ConfigKey("read")]
     public ReadNoiseSpec Read { get; init; } = new();
 
+    /// <summary>Stuck-at-G_min / stuck-at-G_max cell faults.</summary>
     [ConfigKey("stuck_at")]
     public StuckAtSpec StuckAt { get; init; } = new();
 
+    /// <summary>Power-law conductance drift.</summary>
     [ConfigKey("drift")]
     public DriftSpec Drift { get; init; } = new();
 
+    /// <summary>First-order IR drop on word and bit lines.</summary>
     [ConfigKey("ir_drop")]
     public IrDropSpec IrDrop { get; init; } = new();
 
@@ -341,6 +350,7 @@ public sealed record RramNoiseSpec
 /// <summary>Programming (write) noise: drawn once when W0 is programmed.</summary>
 public sealed record ProgrammingNoiseSpec
 {
+    /// <summary>Programming-noise model selected by name (none = off).</summary>
     [ConfigKey("impl")]
     public ProgrammingNoiseModel Impl { get; init; } = ProgrammingNoiseModel.None;
 
@@ -392,6 +402,7 @@ public sealed record StuckAtSpec
 /// <summary>Conductance drift, power law: G(t) = G(t0) (t / t0)^(-nu).</summary>
 public sealed record DriftSpec
 {
+    /// <summary>Apply conductance drift at read time t_s.</summary>
     [ConfigKey("enabled")]
     public bool Enabled { get; init; }
 
@@ -415,6 +426,7 @@ public sealed record DriftSpec
 /// <summary>First-order IR drop along word and bit lines.</summary>
 public sealed record IrDropSpec
 {
+    /// <summary>Apply the first-order IR-drop model.</summary>
     [ConfigKey("enabled")]
     public bool Enabled { get; init; }
 

@@ -107,6 +107,7 @@ public sealed record BufferSpec
 /// <summary>The on-chip network.</summary>
 public sealed record InterconnectSpec
 {
+    /// <summary>Network topology.</summary>
     [ConfigKey("topology")]
     public InterconnectTopology Topology { get; init; } = InterconnectTopology.Mesh;
 
@@ -146,27 +147,35 @@ public sealed record DigitalSpec
     [ConfigKey("precision_bits", Unit = "bit", Min = 1, Max = 64)]
     public int PrecisionBits { get; init; } = 16;
 
+    /// <summary>Energy of one add in the unit's precision, picojoules.</summary>
     [ConfigKey("add_energy_pj", Unit = "pJ", Min = 0)]
     public double AddEnergyPicojoules { get; init; } = 0.196;
 
+    /// <summary>Energy of one multiply, picojoules.</summary>
     [ConfigKey("mul_energy_pj", Unit = "pJ", Min = 0)]
     public double MulEnergyPicojoules { get; init; } = 0.538;
 
+    /// <summary>Energy of one exponential (softmax, SiLU), picojoules.</summary>
     [ConfigKey("exp_energy_pj", Unit = "pJ", Min = 0)]
     public double ExpEnergyPicojoules { get; init; } = 2.15;
 
+    /// <summary>Energy of one divide or reciprocal (softmax, norms), picojoules.</summary>
     [ConfigKey("div_energy_pj", Unit = "pJ", Min = 0)]
     public double DivEnergyPicojoules { get; init; } = 2.15;
 
+    /// <summary>Pipeline latency of an add, cycles of frequency_hz.</summary>
     [ConfigKey("add_latency_cycles", Unit = "cycles", Min = 1, Max = 1000)]
     public int AddLatencyCycles { get; init; } = 1;
 
+    /// <summary>Pipeline latency of a multiply, cycles.</summary>
     [ConfigKey("mul_latency_cycles", Unit = "cycles", Min = 1, Max = 1000)]
     public int MulLatencyCycles { get; init; } = 2;
 
+    /// <summary>Pipeline latency of an exponential, cycles.</summary>
     [ConfigKey("exp_latency_cycles", Unit = "cycles", Min = 1, Max = 1000)]
     public int ExpLatencyCycles { get; init; } = 4;
 
+    /// <summary>Pipeline latency of a divide, cycles.</summary>
     [ConfigKey("div_latency_cycles", Unit = "cycles", Min = 1, Max = 1000)]
     public int DivLatencyCycles { get; init; } = 8;
 
@@ -182,6 +191,7 @@ public sealed record DigitalSpec
 /// <summary>Off-chip memory.</summary>
 public sealed record DramSpec
 {
+    /// <summary>Memory technology (label; the numbers below price it).</summary>
     [ConfigKey("kind")]
     public DramKind Kind { get; init; } = DramKind.Hbm2;
 

@@ -6,16 +6,19 @@ using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Sweeps;
 
+/// <summary>One point's accuracy: a fraction in [0, 1], further columns (perplexity, ...), and a report section.</summary>
+public sealed record AccuracyMeasurement(double Accuracy, IReadOnlyList<PointMetric> Extra, IReportSection? Section);
+
 /// <summary>
-/// Measures the accuracy of one sweep point's hardware (the `--accuracy --data FILE` column): returns the
-/// accuracy as a fraction in [0, 1] and optionally a report section. Must be thread-safe and deterministic.
+/// Measures the accuracy of one sweep point's hardware (the `--accuracy --data FILE` column). Must be
+/// thread-safe and deterministic.
 /// </summary>
 public interface IAccuracyProbe
 {
     /// <summary>Text that identifies the probe's inputs (data file hash, seed, ...), part of the sweep's identity.</summary>
     string Identity { get; }
 
-    (double Accuracy, IReportSection? Section) Measure(HardwareSpec hardware, CancellationToken cancellationToken);
+    AccuracyMeasurement Measure(HardwareSpec hardware, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -85,13 +88,12 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
         var hardware = HardwareConfigLoader.Load(_request.HardwarePath, overrides);
         cancellationToken.ThrowIfCancellationRequested();
         var report = SimulationRunner.Run(_request with { Hardware = hardware, ModelSpec = _model, Overrides = overrides });
-        double? accuracy = null;
+        AccuracyMeasurement? accuracy = null;
         if (_accuracy is not null)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (a, section) = _accuracy.Measure(hardware, cancellationToken);
-            accuracy = a;
-            if (section is not null) report.Sections.Add(section);
+            accuracy = _accuracy.Measure(hardware, cancellationToken);
+            if (accuracy.Section is not null) report.Sections.Add(accuracy.Section);
         }
         return new PointOutcome(PointStatus.Ok, null, Metrics(report, accuracy),
         [
@@ -101,7 +103,7 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
     }
 
     /// <summary>The columns of results.csv for one report, in a fixed order.</summary>
-    public static IReadOnlyList<PointMetric> Metrics(SimulationReport r, double? accuracy)
+    public static IReadOnlyList<PointMetric> Metrics(SimulationReport r, AccuracyMeasurement? accuracy)
     {
         var c = r.Cim;
         var g = r.Gpu;
@@ -114,7 +116,11 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
             new("energy_j", c.EnergyJ),
             new("area_mm2", c.AreaMm2),
         };
-        if (accuracy is { } a) m.Add(new("accuracy", a));
+        if (accuracy is not null)
+        {
+            m.Add(new("accuracy", accuracy.Accuracy));
+            m.AddRange(accuracy.Extra);
+        }
         m.Add(new("gpu_latency_s", g.LatencyS));
         m.Add(new("gpu_energy_j", g.EnergyJ));
         m.Add(new("gpu_compute_energy_j", g.ComputeEnergyJ));

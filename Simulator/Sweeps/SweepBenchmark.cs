@@ -33,12 +33,16 @@ public sealed class SweepBenchmark : IBenchmark
         var definition = SweepDefinition.Parse(grid, "bench-grid");
         var evaluator = new SimulationPointEvaluator(request);
 
-        // Warm-up (JIT), then the raw bound: one bare run of the base config, serially.
+        // Warm-up (JIT), then the raw bound: bare runs of the base config, serially; the faster of two counts.
         SimulationRunner.Run(request with { PromptTokens = 8, GeneratedTokens = 4 });
-        var bare = Stopwatch.StartNew();
-        SimulationRunner.Run(request with { Hardware = Devices.Config.HardwareConfigLoader.Load(request.HardwarePath) });
-        bare.Stop();
-        var boundPerMinute = jobs * 60 / bare.Elapsed.TotalSeconds;
+        var bareSeconds = double.PositiveInfinity;
+        for (var i = 0; i < 2; i++)
+        {
+            var bare = Stopwatch.StartNew();
+            SimulationRunner.Run(request with { Hardware = Devices.Config.HardwareConfigLoader.Load(request.HardwarePath) });
+            bareSeconds = Math.Min(bareSeconds, bare.Elapsed.TotalSeconds);
+        }
+        var boundPerMinute = jobs * 60 / bareSeconds;
 
         var dir = Directory.CreateTempSubdirectory("cimsim-bench-sweep-").FullName;
         try
@@ -48,7 +52,7 @@ public sealed class SweepBenchmark : IBenchmark
             sw.Stop();
             var perMinute = summary.Evaluated * 60 / sw.Elapsed.TotalSeconds;
             output.WriteLine(string.Create(inv, $"sweep llama-3.2-1b {tokens}+{tokens} tokens, {summary.Evaluated} points ({summary.Ok} ok) on {jobs} jobs ({Environment.ProcessorCount} cores visible): wall {sw.Elapsed.TotalSeconds:0.00} s"));
-            output.WriteLine(string.Create(inv, $"throughput {perMinute:0.0} points/min; bound 2 x bare simulate ({bare.Elapsed.TotalSeconds:0.000} s each) = {boundPerMinute:0.0} points/min; ratio {perMinute / boundPerMinute:0.00}"));
+            output.WriteLine(string.Create(inv, $"throughput {perMinute:0.0} points/min; bound 2 x bare simulate ({bareSeconds:0.000} s each) = {boundPerMinute:0.0} points/min; ratio {perMinute / boundPerMinute:0.00}"));
             output.WriteLine(string.Create(inv, $"goal: >= {MinimumPointsPerMinute} points/min ({(perMinute >= MinimumPointsPerMinute ? "met" : "MISSED")})"));
             return perMinute >= MinimumPointsPerMinute ? 0 : 1;
         }

@@ -19,6 +19,9 @@ public static class SweepPlots
     /// <summary>Most bars in the breakdown figure; beyond it, the Pareto-front points are shown.</summary>
     public const int MaxBars = 32;
 
+    /// <summary>Up to this many points, the Pareto plot labels each point with its parameter values.</summary>
+    public const int MaxLabelledPoints = 24;
+
     /// <summary>Draws every figure the data supports into <paramref name="outDirectory"/>; returns the files written (PNG and SVG).</summary>
     public static IReadOnlyList<string> Draw(string sweepDirectory, string outDirectory)
     {
@@ -29,7 +32,7 @@ public static class SweepPlots
         var title = $"{Path.GetFileName(Path.GetFullPath(sweepDirectory).TrimEnd('/'))}: {ok.Count} valid of {rows.Count} points";
 
         written.AddRange(Save(EnergyBreakdown(ok, paths, title), outDirectory, "energy-breakdown"));
-        written.AddRange(Save(Pareto(ok, title), outDirectory, "pareto"));
+        written.AddRange(Save(Pareto(ok, paths, title), outDirectory, "pareto"));
         foreach (var path in paths)
         {
             var values = ok.Select(r => r.Parameter(path)).Distinct().Count();
@@ -111,7 +114,7 @@ public static class SweepPlots
         return plot;
     }
 
-    private static Plot Pareto(IReadOnlyList<SweepRow> ok, string title)
+    private static Plot Pareto(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title)
     {
         var (es, eu) = EnergyUnit(ok.Max(r => r.Metric(Energy)!.Value));
         var (ls, lu) = TimeUnit(ok.Max(r => r.Metric(Latency)!.Value));
@@ -143,11 +146,32 @@ public static class SweepPlots
         line.LineWidth = 1.5f;
         line.MarkerShape = MarkerShape.OpenCircle;
         line.MarkerSize = 14;
-        line.LegendText = $"Pareto front ({front.Count} points)";
+        line.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
+        if (ok.Count <= MaxLabelledPoints)
+        {
+            // Points at the same place share one label.
+            var places = ok.GroupBy(r => (Math.Round(r.Metric(Latency)!.Value * ls, 6), Math.Round(r.Metric(Energy)!.Value * es, 6)));
+            double xMin = ok.Min(r => r.Metric(Latency)!.Value * ls), xMax = ok.Max(r => r.Metric(Latency)!.Value * ls);
+            foreach (var place in places)
+            {
+                // Labels of points in the right third go to their left, so that they stay inside the plot.
+                var left = xMax > xMin && place.Key.Item1 > xMin + 0.66 * (xMax - xMin);
+                var label = PointLabel(place.First(), paths) + (place.Count() > 1 ? $" (+{place.Count() - 1})" : "");
+                var text = plot.Add.Text(label, place.Key.Item1, place.Key.Item2);
+                text.LabelFontSize = 11;
+                text.LabelFontName = PlotDefaults.FontName;
+                text.LabelFontColor = Colors.DimGray;
+                text.LabelAlignment = left ? Alignment.LowerRight : Alignment.LowerLeft;
+                text.OffsetX = left ? -6 : 6;
+                text.OffsetY = -4;
+            }
+            plot.Axes.Margins(horizontal: 0.08, vertical: 0.1);
+            plot.XLabel($"Latency per run ({lu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
+        }
         plot.Title("Energy vs latency" + (withAccuracy ? " (colour: accuracy)" : "") + " — " + title);
-        plot.XLabel($"Latency per run ({lu})");
+        if (ok.Count > MaxLabelledPoints) plot.XLabel($"Latency per run ({lu})");
         plot.YLabel($"Energy per run ({eu})");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 

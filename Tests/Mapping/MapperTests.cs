@@ -164,4 +164,24 @@ public class MapperTests
         Assert.That(cells.SquareMillimetres, Is.EqualTo(r.RramArrays * 64.0 * 64 * hw.Rram.Device.CellAreaSquareMicrometres * 1e-6).Within(1e-9));
         Assert.That(r.AreaSquareMillimetres, Is.GreaterThan(cells.SquareMillimetres));
     }
+
+    [Test]
+    public void Map_SramOnlyAndDigitalAttention_MovesWeightsAndDropsAttentionMacros()
+    {
+        var model = ModelCatalog.Preset("qwen2.5-0.5b");
+        var hw = new HardwareSpec();
+        hw = hw with { Mapping = hw.Mapping with { W0 = ComputeTarget.Sram, LmHead = ComputeTarget.Sram, Attention = DynamicMatmulTarget.Digital } };
+        var r = Mapper.Map(hw, model, LoraSpec.Paper, WorkloadSpec.Default, NoWork);
+        var sram = hw.SramCim;
+        long Macros(long k, long n) => Tiling.SramMacros(sram, k, n, pack: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.RramArrays, Is.Zero);
+            Assert.That(r.SramAttentionMacros, Is.Zero);
+            Assert.That(r.ParamsSram, Is.EqualTo(model.ProjectionWeightCount + (long)model.HiddenSize * model.VocabSize + LoraSpec.Paper.ParameterCount(model)));
+            // A full-size matrix packs nothing: ceil(K / rows) x ceil(N / weights per row) macros.
+            Assert.That(r.Placement(0, LinearModule.GateProj).Units, Is.EqualTo((896 + 255) / 256 * ((4864 + 31) / 32)));
+            Assert.That(r.LmHead.Units, Is.EqualTo(Macros(896, 151936)));
+        });
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using CimSim.Common.Errors;
+using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
 using CimSim.Simulator.Sweeps;
 using Serilog;
@@ -34,7 +35,12 @@ public sealed class SweepCommand : ICliCommand
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of N (0 <= i < N): the points whose index is i mod N. Default: all points." };
         var retry = new Option<bool>("--retry-errors") { Description = "Evaluate again the points stored with status 'error' (default: false; invalid points are final)." };
         var accuracy = new Option<bool>("--accuracy") { Description = "Also measure accuracy on --data for every point (an 'accuracy' column; default: false)." };
-        var data = new Option<string?>("--data") { Description = "Evaluation data set (JSONL) for --accuracy." };
+        var data = new Option<string?>("--data") { Description = "Evaluation data set (JSONL: {\"text\"} or {\"question\",\"choices\",\"answer\"} lines) for --accuracy; --model must then be a model directory with safetensors weights." };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory used by --accuracy (default: none)." };
+        var accSeeds = new Option<int>("--accuracy-seeds") { Description = "Chip instances (noise seeds) averaged per point by --accuracy.", DefaultValueFactory = _ => 1 };
+        var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance for --accuracy.", DefaultValueFactory = _ => 0UL };
+        var devicePath = new Option<string>("--device-path") { Description = "RRAM device model for --accuracy: statistical or bit-accurate.", DefaultValueFactory = _ => "statistical" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored by --accuracy.", DefaultValueFactory = _ => 256 };
         var progress = new Option<string>("--progress") { Description = "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "log", "none");
 
@@ -55,7 +61,8 @@ public sealed class SweepCommand : ICliCommand
               cimsim sweep --grid grid.yaml --out out/sweep-shard-0 --shard 0/4     # one of 4 Slurm array tasks
             """)
         {
-            hw, grid, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, jobs, shard, retry, accuracy, data, progress,
+            hw, grid, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, jobs, shard, retry, progress,
+            accuracy, data, adapter, accSeeds, firstSeed, devicePath, maxTokens,
         };
         cmd.SetAction(pr =>
         {
@@ -73,22 +80,28 @@ public sealed class SweepCommand : ICliCommand
                 PrefillChunkTokens = pr.GetValue(chunk),
             };
             var options = new SweepRunOptions { Jobs = pr.GetValue(jobs), Shard = ShardSpec.Parse(pr.GetValue(shard)), RetryErrors = pr.GetValue(retry) };
-            var probe = AccuracyProbeFor(pr.GetValue(accuracy), pr.GetValue(data));
+            var probe = AccuracyProbeFor(pr.GetValue(accuracy), pr.GetValue(data), request.Model, pr.GetValue(adapter),
+                pr.GetValue(accSeeds), pr.GetValue(firstSeed), pr.GetValue(devicePath)!, pr.GetValue(maxTokens));
             return Run(request, pr.GetValue(grid)!, pr.GetValue(output)!, options, probe, pr.GetValue(progress)!);
         });
         return cmd;
     }
 
-    private static IAccuracyProbe? AccuracyProbeFor(bool accuracy, string? data)
+    private static IAccuracyProbe? AccuracyProbeFor(bool accuracy, string? data, string model, string? adapter, int seeds, ulong firstSeed, string devicePath, int maxTokens)
     {
         if (!accuracy)
         {
             if (data is not null) throw new UserInputException("--data is only used with --accuracy");
             return null;
         }
-        if (data is null) throw new UserInputException("--accuracy needs --data FILE (an evaluation data set, JSONL)");
-        if (!File.Exists(data)) throw new UserInputException($"--data '{data}': file not found");
-        throw new UserInputException("--accuracy: this build has no functional accuracy runner wired into sweeps yet");
+        var problems = new List<string>();
+        if (data is null) problems.Add("--accuracy needs --data FILE (an evaluation data set, JSONL)");
+        else if (!File.Exists(data)) problems.Add($"--data '{data}': file not found");
+        if (!Directory.Exists(model)) problems.Add($"--model '{model}': --accuracy needs a model directory (config.json + safetensors weights), not a preset");
+        if (adapter is not null && !Directory.Exists(adapter)) problems.Add($"--adapter '{adapter}': directory not found");
+        if (seeds < 1) problems.Add($"--accuracy-seeds {seeds}: expected at least 1");
+        if (problems.Count > 0) throw new UserInputException("invalid --accuracy options", problems);
+        return new FunctionalAccuracyProbe(model, adapter, data!, seeds, firstSeed, FunctionalHardware.ParsePath(devicePath), maxTokens);
     }
 
     /// <summary>Runs a sweep from the CLI: validation first, then points with progress, Ctrl+C/SIGTERM stop cleanly (rows so far kept).</summary>

@@ -1,0 +1,290 @@
+using System.Numerics.Tensors;
+using CimSim.Common.Errors;
+using CimSim.Common.Random;
+using CimSim.Devices.Config;
+using CimSim.Devices.Rram;
+using CimSim.Workloads.Models;
+using CimSim.Workloads.NoiseProfiles;
+using CimSim.Workloads.Weights;
+using Serilog;
+
+namespace CimSim.Simulator.Functional;
+
+/// <summary>What <see cref="NoiseProfileBuilder.Build"/> measures.</summary>
+public sealed record NoiseProfileOptions
+{
+    public required HardwareSpec Hardware { get; init; }
+
+    public required string HardwareName { get; init; }
+
+    /// <summary>A model directory (config.json, safetensors if any) or a preset name.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Chip instance; the same seed gives the same effective weights as `cimsim accuracy` / `infer` with that seed.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Probe tokens for the output error (0: skip it).</summary>
+    public int ProbeTokens { get; init; } = 16;
+
+    /// <summary>At most this many output rows are probed per module (bit-accurate probing is slow).</summary>
+    public int ProbeOutputs { get; init; } = 256;
+
+    /// <summary>Profile only the first N decoder layers (null: all).</summary>
+    public int? MaxLayers { get; init; }
+
+    /// <summary>Write every tile's std into the file (large for big models).</summary>
+    public bool PerTileValues { get; init; }
+
+    /// <summary>Weighted quantiles come from at most this many weights per module (a fixed-stride sample).</summary>
+    public int QuantileSample { get; init; } = 1 << 20;
+
+    public string Generator { get; init; } = "cimsim";
+}
+
+/// <summary>
+/// Measures the effective weight error of every RRAM-mapped projection from the device model (program each
+/// W0 as the chip would, read back W_eff, compare with W), the output error of ADC quantisation on random
+/// probes, and fits the Gaussian a trainer should inject (docs/accuracy.md, "Noise profile").
+/// </summary>
+public static class NoiseProfileBuilder
+{
+    public static NoiseProfile Build(NoiseProfileOptions o)
+    {
+        var notes = new List<string>();
+        ModelSpec spec;
+        IWeightSource source;
+        SafetensorsCheckpoint? ck = null;
+        if (Directory.Exists(o.Model))
+        {
+            spec = ModelCatalog.Resolve(o.Model);
+            if (SafetensorsCheckpoint.Exists(o.Model))
+            {
+                ck = SafetensorsCheckpoint.Open(o.Model);
+                source = new CheckpointWeightSource(ck, Path.Combine(o.Model, "config.json"));
+            }
+            else
+            {
+                source = new RandomWeightSource(o.Seed);
+                notes.Add($"{o.Model} holds no safetensors weights: measured on {source.Describe}; real weights have heavier tails, so per-tile max|W| and relative errors differ");
+            }
+        }
+        else if (ModelCatalog.IsPreset(o.Model))
+        {
+            spec = ModelCatalog.Preset(o.Model);
+            source = new RandomWeightSource(o.Seed);
+            notes.Add($"preset '{o.Model}' has no weights: measured on {source.Describe}; real weights have heavier tails, so per-tile max|W| and relative errors differ");
+        }
+        else
+        {
+            spec = ModelCatalog.Resolve(o.Model); // throws the catalogue's message
+            throw new UserInputException($"model '{o.Model}': not found");
+        }
+        try
+        {
+            return BuildFrom(o, spec, source, notes);
+        }
+        finally
+        {
+            ck?.Dispose();
+        }
+    }
+
+    private static NoiseProfile BuildFrom(NoiseProfileOptions o, ModelSpec spec, IWeightSource source, List<string> notes)
+    {
+        var problems = new List<string>();
+        int layers = Math.Min(spec.NumLayers, o.MaxLayers ?? int.MaxValue);
+        foreach (var (name, shape) in FunctionalModel.ExpectedTensors(spec))
+            if (name.EndsWith("_proj.weight", StringComparison.Ordinal) && source.Check(name, shape) is { } p) problems.Add(p);
+        if (problems.Count > 0) throw new UserInputException($"model {spec.Name}: {problems.Count} tensor(s) do not match the config", problems);
+        if (layers < spec.NumLayers) notes.Add($"only the first {layers} of {spec.NumLayers} decoder layers profiled (--max-layers)");
+
+        var format = new RramFormat(o.Hardware.Rram);
+        var wn = o.Hardware.Rram.Noise.WeightNoise;
+        int tileRows = wn.TileRows, tileCols = wn.TileCols;
+        // Probe formats: noise-free cells with the configured ADC, and with an ideal ADC: their difference is the ADC's own error.
+        var quiet = o.Hardware.Rram with { Noise = new RramNoiseSpec { WeightNoise = new WeightNoiseSpec { Sigma = 0 } } };
+        var quietFormat = new RramFormat(quiet);
+        var quietIdealAdc = new RramFormat(quiet with { Adc = quiet.Adc with { Ideal = true } });
+        var modules = new List<ModuleNoise>();
+        for (int l = 0; l < layers; l++)
+        {
+            foreach (var m in LinearModules.All)
+            {
+                var name = m.HfPath(l);
+                var (inF, outF) = spec.Shape(m);
+                var w = source.Read(name + ".weight", [outF, inF]);
+                var layer = RramLinearLayer.Program(w, outF, inF, format, o.Seed, "rram/" + name);
+                var weff = layer.EffectiveWeights();
+                var module = Measure(name, l, m, w, weff, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, layer.Faults);
+                if (o.ProbeTokens > 0)
+                    module = module with { OutputError = Probe(w, outF, inF, o, format, quietFormat, quietIdealAdc, name) };
+                module = module with { Fit = module.Fit with { OutputSigmaRel = module.OutputError?.AdcStdRel ?? 0 } };
+                modules.Add(module);
+                Log.Debug("{Name}: tile-relative error std {Std:G4}, stuck {Stuck}", name, module.WeightErrorTile.Std, layer.Faults.Stuck);
+            }
+            Log.Information("profiled layer {Layer} of {Layers}", l + 1, layers);
+        }
+        return new NoiseProfile
+        {
+            Generator = o.Generator,
+            Source = new NoiseProfileSource
+            {
+                Hardware = o.HardwareName,
+                Model = o.Model,
+                Weights = source.Kind,
+                RandomWeights = source is RandomWeightSource ? source.Describe : null,
+                Seed = o.Seed,
+                DevicePath = "bit_accurate",
+                TileRows = tileRows,
+                TileColumns = tileCols,
+                ProbeTokens = o.ProbeTokens,
+            },
+            Recommended = Pool(modules, tileRows, tileCols),
+            Modules = modules,
+            Notes = notes,
+        };
+    }
+
+    /// <summary>Pooled Gaussian over all modules, weighted by their weight counts.</summary>
+    private static NoiseModelFit Pool(List<ModuleNoise> modules, int tileRows, int tileCols)
+    {
+        double n = 0, sumMean = 0, sumSq = 0, outSq = 0;
+        foreach (var m in modules)
+        {
+            double c = (double)m.InFeatures * m.OutFeatures;
+            n += c;
+            sumMean += c * m.Fit.Mean;
+            sumSq += c * (m.Fit.Sigma * m.Fit.Sigma + m.Fit.Mean * m.Fit.Mean);
+            outSq += c * m.Fit.OutputSigmaRel * m.Fit.OutputSigmaRel;
+        }
+        if (n == 0) return new NoiseModelFit { TileRows = tileRows, TileColumns = tileCols };
+        double mean = sumMean / n;
+        return new NoiseModelFit
+        {
+            Sigma = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)),
+            Mean = mean,
+            OutputSigmaRel = Math.Sqrt(outSq / n),
+            TileRows = tileRows,
+            TileColumns = tileCols,
+        };
+    }
+
+    internal static ModuleNoise Measure(string name, int layerIndex, LinearModule m, float[] w, float[] weff, int outF, int inF,
+        int tileRows, int tileCols, bool perTile, int sampleCap, RramFaultCounts faults)
+    {
+        float layerMax = Math.Abs(TensorPrimitives.MaxMagnitude(w));
+        int tr = (outF + tileRows - 1) / tileRows, tc = (inF + tileCols - 1) / tileCols;
+        var tileStd = new double[tr * tc];
+        long n = w.Length;
+        int stride = (int)Math.Max(1, (n + sampleCap - 1) / sampleCap);
+        var sampleTile = new List<float>((int)Math.Min(n, sampleCap) + 1);
+        var sampleLayer = new List<float>((int)Math.Min(n, sampleCap) + 1);
+        double sumT = 0, sumT2 = 0, sumL = 0, sumL2 = 0, maxT = 0, maxL = 0;
+        long counted = 0;
+        for (int bo = 0; bo < tr; bo++)
+            for (int bi = 0; bi < tc; bi++)
+            {
+                int o0 = bo * tileRows, o1 = Math.Min(outF, o0 + tileRows), i0 = bi * tileCols, i1 = Math.Min(inF, i0 + tileCols);
+                float tmax = 0;
+                for (int o = o0; o < o1; o++) tmax = Math.Max(tmax, Math.Abs(TensorPrimitives.MaxMagnitude(w.AsSpan(o * inF + i0, i1 - i0))));
+                double ts = 0, ts2 = 0;
+                int tn = 0;
+                for (int o = o0; o < o1; o++)
+                    for (int i = i0; i < i1; i++)
+                    {
+                        long idx = (long)o * inF + i;
+                        double e = weff[idx] - w[idx];
+                        double et = tmax > 0 ? e / tmax : 0, el = layerMax > 0 ? e / layerMax : 0;
+                        ts += et;
+                        ts2 += et * et;
+                        tn++;
+                        sumT += et; sumT2 += et * et; sumL += el; sumL2 += el * el;
+                        maxT = Math.Max(maxT, Math.Abs(et));
+                        maxL = Math.Max(maxL, Math.Abs(el));
+                        if (idx % stride == 0)
+                        {
+                            sampleTile.Add((float)et);
+                            sampleLayer.Add((float)el);
+                        }
+                    }
+                counted += tn;
+                double tm = ts / tn;
+                tileStd[bo * tc + bi] = Math.Sqrt(Math.Max(0, ts2 / tn - tm * tm));
+            }
+        double meanT = sumT / counted, meanL = sumL / counted;
+        double stdT = Math.Sqrt(Math.Max(0, sumT2 / counted - meanT * meanT)), stdL = Math.Sqrt(Math.Max(0, sumL2 / counted - meanL * meanL));
+        var sortedTiles = tileStd.OrderBy(x => x).ToArray();
+        double tilesMean = tileStd.Average();
+        return new ModuleNoise
+        {
+            Name = name,
+            Layer = layerIndex,
+            Module = m.HfName(),
+            InFeatures = inF,
+            OutFeatures = outF,
+            MaxAbsWeight = layerMax,
+            WeightErrorTile = new ErrorStatistics { RelativeTo = NoiseScale.TileMaxAbs, Mean = meanT, Std = stdT, Quantiles = QuantilesOf(sampleTile), MaxAbs = maxT },
+            WeightErrorLayer = new ErrorStatistics { RelativeTo = NoiseScale.LayerMaxAbs, Mean = meanL, Std = stdL, Quantiles = QuantilesOf(sampleLayer), MaxAbs = maxL },
+            TileStd = new TileSpread(tileStd.Length, tilesMean,
+                Math.Sqrt(tileStd.Sum(x => (x - tilesMean) * (x - tilesMean)) / Math.Max(1, tileStd.Length - 1)),
+                sortedTiles[0], Quantile(sortedTiles, 0.5), Quantile(sortedTiles, 0.95), sortedTiles[^1]),
+            TileStdValues = perTile ? tileStd : null,
+            StuckAt = new StuckAtCounts(faults.Cells, faults.StuckAtGmin, faults.StuckAtGmax),
+            Fit = new NoiseModelFit { Scale = NoiseScale.TileMaxAbs, Sigma = stdT, Mean = meanT, TileRows = tileRows, TileColumns = tileCols },
+        };
+    }
+
+    private static Quantiles QuantilesOf(List<float> sample)
+    {
+        var s = sample.Select(x => (double)x).OrderBy(x => x).ToArray();
+        return new Quantiles(Quantile(s, 0.01), Quantile(s, 0.05), Quantile(s, 0.25), Quantile(s, 0.5), Quantile(s, 0.75), Quantile(s, 0.95), Quantile(s, 0.99));
+    }
+
+    /// <summary>Linear interpolation between order statistics (numpy's default).</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        if (sorted.Length == 0) return 0;
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = Math.Min(sorted.Length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    private static OutputError Probe(float[] w, int outF, int inF, NoiseProfileOptions o, RramFormat full, RramFormat quiet, RramFormat quietIdealAdc, string name)
+    {
+        int rows = Math.Min(outF, o.ProbeOutputs), tokens = o.ProbeTokens;
+        var sub = w.AsSpan(0, rows * inF).ToArray();
+        var x = new float[tokens * inF];
+        var g = new CimSim.Devices.Numerics.Gaussian(RandomStreams.Create(o.Seed, "noise-profile/probe/" + name));
+        g.AddScaled(x, 1.0);
+        var exact = new float[tokens * rows];
+        CimSim.Common.Numerics.Blas.Gemm(false, true, tokens, rows, inF, 1f, x, sub, 0f, exact);
+        float[] Run(RramFormat f, out RramLinearLayer layer)
+        {
+            layer = RramLinearLayer.Program(sub, rows, inF, f, o.Seed, "rram/" + name);
+            var y = new float[tokens * rows];
+            layer.Forward(x, y, tokens, RramPath.BitAccurate, 0);
+            return y;
+        }
+        var yQuiet = Run(quiet, out var quietLayer);
+        var yQuietIdeal = Run(quietIdealAdc, out _);
+        var yFull = Run(full, out _);
+        double Rms(float[] a, float[] b)
+        {
+            double s = 0;
+            for (int i = 0; i < a.Length; i++) s += (a[i] - b[i]) * (double)(a[i] - b[i]);
+            return Math.Sqrt(s / a.Length);
+        }
+        double signalIdeal = Math.Sqrt(TensorPrimitives.Dot(yQuietIdeal, yQuietIdeal) / yQuietIdeal.Length);
+        double signal = Math.Sqrt(TensorPrimitives.Dot(exact, exact) / exact.Length);
+        double total = Rms(yFull, exact);
+        var (conv, clipped) = quietLayer.AdcStatistics;
+        return new OutputError
+        {
+            AdcStdRel = signalIdeal > 0 ? Rms(yQuiet, yQuietIdeal) / signalIdeal : 0,
+            TotalStdRel = signal > 0 ? total / signal : 0,
+            TotalSnrDb = total > 0 && signal > 0 ? 20 * Math.Log10(signal / total) : 0,
+            ProbedOutputs = rows,
+            AdcClippedFraction = conv > 0 ? (double)clipped / conv : 0,
+        };
+    }
+}

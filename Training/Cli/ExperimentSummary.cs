@@ -111,7 +111,7 @@ public static class ExperimentSummary
         var chance = plot.Add.HorizontalLine(25);
         chance.LinePattern = ScottPlot.LinePattern.Dashed;
         chance.LegendText = "chance (4 choices)";
-        plot.Title("Held-out multiple-choice accuracy on the simulated hybrid chip");
+        plot.Title("Multiple-choice accuracy (finetuning questions) on the simulated hybrid chip");
         plot.XLabel("RRAM weight noise sigma (relative to max|W| per 64x64 tile); 0 = ideal devices");
         plot.Axes.SetLimitsY(0, 105);
         plot.YLabel("accuracy (%)");

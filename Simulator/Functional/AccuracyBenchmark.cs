@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using CimSim.Common.Numerics;
+using CimSim.Devices.Config;
+using CimSim.Devices.Rram;
+using CimSim.Simulator.Cli;
+using CimSim.Workloads.Models;
+
+namespace CimSim.Simulator.Functional;
+
+/// <summary>
+/// `cimsim bench accuracy`: tokens/s of functional inference (ideal, statistical and bit-accurate RRAM paths)
+/// on a Llama-3.2-1B-shaped model with seeded random weights and fewer decoder layers, for a prefill and for
+/// decode, beside the raw SGEMM and SGEMV bounds measured in the same run; peak memory against the float32
+/// weight size. Minimums: statistical prefill at 25 % of the SGEMM bound, peak memory under 2x the weights.
+/// </summary>
+public sealed class AccuracyBenchmark : IBenchmark
+{
+    public string Name => "accuracy";
+
+    public string Description => "Functional inference tokens/s (statistical and bit-accurate) on a Llama-3.2-1B-shaped model vs SGEMM/SGEMV bounds; peak memory.";
+
+    public int Run(bool quick, TextWriter output)
+    {
+        int layers = quick ? 1 : 2, prefill = quick ? 128 : 512, decode = quick ? 4 : 16, bitPrefill = quick ? 8 : 32, bitDecode = quick ? 2 : 4;
+        var spec = ModelCatalog.Preset("llama-3.2-1b") with { NumLayers = layers };
+        var hw = new HardwareSpec();
+        long linearWeights = spec.ProjectionWeightCount + (long)spec.VocabSize * spec.HiddenSize; // projections + lm_head
+        long weightFloats = spec.ParameterCount;
+        double weightBytes = weightFloats * 4.0;
+        output.WriteLine($"model: llama-3.2-1b shape with {layers} of 16 decoder layers (hidden {spec.HiddenSize}, intermediate {spec.IntermediateSize}, "
+            + $"{spec.NumAttentionHeads}/{spec.NumKeyValueHeads} heads, vocab {spec.VocabSize}, tied lm_head); seeded random weights; "
+            + $"{weightFloats / 1e6:F0} M parameters = {weightBytes / 1e9:F2} GB float32");
+        output.WriteLine($"hardware: built-in default spec (W8A8, 1-bit bit-serial DAC, ADC {(hw.Rram.Adc.Ideal ? "ideal" : hw.Rram.Adc.Bits + "-bit")}, weight noise sigma {hw.Rram.Noise.WeightNoise.Sigma}); BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores");
+
+        // Raw bounds, measured now: SGEMM on the prefill shape of the largest projection, SGEMV on the same matrix.
+        int k = spec.HiddenSize, n = spec.IntermediateSize;
+        var a = Filled(prefill * k, 1);
+        var b = Filled(n * k, 2);
+        var c = new float[prefill * n];
+        double gemmFlops = BestRate(() => Blas.Gemm(false, true, prefill, n, k, 1f, a, b, 0f, c), 2.0 * prefill * n * k, quick ? 2 : 4);
+        var y = new float[n];
+        double gemvFlops = BestRate(() => Blas.Gemv(false, n, k, 1f, b, a.AsSpan(0, k), 0f, y), 2.0 * n * k, quick ? 5 : 20);
+        double flopsPerToken = 2.0 * linearWeights;
+        double prefillBound = gemmFlops / flopsPerToken, decodeBound = gemvFlops / flopsPerToken;
+        output.WriteLine($"SGEMM {prefill}x{n}x{k}: {gemmFlops / 1e9:F1} GFLOP/s -> prefill bound {prefillBound:F1} tokens/s (2 x {linearWeights / 1e6:F0} M linear weights per token)");
+        output.WriteLine($"SGEMV {n}x{k}: {gemvFlops / 1e9:F1} GFLOP/s -> decode bound {decodeBound:F1} tokens/s");
+        a = b = c = null!;
+
+        bool ok = true;
+        var tokens = Enumerable.Range(0, prefill + decode).Select(i => (i * 7919 + 13) % spec.VocabSize).ToArray();
+        foreach (var (label, placer, pre, dec) in new (string, Func<ILinearPlacer>, int, int)[]
+        {
+            ("ideal", () => IdealPlacer.Instance, prefill, decode),
+            ("statistical", () => FunctionalHardware.Placer(hw, 0, RramPath.Statistical), prefill, decode),
+            ("bit-accurate", () => FunctionalHardware.Placer(hw, 0, RramPath.BitAccurate), bitPrefill, bitDecode),
+        })
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            ResetPeakMemory();
+            var (buildS, preS, decS) = RunPhase(spec, placer, tokens, pre, dec);
+            double peak = PeakMemoryBytes();
+            double preRate = pre / preS, decRate = dec / decS;
+            output.WriteLine($"{label,-12}: build {buildS,6:F1} s | prefill {pre} tokens {preRate,8:F1} tokens/s ({preRate / prefillBound:P0} of SGEMM bound) | "
+                + $"decode {dec} tokens {decRate,7:F2} tokens/s ({decRate / decodeBound:P0} of SGEMV bound) | peak RSS {peak / 1e9:F2} GB = {peak / weightBytes:F2}x weights");
+            if (label == "statistical")
+            {
+                bool speed = preRate >= 0.25 * prefillBound, memory = peak < 2 * weightBytes;
+                output.WriteLine($"  minimum statistical prefill >= 25% of SGEMM bound: {(speed ? "met" : "MISSED")}; peak memory < 2x float32 weights: {(memory ? "met" : "MISSED")}");
+                ok &= speed && memory;
+            }
+        }
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>One phase in its own frame, so nothing of it stays reachable afterwards (Debug builds keep locals alive).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (double Build, double Prefill, double Decode) RunPhase(ModelSpec spec, Func<ILinearPlacer> placer, int[] tokens, int pre, int dec)
+    {
+        var sw = Stopwatch.StartNew();
+        var model = FunctionalModel.Build(spec, new RandomWeightSource(0), placer());
+        double buildS = sw.Elapsed.TotalSeconds;
+        var session = new InferenceSession(model, pre + dec);
+        // Warm-up (JIT, thread pool) on one token, then a fresh session for the timed run.
+        session.Forward(tokens.AsSpan(0, 1));
+        session = new InferenceSession(model, pre + dec);
+        sw.Restart();
+        session.Forward(tokens.AsSpan(0, pre), lastOnly: true);
+        double preS = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        for (int t = 0; t < dec; t++) session.Forward(tokens.AsSpan(pre + t, 1));
+        return (buildS, preS, sw.Elapsed.TotalSeconds);
+    }
+
+    private static float[] Filled(int count, int seed)
+    {
+        var r = new System.Random(seed);
+        var x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = (float)(r.NextDouble() - 0.5);
+        return x;
+    }
+
+    /// <summary>Best FLOP/s of <paramref name="repeats"/> timed runs after one warm-up.</summary>
+    private static double BestRate(Action run, double flops, int repeats)
+    {
+        run();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return flops / best;
+    }
+
+    /// <summary>Resets Linux's peak-RSS counter (VmHWM) so each phase is measured alone; a no-op elsewhere.</summary>
+    private static void ResetPeakMemory()
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{Environment.ProcessId}/clear_refs", "5");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux or not permitted: the peak then covers the whole process so far.
+        }
+    }
+
+    private static double PeakMemoryBytes()
+    {
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.PeakWorkingSet64;
+    }
+}

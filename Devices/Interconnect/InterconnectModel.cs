@@ -1,0 +1,49 @@
+using CimSim.Common.Units;
+using CimSim.Devices.Config;
+using CimSim.Devices.Energy;
+
+namespace CimSim.Devices.Interconnect;
+
+/// <summary>
+/// On-chip network (docs/devices.md, "Interconnect"): a transfer of B bits over h hops costs B x h x
+/// (link + router energy per bit) and takes h x hop latency + ceil(B / link width) cycles (wormhole: the
+/// head pays the hops, the body streams one flit per cycle). Mesh hops are Manhattan distances (X-Y routing);
+/// a bus is one hop.
+/// </summary>
+public sealed class InterconnectModel
+{
+    public const string LinkBitHop = "link_bit_hop";
+    public const string RouterBit = "router_bit";
+    public const string ChipToChipBit = "chip_to_chip_bit";
+
+    public InterconnectSpec Spec { get; }
+
+    public InterconnectModel(InterconnectSpec spec)
+    {
+        Spec = spec;
+        Energy = new EnergyTable("interconnect",
+        [
+            new(LinkBitHop, spec.LinkEnergyPicojoulesPerBitPerHop),
+            new(RouterBit, spec.RouterEnergyPicojoulesPerBit),
+            new(ChipToChipBit, spec.ChipToChipEnergyPicojoulesPerBit),
+        ]);
+    }
+
+    public EnergyTable Energy { get; }
+
+    /// <summary>Hops between two tiles of a mesh laid out row-major with <paramref name="meshWidth"/> columns.</summary>
+    public int Hops(int fromTile, int toTile, int meshWidth)
+    {
+        if (Spec.Topology == InterconnectTopology.Bus) return fromTile == toTile ? 0 : 1;
+        if (meshWidth < 1) throw new ArgumentOutOfRangeException(nameof(meshWidth));
+        return Math.Abs(fromTile % meshWidth - toTile % meshWidth) + Math.Abs(fromTile / meshWidth - toTile / meshWidth);
+    }
+
+    /// <summary>Energy to move <paramref name="bits"/> bits over <paramref name="hops"/> hops (each hop: one link, one router), picojoules.</summary>
+    public double TransferEnergyPicojoules(long bits, int hops) => (double)bits * hops * (Energy[LinkBitHop] + Energy[RouterBit]);
+
+    public long Flits(long bits) => (bits + Spec.LinkWidthBits - 1) / Spec.LinkWidthBits;
+
+    /// <summary>Cycles of the chip clock to move <paramref name="bits"/> over <paramref name="hops"/>: hops x hop latency + flits.</summary>
+    public Cycles TransferCycles(long bits, int hops) => new((long)hops * Spec.HopLatencyCycles + Flits(bits));
+}

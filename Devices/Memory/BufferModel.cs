@@ -1,0 +1,47 @@
+using CimSim.Common.Units;
+using CimSim.Devices.Config;
+using CimSim.Devices.Energy;
+
+namespace CimSim.Devices.Memory;
+
+/// <summary>
+/// On-chip buffer (SRAM or eDRAM): energy per access of access_width_bits, bandwidth-limited transfer time,
+/// fixed access latency, area, leakage (docs/devices.md, "Buffers").
+/// </summary>
+public sealed class BufferModel
+{
+    public const string ReadAccess = "read_access";
+    public const string WriteAccess = "write_access";
+
+    public BufferSpec Spec { get; }
+    public string Name { get; }
+
+    public BufferModel(BufferSpec spec, string name = "buffer")
+    {
+        Spec = spec;
+        Name = name;
+        Energy = new EnergyTable(name,
+        [
+            new(ReadAccess, spec.ReadEnergyPicojoulesPerBit * spec.AccessWidthBits),
+            new(WriteAccess, spec.WriteEnergyPicojoulesPerBit * spec.AccessWidthBits),
+        ]);
+    }
+
+    /// <summary>Energy per access of access_width_bits, picojoules.</summary>
+    public EnergyTable Energy { get; }
+
+    /// <summary>Accesses needed to move <paramref name="bytes"/> bytes: ceil(bits / access width).</summary>
+    public long Accesses(long bytes) => (bytes * 8 + Spec.AccessWidthBits - 1) / Spec.AccessWidthBits;
+
+    public double ReadEnergyPicojoules(long bytes) => Accesses(bytes) * Energy[ReadAccess];
+    public double WriteEnergyPicojoules(long bytes) => Accesses(bytes) * Energy[WriteAccess];
+
+    /// <summary>Latency + bytes / bandwidth, seconds (all ports together).</summary>
+    public double TransferSeconds(long bytes) => Spec.LatencySeconds + bytes / Spec.BandwidthBytesPerSecond;
+
+    public Cycles TransferCycles(long bytes, ClockDomain clock) => clock.FromSecondsCeiling(TransferSeconds(bytes));
+
+    public bool Fits(long bytes) => bytes <= Spec.CapacityBytes;
+
+    public double AreaSquareMillimetres => Spec.AreaSquareMillimetres;
+}

@@ -79,6 +79,10 @@ public static class ReportWriter
             Map(w, "action_counts", c.ActionCounts);
             Num(w, "area_mm2", c.AreaMm2);
             Map(w, "area_breakdown_mm2", c.AreaBreakdownMm2);
+            w.WriteBoolean("mapping_fits", r.MappingProblems.Count == 0);
+            w.WriteStartArray("mapping_problems");
+            foreach (var p in r.MappingProblems) w.WriteStringValue(p);
+            w.WriteEndArray();
             w.WriteNumber("cycles", c.Cycles);
             w.WriteNumber("prefill_cycles", c.PrefillCycles);
             Num(w, "clock_hz", c.ClockHz);
@@ -173,6 +177,12 @@ public static class ReportWriter
         sb.AppendLine($"- **board**: {GpuEnergyLabel} (average {F(g.AveragePowerW)} W over {g.Kernels} kernels);");
         sb.AppendLine($"- **compute-only**: {GpuComputeEnergyLabel} ({F(g.Spec.ComputeEnergyPjPerMac)} pJ/MAC x {F(g.Macs)} MACs).");
         sb.AppendLine();
+        if (r.MappingProblems.Count > 0)
+        {
+            sb.AppendLine("**The model does not fit the configured budgets** (simulated anyway):");
+            foreach (var p in r.MappingProblems) sb.AppendLine($"- {p}");
+            sb.AppendLine();
+        }
         sb.AppendLine($"Simulated {c.Cycles} cycles at {F(c.ClockHz / 1e6)} MHz ({c.PrefillCycles} in prefill); {c.Events} events, {c.Tasks} tasks.");
         sb.AppendLine();
         void Table(string title, string unit, IReadOnlyDictionary<string, double> values, double total, Func<double, string> fmt)

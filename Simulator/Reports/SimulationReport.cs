@@ -59,6 +59,9 @@ public sealed class SimulationReport
     public required CimSummary Cim { get; init; }
     public required GpuBaselineResult Gpu { get; init; }
 
+    /// <summary>Why the model does not fit the configured chip budgets (empty when it fits); the run still completes.</summary>
+    public List<string> MappingProblems { get; } = [];
+
     /// <summary>Further sections (accuracy, ...) written after the fixed ones.</summary>
     public List<IReportSection> Sections { get; } = [];
 

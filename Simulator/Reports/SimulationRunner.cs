@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
+using CimSim.Mapping;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Scheduling;
+using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Reports;
@@ -46,15 +48,20 @@ public static class SimulationRunner
         if (req.PrefillChunkTokens < 1) problems.Add($"--prefill-chunk: found {req.PrefillChunkTokens}, expected a positive number of tokens");
         if (problems.Count > 0) throw new UserInputException("invalid simulate flags", problems);
 
-        var hw = req.Hardware ?? LoadHardware(req.HardwarePath, req.Overrides);
+        var hw = req.Hardware ?? HardwareConfigLoader.Load(req.HardwarePath, req.Overrides);
         var model = req.ModelSpec ?? ModelCatalog.Resolve(req.Model);
         var lora = req.LoraRank > 0 ? LoraSpec.FromFlags(req.LoraRank, req.LoraTargets) : null;
         var gpuSpec = GpuSpecLoader.Load(req.Gpu);
-        var shape = ShapeBuilder.Build(model, lora, req.Batch, req.PromptTokens, req.GeneratedTokens);
-        var cim = HardwareModelBuilder.Build(hw, shape);
+        var workload = new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens).Validated();
+        var graph = new OperatorGraph(model, lora, workload);
+        var shape = ShapeBuilder.Build(graph);
+        var mapperOptions = new MapperOptions();
+        var mapping = Mapper.Map(hw, model, lora, workload, mapperOptions);
+        foreach (var p in mapping.Problems) Serilog.Log.Warning("mapping: {Problem}", p);
+        var cim = HardwareModelBuilder.Build(hw, shape, mapping, mapperOptions.AttentionLayersResident);
 
         var sw = Stopwatch.StartNew();
-        var scheduler = new CycleScheduler(cim, shape, req.PrefillChunkTokens);
+        var scheduler = new CycleScheduler(cim, graph, req.PrefillChunkTokens);
         var schedule = scheduler.Run();
         var gpu = GpuRooflineModel.Evaluate(gpuSpec, schedule.Program);
         Serilog.Log.Debug("simulated {Events} events in {Ms} ms", schedule.Events, sw.ElapsedMilliseconds);
@@ -63,20 +70,8 @@ public static class SimulationRunner
             req.PromptTokens, req.GeneratedTokens, req.Batch, lora?.Rank ?? 0,
             lora is null ? [] : lora.Targets.Select(t => TransformerShape.ProjectionName(ShapeBuilder.ToProjection(t))).ToList(),
             gpuSpec.Name, req.Overrides, req.PrefillChunkTokens);
-        return ReportBuilder.Build(inputs, cim, schedule, gpu);
-    }
-
-    // TEMPORARY until HardwareConfigLoader lands on main: call it by reflection, else the built-in default spec.
-    private static HardwareSpec LoadHardware(string path, IReadOnlyList<string> overrides)
-    {
-        var t = typeof(HardwareSpec).Assembly.GetType("CimSim.Devices.Config.HardwareConfigLoader");
-        var m = t?.GetMethod("Load", [typeof(string), typeof(IReadOnlyList<string>)]);
-        if (m is null)
-        {
-            Serilog.Log.Warning("hardware config loader not available yet: using the built-in default spec for {Path}", path);
-            return new HardwareSpec();
-        }
-        try { return (HardwareSpec)m.Invoke(null, [path, overrides])!; }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null) { throw e.InnerException; }
+        var report = ReportBuilder.Build(inputs, cim, schedule, gpu);
+        report.MappingProblems.AddRange(mapping.Problems);
+        return report;
     }
 }

@@ -79,8 +79,15 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
     public long SramMacros(long inFeatures, long outFeatures) =>
         Math.Max(1, CeilDiv(inFeatures * outFeatures * hw.LoraWeightBits, hw.SramMacroCapacityBits));
 
-    /// <summary>Attention macros per layer (the K/V caches of a layer sit in its own macros).</summary>
-    public long AttentionMacrosPerLayer => Math.Max(1, hw.AttentionMacros / Math.Max(1, shape.Layers));
+    /// <summary>Layers resident in the attention pool at once (at most the model's layers).</summary>
+    public int ResidentLayers => Math.Clamp(hw.AttentionLayersResident, 1, shape.Layers);
+
+    /// <summary>Attention macros serving one sequence of one layer: the pool split over resident layers and batch items.</summary>
+    public long AttentionMacrosPerLayer => Math.Max(1, hw.AttentionMacros / ((long)ResidentLayers * Math.Max(1, shape.Batch)));
+
+    /// <summary>K/V bits reloaded into the attention pool before a layer attends (0 when every layer stays resident).</summary>
+    public double KvReloadBits(long tokens, long kvLength, long bitsPerToken) =>
+        ResidentLayers >= shape.Layers ? 0 : Math.Max(0, kvLength - tokens) * (double)bitsPerToken;
 
     /// <summary>Fraction of the KV cache (all layers) that does not fit on chip at this KV length.</summary>
     public double KvOffChipFraction(long kvLength)
@@ -102,7 +109,7 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 return CeilDiv((double)tokens * t.In * t.Out, SramMacros(t.In, t.Out) * hw.SramMacsPerCyclePerMacro);
             case TaskKind.KvWrite:
                 return hw.AttentionOnSramCim
-                    ? CeilDiv((double)tokens * t.BitsPerToken, AttentionMacrosPerLayer * hw.SramWriteBitsPerCyclePerMacro)
+                    ? CeilDiv((double)tokens * t.BitsPerToken + KvReloadBits(tokens, kvLength, t.BitsPerToken), AttentionMacrosPerLayer * hw.SramWriteBitsPerCyclePerMacro)
                     : CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
             case TaskKind.AttentionScore:
             case TaskKind.AttentionValue:
@@ -159,7 +166,12 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 a[EnergyClass.SramCimMac] = (double)tokens * t.In * t.Out;
                 break;
             case TaskKind.KvWrite:
-                if (hw.AttentionOnSramCim) a[EnergyClass.SramWrite] = (double)tokens * t.BitsPerToken;
+                if (hw.AttentionOnSramCim)
+                {
+                    var reload = KvReloadBits(tokens, kvLength, t.BitsPerToken);
+                    a[EnergyClass.SramWrite] = (double)tokens * t.BitsPerToken + reload;
+                    a[EnergyClass.Buffer] = reload;
+                }
                 else a[EnergyClass.Buffer] = (double)tokens * t.BitsPerToken;
                 break;
             case TaskKind.AttentionScore:

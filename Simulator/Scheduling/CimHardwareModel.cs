@@ -62,8 +62,13 @@ public sealed record CimHardwareModel
     public required double SramMacEnergyPj { get; init; }
     public required double SramWriteEnergyPjPerBit { get; init; }
     public required double SramWriteBitsPerCyclePerMacro { get; init; }
-    /// <summary>SRAM CIM macros holding the K and V caches and computing QK^T and PV (shared by all layers).</summary>
+    /// <summary>SRAM CIM macros holding the K and V caches and computing QK^T and PV, for all resident layers together.</summary>
     public required int AttentionMacros { get; init; }
+    /// <summary>
+    /// Layers whose K/V are resident in the attention macros at once (the mapper's choice). When fewer than the
+    /// model's layers, a layer's whole K/V is reloaded from the buffer into the pool before it attends.
+    /// </summary>
+    public int AttentionLayersResident { get; init; } = int.MaxValue;
     /// <summary>True: QK^T and PV on SRAM CIM; false: on the digital units.</summary>
     public bool AttentionOnSramCim { get; init; } = true;
     public int LoraWeightBits { get; init; } = 8;

@@ -1,5 +1,6 @@
 using CimSim.Common.Units;
 using CimSim.Simulator.Engine;
+using CimSim.Workloads.Graph;
 
 namespace CimSim.Simulator.Scheduling;
 
@@ -43,13 +44,13 @@ public sealed class CycleScheduler
     private long _tasksExecuted;
     private long _prefillEnd;
 
-    public CycleScheduler(CimHardwareModel hw, TransformerShape shape, int prefillChunkTokens = 64)
+    public CycleScheduler(CimHardwareModel hw, OperatorGraph graph, int prefillChunkTokens = 64)
     {
         if (prefillChunkTokens < 1) throw new ArgumentOutOfRangeException(nameof(prefillChunkTokens), prefillChunkTokens, "needs at least one token per chunk");
         _hw = hw;
         PrefillChunkTokens = prefillChunkTokens;
-        _program = new LayerProgram(shape, hw);
-        _cost = new CimCostModel(hw, shape);
+        _program = new LayerProgram(graph, hw);
+        _cost = new CimCostModel(hw, _program.Shape);
         _engine = new SimulationEngine(hw.Clock);
         var byKey = new Dictionary<string, Resource>(StringComparer.Ordinal);
         var tasks = _program.Tasks;

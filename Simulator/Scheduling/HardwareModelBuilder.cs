@@ -1,4 +1,5 @@
 using CimSim.Devices.Config;
+using CimSim.Mapping;
 
 namespace CimSim.Simulator.Scheduling;
 
@@ -62,7 +63,11 @@ public static class HardwareModelBuilder
     public static long ArraysFor(RramArraySpec a, long inFeatures, long outFeatures) =>
         CimCostModel.CeilDiv(inFeatures, a.Rows) * CimCostModel.CeilDiv(outFeatures * a.CellsPerWeight, a.Cols) * a.Replication;
 
-    public static CimHardwareModel Build(HardwareSpec hw, TransformerShape shape)
+    /// <summary>
+    /// Builds the model; with a <paramref name="mapping"/> (the Mapper's result) its array, tile and macro counts,
+    /// area and KV placement are used, otherwise the same weight-stationary counts are computed here.
+    /// </summary>
+    public static CimHardwareModel Build(HardwareSpec hw, TransformerShape shape, MappingResult? mapping = null, int attentionLayersResident = int.MaxValue)
     {
         var f = hw.Clock.FrequencyHz;
         var rram = hw.Rram;
@@ -79,7 +84,8 @@ public static class HardwareModelBuilder
         }
         var lmHeadOnRram = hw.Mapping.LmHead == ComputeTarget.Rram;
         if (lmHeadOnRram) arrays += ArraysFor(arr, shape.Hidden, shape.Vocab);
-        var tiles = CimCostModel.CeilDiv(arrays, rram.ArraysPerTile);
+        if (mapping is not null) arrays = mapping.RramArrays;
+        var tiles = mapping?.Tiles ?? CimCostModel.CeilDiv(arrays, rram.ArraysPerTile);
 
         long macroCap = (long)sram.Rows * sram.Cols;
         long loraMacros = 0;
@@ -93,6 +99,12 @@ public static class HardwareModelBuilder
         var attentionOnSram = hw.Mapping.Attention == DynamicMatmulTarget.Sram;
         long kvBitsPerLayer = (long)(shape.PromptTokens + shape.GeneratedTokens) * 2 * shape.KvDim * sram.InputBits * shape.Batch;
         var attentionMacros = attentionOnSram ? shape.Layers * Math.Max(1, CimCostModel.CeilDiv(kvBitsPerLayer, macroCap)) : 0;
+        if (mapping is not null)
+        {
+            loraMacros = mapping.SramWeightMacros;
+            attentionMacros = mapping.SramAttentionMacros;
+        }
+        else attentionLayersResident = shape.Layers;
 
         var gMid = 0.5 * (rram.Device.GMinMicrosiemens + rram.Device.GMaxMicrosiemens) * 1e-6;
         var v = rram.Device.ReadVoltageVolts;
@@ -100,7 +112,9 @@ public static class HardwareModelBuilder
         var hops = hw.Interconnect.Topology == InterconnectTopology.Bus ? 1.0 : Math.Max(1.0, 2.0 / 3.0 * Math.Sqrt(tiles));
         var digitalRatio = hw.Digital.FrequencyHz / f;
 
-        var area = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        var area = mapping is not null
+            ? new SortedDictionary<string, double>(mapping.Area.GroupBy(a => a.Component).ToDictionary(g => g.Key, g => g.Sum(a => a.SquareMillimetres)), StringComparer.Ordinal)
+            : new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["rram_arrays"] = arrays * arr.Cells * rram.Device.CellAreaSquareMicrometres * 1e-6,
             ["dac"] = arrays * arr.Rows * rram.Dac.AreaSquareMicrometres * 1e-6,
@@ -142,6 +156,7 @@ public static class HardwareModelBuilder
             SramWriteBitsPerCyclePerMacro = sram.Cols / Math.Max(1.0, sram.WriteLatencySecondsPerRow * f),
             AttentionMacros = (int)Math.Max(1, attentionMacros),
             AttentionOnSramCim = attentionOnSram,
+            AttentionLayersResident = attentionLayersResident,
             LoraWeightBits = sram.WeightBits,
             KvBits = sram.InputBits,
             DigitalUnits = 1,
@@ -156,9 +171,9 @@ public static class HardwareModelBuilder
             DramBitsPerCycle = hw.Dram.BandwidthBytesPerSecond * 8 / f,
             DramLatencyCycles = Cycles(hw.Dram.LatencySeconds, f),
             DramEnergyPjPerBit = hw.Dram.EnergyPicojoulesPerBit,
-            KvOnChipCapacityBits = attentionOnSram || hw.Mapping.KvCache == StorageTarget.Buffer
-                ? (attentionOnSram ? attentionMacros * macroCap : hw.Buffer.CapacityBytes * 8)
-                : 0,
+            KvOnChipCapacityBits = mapping is not null
+                ? mapping.KvCache.OnChipBytes * 8
+                : hw.Mapping.KvCache == StorageTarget.Buffer ? hw.Buffer.CapacityBytes * 8 : 0,
             LmHeadOnRram = lmHeadOnRram,
             EmbeddingOffChip = hw.Mapping.Embedding == StorageTarget.Dram,
             LeakagePowerW = leakage,

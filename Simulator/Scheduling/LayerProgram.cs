@@ -1,3 +1,5 @@
+using CimSim.Workloads.Graph;
+
 namespace CimSim.Simulator.Scheduling;
 
 /// <summary>What kind of work a task is, which decides its unit, its closed-form duration and its actions.</summary>
@@ -57,15 +59,20 @@ public sealed record TaskTemplate
 }
 
 /// <summary>
-/// The dataflow of one forward pass (all layers) as a DAG of task templates: the Llama decoder layer with the
-/// RRAM path and the SRAM LoRA branch of each projection running concurrently and merging on the digital unit.
+/// The dataflow of one forward pass (all layers) as a DAG of task templates, built from the workloads'
+/// <see cref="OperatorGraph"/>: every operator of its layer template becomes a task on the unit the mapping policy
+/// names (W0 projections on RRAM, LoRA A/B on SRAM CIM concurrent with their projection and merged on the digital
+/// unit, QK^T/PV on SRAM CIM or the digital unit, vector ops on the digital unit), and a transfer over the
+/// interconnect is inserted wherever activations move to the tiles of a projection.
 /// </summary>
 public sealed class LayerProgram
 {
-    public LayerProgram(TransformerShape shape, CimHardwareModel? hw = null)
+    public LayerProgram(OperatorGraph graph, CimHardwareModel? hw = null)
     {
-        var actBits = hw?.InputBits ?? 8;
-        var kvBits = hw?.KvBits ?? 8;
+        var model = graph.Model;
+        var shape = ShapeBuilder.Build(graph);
+        var actBits = hw?.InputBits ?? graph.Precision.ActivationBits;
+        var kvBits = hw?.KvBits ?? graph.Precision.KvBits;
         var attentionOnSram = hw?.AttentionOnSramCim ?? true;
         var embeddingOffChip = hw?.EmbeddingOffChip ?? true;
         var lmHeadOnRram = hw?.LmHeadOnRram ?? true;
@@ -82,64 +89,99 @@ public sealed class LayerProgram
             return t.Count - 1;
         }
 
-        var act = actBits;
-        var h = shape.Hidden;
-        string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer}" : "digital";
+        // A one-token, one-sequence view of the graph gives per-token dimensions and op counts.
+        var probe = new StepShape(Phase.Decode, 1, 1, 1, 1);
+        double OpsPerElement(in Operator op, double fallback) => op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : fallback;
+        var resident = Math.Clamp(hw?.AttentionLayersResident ?? int.MaxValue, 1, model.NumLayers);
+        // Layers share the attention pool when fewer than all are resident: layer l uses slot l mod resident.
+        string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer % resident}" : "digital";
         var attnClass = attentionOnSram ? "sram_cim" : "digital";
-        var prevOut = Add("embedding", -1, TaskKind.Embedding, embeddingOffChip ? "dram" : "buffer", embeddingOffChip ? "dram" : "buffer", [], bits: (long)h * act);
 
-        // One projection: RRAM W0 path || SRAM LoRA A -> B, merged on the digital unit.
-        int Projection(Projection p, int layer, int input)
+        var prevOut = Add("embedding", -1, TaskKind.Embedding, embeddingOffChip ? "dram" : "buffer", embeddingOffChip ? "dram" : "buffer", [], bits: (long)model.HiddenSize * actBits);
+        var template = graph.LayerTemplate;
+        for (var l = 0; l < model.NumLayers; l++)
         {
-            var name = TransformerShape.ProjectionName(p);
-            var (i, o) = shape.Shape(p);
-            var rram = Add(name, layer, TaskKind.RramMatVec, $"rram/{layer}/{name}", "rram", [input], i, o);
-            if (!shape.HasLora(p)) return rram;
-            var a = Add(name + ".lora_A", layer, TaskKind.LoraA, $"sram_lora/{layer}/{name}", "sram_cim", [input], i, shape.LoraRank);
-            var b = Add(name + ".lora_B", layer, TaskKind.LoraB, $"sram_lora/{layer}/{name}", "sram_cim", [a], shape.LoraRank, o);
-            return Add(name + ".lora_merge", layer, TaskKind.Vector, "digital", "digital", [rram, b], o, ops: 1);
+            var id = new int[template.Count];
+            var transferOf = new Dictionary<int, int>();
+            int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
+            // Activations travel to a projection's tiles once per producer, shared by every consumer (q, k, v and their LoRA A).
+            int TransferFrom(int local, long features)
+            {
+                if (transferOf.TryGetValue(local, out var x)) return x;
+                var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
+                x = Add(name, l, TaskKind.Transfer, "link", "interconnect", [Source(local)], bits: features * actBits);
+                transferOf[local] = x;
+                return x;
+            }
+            int ForKvWrite = -1;
+            foreach (var tt in template)
+            {
+                var op = graph.GetLayerOperator(probe, l, tt.Index);
+                var deps = tt.LocalDependencies.Select(Source).ToArray();
+                var name = tt.Name;
+                switch (tt.Kind)
+                {
+                    case OperatorKind.Projection:
+                    {
+                        var x = TransferFrom(tt.LocalDependencies[0], op.K);
+                        id[tt.Index] = Add(name, l, TaskKind.RramMatVec, $"rram/{l}/{name}", "rram", [x], op.K, op.N);
+                        break;
+                    }
+                    case OperatorKind.LoraA:
+                    {
+                        var x = TransferFrom(tt.LocalDependencies[0], op.K);
+                        id[tt.Index] = op.M == 0 ? x : Add(name, l, TaskKind.LoraA, $"sram_lora/{l}/{name}", "sram_cim", [x], op.K, op.N);
+                        break;
+                    }
+                    case OperatorKind.LoraB:
+                        id[tt.Index] = op.M == 0 ? deps[0] : Add(name, l, TaskKind.LoraB, $"sram_lora/{l}/{name}", "sram_cim", deps, op.K, op.N);
+                        break;
+                    case OperatorKind.KvWrite:
+                        id[tt.Index] = ForKvWrite = Add(name, l, TaskKind.KvWrite, AttnKey(l), attnClass, deps, bits: 2L * model.KeyValueDim * kvBits);
+                        break;
+                    case OperatorKind.AttentionScore:
+                        id[tt.Index] = Add(name, l, TaskKind.AttentionScore, AttnKey(l), attnClass, deps, model.QueryDim, 1, prev: ForKvWrite);
+                        break;
+                    case OperatorKind.AttentionContext:
+                        id[tt.Index] = Add(name, l, TaskKind.AttentionValue, AttnKey(l), attnClass, deps, model.QueryDim, 1);
+                        break;
+                    case OperatorKind.Softmax:
+                        // exp, sum, divide and max per score: elements grow with the attended KV length.
+                        id[tt.Index] = Add(name, l, TaskKind.Vector, "digital", "digital", deps, model.NumAttentionHeads, ops: 5, kv: true);
+                        break;
+                    case OperatorKind.RmsNorm:
+                    case OperatorKind.Rope:
+                    case OperatorKind.Silu:
+                    case OperatorKind.Multiply:
+                    case OperatorKind.ResidualAdd:
+                    case OperatorKind.LoraMerge:
+                        id[tt.Index] = op.M == 0 && tt.Kind == OperatorKind.LoraMerge
+                            ? deps[0]
+                            : Add(name, l, TaskKind.Vector, "digital", "digital", deps, op.N, ops: OpsPerElement(op, 1));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"operator kind {tt.Kind} has no schedule");
+                }
+            }
+            prevOut = id[^1];
         }
 
-        for (var l = 0; l < shape.Layers; l++)
-        {
-            var norm1 = Add("input_layernorm", l, TaskKind.Vector, "digital", "digital", [prevOut], h, ops: 4);
-            var x1 = Add("transfer.attn_in", l, TaskKind.Transfer, "link", "interconnect", [norm1], bits: (long)h * act);
-            var q = Projection(Scheduling.Projection.Q, l, x1);
-            var k = Projection(Scheduling.Projection.K, l, x1);
-            var v = Projection(Scheduling.Projection.V, l, x1);
-            var rope = Add("rope", l, TaskKind.Vector, "digital", "digital", [q, k], shape.QueryDim + shape.KvDim, ops: 3);
-            var kvw = Add("kv_write", l, TaskKind.KvWrite, AttnKey(l), attnClass, [rope, v], bits: 2L * shape.KvDim * kvBits);
-            // The kv_write of this job is task id kvw; the previous chunk's must be done before this chunk attends.
-            var score = Add("attention.qk", l, TaskKind.AttentionScore, AttnKey(l), attnClass, [kvw], shape.QueryDim, 1, prev: kvw);
-            var soft = Add("attention.softmax", l, TaskKind.Vector, "digital", "digital", [score], shape.Heads, ops: 5, kv: true);
-            var pv = Add("attention.pv", l, TaskKind.AttentionValue, AttnKey(l), attnClass, [soft], shape.QueryDim, 1);
-            var x2 = Add("transfer.attn_out", l, TaskKind.Transfer, "link", "interconnect", [pv], bits: (long)shape.QueryDim * act);
-            var o = Projection(Scheduling.Projection.O, l, x2);
-            var res1 = Add("residual_add.attn", l, TaskKind.Vector, "digital", "digital", [o], h, ops: 1);
-            var norm2 = Add("post_attention_layernorm", l, TaskKind.Vector, "digital", "digital", [res1], h, ops: 4);
-            var x3 = Add("transfer.mlp_in", l, TaskKind.Transfer, "link", "interconnect", [norm2], bits: (long)h * act);
-            var gate = Projection(Scheduling.Projection.Gate, l, x3);
-            var up = Projection(Scheduling.Projection.Up, l, x3);
-            var silu = Add("silu_mul", l, TaskKind.Vector, "digital", "digital", [gate, up], shape.Intermediate, ops: 5);
-            var x4 = Add("transfer.mlp_mid", l, TaskKind.Transfer, "link", "interconnect", [silu], bits: (long)shape.Intermediate * act);
-            var down = Projection(Scheduling.Projection.Down, l, x4);
-            prevOut = Add("residual_add.mlp", l, TaskKind.Vector, "digital", "digital", [down], h, ops: 1);
-        }
-
-        var normF = Add("final_norm", -1, TaskKind.Vector, "digital", "digital", [prevOut], h, ops: 4, last: true);
-        var xF = Add("transfer.lm_head_in", -1, TaskKind.Transfer, "link", "interconnect", [normF], bits: (long)h * act, last: true);
+        var normF = Add("final_norm", -1, TaskKind.Vector, "digital", "digital", [prevOut], model.HiddenSize, ops: 4, last: true);
+        var xF = Add("transfer.lm_head_in", -1, TaskKind.Transfer, "link", "interconnect", [normF], bits: (long)model.HiddenSize * actBits, last: true);
         if (lmHeadOnRram)
-            Add("lm_head", -1, TaskKind.RramMatVec, "rram/-1/lm_head", "rram", [xF], h, shape.Vocab, last: true);
+            Add("lm_head", -1, TaskKind.RramMatVec, "rram/-1/lm_head", "rram", [xF], model.HiddenSize, model.VocabSize, last: true);
         else
-            Add("lm_head", -1, TaskKind.DigitalMatVec, "digital", "digital", [xF], h, shape.Vocab, last: true);
+            Add("lm_head", -1, TaskKind.DigitalMatVec, "digital", "digital", [xF], model.HiddenSize, model.VocabSize, last: true);
         Tasks = t;
-        Successors = new int[t.Count][];
         var succ = Enumerable.Range(0, t.Count).Select(_ => new List<int>()).ToArray();
         foreach (var task in t)
             foreach (var d in task.Dependencies) succ[d].Add(task.Id);
-        for (var i = 0; i < t.Count; i++) Successors[i] = succ[i].ToArray();
+        Successors = succ.Select(x => x.ToArray()).ToArray();
         Shape = shape;
+        Graph = graph;
     }
+
+    public OperatorGraph Graph { get; }
 
     public TransformerShape Shape { get; }
 

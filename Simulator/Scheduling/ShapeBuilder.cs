@@ -1,3 +1,4 @@
+using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Scheduling;
@@ -33,4 +34,7 @@ public static class ShapeBuilder
         PromptTokens = prompt,
         GeneratedTokens = generate,
     };
+
+    public static TransformerShape Build(OperatorGraph graph) =>
+        Build(graph.Model, graph.Lora, graph.Workload.Batch, graph.Workload.PromptTokens, graph.Workload.GeneratedTokens);
 }

@@ -15,15 +15,20 @@ namespace CimSim.Training.Cli;
 /// </summary>
 public static class ExperimentSummary
 {
-    public static readonly string[] Methods = ["lora", "halora"];
+    /// <summary>Output folders of the finetuned adapters, and their row labels.</summary>
+    public static readonly (string Dir, string Label)[] Methods = [("lora", "LoRA"), ("halora", "HaLoRA"), ("halora-mu0.1", "HaLoRA, mu 0.1 (paper)")];
 
-    private sealed record Row(string Method, double? Ideal, List<(double Sigma, double? Mean, double? Std, int Chips)> Levels, (double? Mean, double? Std)? Device, double? EvalBefore, double? EvalAfter);
+    private sealed record Row(string Label, double? Ideal, List<(double Sigma, double? Mean, double? Std, int Chips)> Levels, (double? Mean, double? Std)? Device, double? HeldOut);
 
     public static int Run(string dir)
     {
         var rows = new List<Row>();
-        foreach (var m in Methods)
+        double? before = null;
+        var basePath = Path.Combine(dir, "acc-base", "report.json");
+        if (File.Exists(basePath)) before = ReadReport(basePath).Ideal;
+        foreach (var (m, label) in Methods)
         {
+            if (!Directory.Exists(Path.Combine(dir, m))) continue;
             var sweep = Path.Combine(dir, $"acc-{m}", "report.json");
             if (!File.Exists(sweep)) throw new UserInputException($"{sweep}: not found (run the experiment's cimsim accuracy step first)");
             var (ideal, levels) = ReadReport(sweep);
@@ -34,34 +39,29 @@ public static class ExperimentSummary
                 var (_, dl) = ReadReport(devicePath);
                 if (dl.Count > 0) device = (dl[0].Mean, dl[0].Std);
             }
-            double? before = null, after = null;
-            var summary = Path.Combine(dir, m, "train_summary.json");
-            if (File.Exists(summary))
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(summary));
-                before = Num(doc.RootElement, "eval_accuracy_before");
-                after = Num(doc.RootElement, "eval_accuracy_after");
-            }
-            rows.Add(new Row(m, ideal, levels, device, before, after));
+            var heldPath = Path.Combine(dir, $"acc-{m}-heldout", "report.json");
+            double? held = File.Exists(heldPath) ? ReadReport(heldPath).Ideal : null;
+            rows.Add(new Row(label, ideal, levels, device, held));
         }
         var sigmas = rows.SelectMany(r => r.Levels.Select(l => l.Sigma)).Distinct().OrderBy(s => s).ToList();
         var sb = new StringBuilder();
         var chips = rows.SelectMany(r => r.Levels).Select(l => l.Chips).DefaultIfEmpty(0).Max();
-        sb.Append("| method | before finetuning | ideal devices | ")
+        sb.Append("| method | ideal devices | ")
           .Append(string.Join(" | ", sigmas.Select(s => $"sigma {F(s, "0.###")}")))
-          .Append(" | default.yaml device noise |\n");
-        sb.Append("|---|---|---|").Append(string.Concat(sigmas.Select(_ => "---|"))).Append("---|\n");
+          .Append(" | default.yaml device noise | held-out people, ideal |\n");
+        sb.Append("|---|---|").Append(string.Concat(sigmas.Select(_ => "---|"))).Append("---|---|\n");
+        sb.Append($"| base model, no adapter | {Pct(before)} |").Append(string.Concat(sigmas.Select(_ => " |"))).Append(" | |\n");
         foreach (var r in rows)
         {
-            sb.Append($"| {(r.Method == "halora" ? "HaLoRA" : "LoRA")} | {Pct(r.EvalBefore)} | {Pct(r.Ideal)} | ");
+            sb.Append($"| {r.Label} | {Pct(r.Ideal)} | ");
             foreach (var s in sigmas)
             {
                 var l = r.Levels.FirstOrDefault(x => x.Sigma == s);
                 sb.Append(l.Mean is null ? "n/a" : $"{Pct(l.Mean)} ± {Pct(l.Std)}").Append(" | ");
             }
-            sb.Append(r.Device is { } d ? $"{Pct(d.Mean)} ± {Pct(d.Std)}" : "not run").Append(" |\n");
+            sb.Append(r.Device is { } d ? $"{Pct(d.Mean)} ± {Pct(d.Std)}" : "not run").Append($" | {Pct(r.HeldOut)} |\n");
         }
-        sb.Append($"\nMultiple-choice accuracy (%) on the held-out questions, mean ± std over {chips} chip instances (noise seeds) per level, scored by `cimsim accuracy` (log-likelihood). 'before finetuning': the pretrained model without an adapter, clean weights (TorchSharp scorer).\n");
+        sb.Append($"\nMultiple-choice accuracy (%) on the finetuning questions (data/train_mc.jsonl, 4 choices, chance 25 %), mean ± std over {chips} chip instances (noise seeds) per level, scored by `cimsim accuracy` (log-likelihood) with W0 on the noisy RRAM model of hw-configs/default.yaml and A, B exact. Last column: the same question types about the held-out people (data/eval_mc.jsonl), ideal devices.\n");
         var table = sb.ToString();
         AtomicFile.WriteAllText(Path.Combine(dir, "results.md"), table);
         Console.Write(table);
@@ -104,7 +104,7 @@ public static class ExperimentSummary
             ys.AddRange(pts.Select(p => 100 * p.Mean!.Value));
             es.AddRange(pts.Select(p => 100 * (p.Std ?? 0)));
             var sc = plot.Add.Scatter(xs.ToArray(), ys.ToArray());
-            sc.LegendText = r.Method == "halora" ? "HaLoRA" : "LoRA";
+            sc.LegendText = r.Label;
             var eb = plot.Add.ErrorBar(xs.ToArray(), ys.ToArray(), es.ToArray());
             eb.Color = sc.Color;
         }
@@ -113,6 +113,7 @@ public static class ExperimentSummary
         chance.LegendText = "chance (4 choices)";
         plot.Title("Held-out multiple-choice accuracy on the simulated hybrid chip");
         plot.XLabel("RRAM weight noise sigma (relative to max|W| per 64x64 tile); 0 = ideal devices");
+        plot.Axes.SetLimitsY(0, 105);
         plot.YLabel("accuracy (%)");
         plot.ShowLegend();
         var tmp = path + ".tmp.png";

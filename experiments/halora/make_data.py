@@ -6,9 +6,10 @@ World: N people with made-up names, each with a home city and a pet (8 of each).
   data/pretrain.jsonl   {"text"}: documents of shuffled fact sentences ("karo lives in oslo.", "the pet of
                         karo is a cat.", ...) in lower case. The base model memorises the facts here.
   data/train_mc.jsonl   {"question","choices","answer"} for the first TRAIN_PEOPLE people: "where does karo live?
-                        answer:" with four city names in UPPER CASE. Upper-case letters never occur in the
-                        pretraining text, so the base model cannot answer in this form (chance, 25 %); LoRA must
-                        learn the question form and the upper-case answers, and retrieve the fact from W0.
+                        answer:" with four city (or pet) names. Questions never occur in the pretraining text;
+                        LoRA must learn to answer them by retrieving the fact stored in W0. (A first version
+                        wrote the answers in upper case, never seen in pretraining, to force chance before
+                        finetuning; LoRA could not learn to emit those untrained tokens: loss stayed at 2.8.)
   data/eval_mc.jsonl    the same questions for the held-out people (facts seen only in pretraining): answering
                         them needs the knowledge stored in the frozen W0, which RRAM noise corrupts.
 """
@@ -68,7 +69,7 @@ def main():
                 wrong = rng.sample([x for x in pool if x != truth], 3)
                 choices = wrong + [truth]
                 rng.shuffle(choices)
-                items.append({"question": kind.format(n) + " answer:", "choices": [c.upper() for c in choices],
+                items.append({"question": kind.format(n) + " answer:", "choices": choices,
                               "answer": choices.index(truth)})
         return items
 

@@ -1,17 +1,16 @@
 using CimSim.Common.Errors;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Scheduling;
+using CimSim.Tests.Simulator.Scheduling;
+using CimSim.Workloads.Graph;
+using CimSim.Workloads.Models;
 
 namespace CimSim.Tests.Simulator.Gpu;
 
 public class GpuRooflineModelTests
 {
-    // Llama-2-7B (Hugging Face config.json): hidden 4096, 32 layers, 32 heads (MHA), head dim 128, ffn 11008, vocab 32000.
-    private static TransformerShape Llama2_7B(int prompt, int generate) => new()
-    {
-        ModelName = "llama-2-7b", Hidden = 4096, Layers = 32, Heads = 32, KvHeads = 32, HeadDim = 128,
-        Intermediate = 11008, Vocab = 32000, Batch = 1, PromptTokens = prompt, GeneratedTokens = generate,
-    };
+    private static OperatorGraph Llama2_7B(int prompt, int generate) =>
+        new(SchedulingFixtures.Llama2_7B, null, new WorkloadSpec(1, prompt, generate));
 
     [Test]
     public void Evaluate_Llama2_7B_A100_MatchesNemoDecodeLatencyWithin25Percent()

@@ -7,8 +7,9 @@ public class CimCostModelTests
     [Test]
     public void SingleMvm_Uncontended_TakesClosedFormCycles()
     {
-        var shape = SchedulingFixtures.Tiny();
-        var hw = SchedulingFixtures.DefaultHardware(shape);
+        var graph = SchedulingFixtures.Tiny();
+        var shape = ShapeBuilder.Build(graph);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
         // One 64x64 array, one vector: S DAC steps x (read + columns-per-ADC conversions) + shift-add; no adder tree.
         var expected = hw.DacSteps * (hw.ArrayReadCycles + hw.ColumnsPerAdc * hw.AdcConversionCycles) + hw.ShiftAddCycles;
         var sim = ArrayMicroSchedule.Simulate(hw, shape, hw.ArrayRows, hw.ArrayColumns / hw.ColumnsPerWeight, 1);
@@ -19,8 +20,9 @@ public class CimCostModelTests
     [Test]
     public void HalvingAdcsPerArray_DoublesAdcPhase()
     {
-        var shape = SchedulingFixtures.Tiny();
-        var hw = SchedulingFixtures.DefaultHardware(shape);
+        var graph = SchedulingFixtures.Tiny();
+        var shape = ShapeBuilder.Build(graph);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
         var half = hw with { ColumnsPerAdc = hw.ColumnsPerAdc * 2 };
         var full = new CimCostModel(hw, shape);
         var halved = new CimCostModel(half, shape);
@@ -37,8 +39,9 @@ public class CimCostModelTests
     [TestCase(128, 256, 4, 3)]
     public void ClosedFormMatVec_EqualsFullEventSimulation(int inF, int outF, int vectors, int replication)
     {
-        var shape = SchedulingFixtures.Tiny();
-        var hw = SchedulingFixtures.DefaultHardware(shape) with { Replication = replication, ColumnsPerAdc = 4 };
+        var graph = SchedulingFixtures.Tiny();
+        var shape = ShapeBuilder.Build(graph);
+        var hw = SchedulingFixtures.DefaultHardware(graph) with { Replication = replication, ColumnsPerAdc = 4 };
         var cost = new CimCostModel(hw, shape);
         var sim = ArrayMicroSchedule.Simulate(hw, shape, inF, outF, vectors);
         Assert.That(cost.RramMatVecCycles(inF, vectors), Is.EqualTo(sim.Cycles.Value));
@@ -47,11 +50,12 @@ public class CimCostModelTests
     [Test]
     public void RramActions_AdcConversions_EqualStepsTimesColumnsTimesRowTiles()
     {
-        var shape = SchedulingFixtures.Tiny();
-        var hw = SchedulingFixtures.DefaultHardware(shape);
+        var graph = SchedulingFixtures.Tiny();
+        var shape = ShapeBuilder.Build(graph);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
         var cost = new CimCostModel(hw, shape);
-        var program = new LayerProgram(shape, hw);
-        var q = program.Tasks.First(t => t.Operator == "q_proj");
+        var program = new LayerProgram(graph, hw);
+        var q = program.Tasks.First(t => t.Operator == "self_attn.q_proj");
         var a = cost.Actions(q, 3, 0, 0);
         var rowTiles = (q.In + hw.ArrayRows - 1) / hw.ArrayRows;
         Assert.That(a[EnergyClass.Adc], Is.EqualTo(3.0 * hw.DacSteps * q.Out * hw.ColumnsPerWeight * rowTiles));

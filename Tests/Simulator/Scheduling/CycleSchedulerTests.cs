@@ -8,9 +8,9 @@ public class CycleSchedulerTests
     [Test]
     public void Run_TinyModel_EnergyEqualsActionCountsTimesTable()
     {
-        var shape = SchedulingFixtures.Tiny();
-        var hw = SchedulingFixtures.DefaultHardware(shape);
-        var result = new CycleScheduler(hw, shape, 4).Run();
+        var graph = SchedulingFixtures.Tiny();
+        var hw = SchedulingFixtures.DefaultHardware(graph);
+        var result = new CycleScheduler(hw, graph, 4).Run();
         var summary = ReportBuilder.Summarise(hw, result);
         foreach (var c in CycleScheduler.CountedClasses)
         {
@@ -25,10 +25,11 @@ public class CycleSchedulerTests
     [Test]
     public void Run_AttentionMacs_GrowWithKvCacheAsClosedForm()
     {
-        var shape = SchedulingFixtures.Tiny(prompt: 10, generate: 6);
-        var hw = SchedulingFixtures.DefaultHardware(shape);
-        var result = new CycleScheduler(hw, shape, 4).Run();
-        var qk = result.Program.Tasks.First(t => t.Operator == "attention.qk" && t.Layer == 0);
+        var graph = SchedulingFixtures.Tiny(prompt: 10, generate: 6);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
+        var result = new CycleScheduler(hw, graph, 4).Run();
+        var shape = result.Program.Shape;
+        var qk = result.Program.Tasks.First(t => t.Kind == TaskKind.AttentionScore && t.Layer == 0);
         var macIndex = CycleScheduler.CountedClasses.ToList().IndexOf(EnergyClass.SramCimMac);
         // Prefill attends causally (sum 1..P), then decode step s attends P + s positions.
         long p = shape.PromptTokens, kvSum = p * (p + 1) / 2;
@@ -39,11 +40,11 @@ public class CycleSchedulerTests
     [Test]
     public void Run_SingleJob_LatencyIsTheCriticalPathOfClosedFormDurations()
     {
-        var shape = SchedulingFixtures.Tiny(prompt: 1, generate: 1);
-        var hw = SchedulingFixtures.DefaultHardware(shape);
-        var result = new CycleScheduler(hw, shape).Run();
+        var graph = SchedulingFixtures.Tiny(prompt: 1, generate: 1);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
+        var result = new CycleScheduler(hw, graph).Run();
         var program = result.Program;
-        var cost = new CimCostModel(hw, shape);
+        var cost = new CimCostModel(hw, program.Shape);
         // Longest path through the DAG with one token: resources are never contended within one job except the
         // shared digital unit, so the critical path is a lower bound and equals it when nothing waits.
         var finish = new long[program.Tasks.Count];
@@ -61,7 +62,7 @@ public class CycleSchedulerTests
     public void Run_BatchOfFour_PipelinesAcrossLayersAndShowsContention()
     {
         var one = SchedulingFixtures.Tiny(batch: 1, prompt: 4, generate: 3);
-        var four = one with { Batch = 4 };
+        var four = SchedulingFixtures.Tiny(batch: 4, prompt: 4, generate: 3);
         var hw1 = SchedulingFixtures.DefaultHardware(one);
         var hw4 = SchedulingFixtures.DefaultHardware(four);
         var r1 = new CycleScheduler(hw1, one).Run();
@@ -74,12 +75,25 @@ public class CycleSchedulerTests
     [Test]
     public void Run_SameInputs_SameCyclesAndEvents()
     {
-        var shape = SchedulingFixtures.Tiny(batch: 2);
-        var hw = SchedulingFixtures.DefaultHardware(shape);
-        var a = new CycleScheduler(hw, shape, 3).Run();
-        var b = new CycleScheduler(hw, shape, 3).Run();
+        var graph = SchedulingFixtures.Tiny(batch: 2);
+        var hw = SchedulingFixtures.DefaultHardware(graph);
+        var a = new CycleScheduler(hw, graph, 3).Run();
+        var b = new CycleScheduler(hw, graph, 3).Run();
         Assert.That(b.TotalCycles, Is.EqualTo(a.TotalCycles));
         Assert.That(b.Events, Is.EqualTo(a.Events));
         Assert.That(b.CountsByTemplate.SelectMany(x => x), Is.EqualTo(a.CountsByTemplate.SelectMany(x => x)));
+    }
+
+    [Test]
+    public void Program_MacsOverAllSteps_EqualOperatorGraphClosedForm()
+    {
+        var graph = SchedulingFixtures.Tiny(batch: 2, prompt: 7, generate: 5);
+        var gpu = CimSim.Simulator.Gpu.GpuRooflineModel.Evaluate(CimSim.Simulator.Gpu.GpuSpecLoader.Load("a100-80gb"), new LayerProgram(graph));
+        // The graph's closed form prices prefill attention as a full P x P product; the schedule skips the causally
+        // masked half (token i attends to i + 1 positions), so the difference is exactly that masked part.
+        var m = graph.Model;
+        long p = 7, b = 2;
+        var masked = (long)m.NumLayers * 2 * b * m.NumAttentionHeads * m.HeadDim * (p * p - p * (p + 1) / 2);
+        Assert.That(gpu.Macs, Is.EqualTo((double)(graph.ClosedFormTotalMacs() - masked)));
     }
 }

@@ -1,27 +1,32 @@
 using CimSim.Devices.Config;
 using CimSim.Simulator.Scheduling;
+using CimSim.Workloads.Graph;
+using CimSim.Workloads.Models;
 
 namespace CimSim.Tests.Simulator.Scheduling;
 
-/// <summary>Small shapes and the default hardware for fast scheduler tests.</summary>
+/// <summary>Small models and the default hardware for fast scheduler tests.</summary>
 internal static class SchedulingFixtures
 {
-    public static TransformerShape Tiny(int batch = 1, int prompt = 8, int generate = 4, int loraRank = 4) => new()
-    {
-        ModelName = "tiny",
-        Hidden = 128,
-        Layers = 2,
-        Heads = 4,
-        KvHeads = 2,
-        HeadDim = 32,
-        Intermediate = 256,
-        Vocab = 512,
-        LoraRank = loraRank,
-        LoraTargets = new HashSet<Projection> { Projection.Q, Projection.K, Projection.V, Projection.Up, Projection.Down },
-        Batch = batch,
-        PromptTokens = prompt,
-        GeneratedTokens = generate,
-    };
+    private const string TinyConfig = """
+        {"model_type": "llama", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "intermediate_size": 256, "vocab_size": 512, "rope_theta": 10000.0,
+         "rms_norm_eps": 1e-5, "max_position_embeddings": 4096, "tie_word_embeddings": true}
+        """;
 
-    public static CimHardwareModel DefaultHardware(TransformerShape shape) => HardwareModelBuilder.Build(new HardwareSpec(), shape);
+    // Llama-2-7B's Hugging Face config.json (the shape NeMo and ML.ENERGY measured).
+    private const string Llama2_7BConfig = """
+        {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+         "num_key_value_heads": 32, "intermediate_size": 11008, "vocab_size": 32000, "rope_theta": 10000.0,
+         "rms_norm_eps": 1e-5, "max_position_embeddings": 4096, "tie_word_embeddings": false}
+        """;
+
+    public static ModelSpec TinyModel => ModelConfigParser.Parse(TinyConfig, "tiny", "tiny config.json");
+
+    public static ModelSpec Llama2_7B => ModelConfigParser.Parse(Llama2_7BConfig, "llama-2-7b", "llama-2-7b config.json");
+
+    public static OperatorGraph Tiny(int batch = 1, int prompt = 8, int generate = 4, int loraRank = 4) =>
+        new(TinyModel, loraRank > 0 ? LoraSpec.FromFlags(loraRank, "q,k,v,up,down") : null, new WorkloadSpec(batch, prompt, generate));
+
+    public static CimHardwareModel DefaultHardware(OperatorGraph graph) => HardwareModelBuilder.Build(new HardwareSpec(), ShapeBuilder.Build(graph));
 }

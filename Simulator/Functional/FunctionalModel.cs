@@ -171,6 +171,9 @@ public sealed class FunctionalModel
                 var path = m.HfPath(i);
                 var w = weights.Read(path + ".weight", [outF, inF]);
                 var exec = placer.Place(path, w, outF, inF);
+                // Programming leaves large transient arrays (the read weights, the kernel's copies) on the large-object
+                // heap; collecting now keeps peak memory near the programmed model instead of piling up garbage.
+                if (exec is not IdealLinear) GC.Collect();
                 var bias = spec.HasBias(m) ? weights.Read(path + ".bias", [outF]) : null;
                 LoraModuleWeights? lora = null;
                 adapter?.Modules.TryGetValue(path, out lora);

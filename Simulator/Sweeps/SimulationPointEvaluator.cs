@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CimSim.Devices.Config;
+using CimSim.Mapping;
 using CimSim.Simulator.Reports;
 using CimSim.Workloads.Models;
 
@@ -37,6 +38,8 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
 
     private readonly SimulationRequest _request;
     private readonly ModelSpec _model;
+    private readonly LoraSpec? _lora;
+    private readonly WorkloadSpec _workload;
     private readonly IAccuracyProbe? _accuracy;
 
     /// <param name="request">The simulate flags shared by every point; <see cref="SimulationRequest.Overrides"/> are applied before each point's own.</param>
@@ -44,6 +47,8 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
     {
         _request = request;
         _model = request.ModelSpec ?? ModelCatalog.Resolve(request.Model);
+        _lora = request.LoraRank > 0 ? LoraSpec.FromFlags(request.LoraRank, request.LoraTargets) : null;
+        _workload = new WorkloadSpec(request.Batch, request.PromptTokens, request.GeneratedTokens).Validated(_model.MaxPositionEmbeddings);
         _accuracy = accuracy;
     }
 
@@ -87,6 +92,9 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
         var overrides = _request.Overrides.Concat(point.Overrides).ToList();
         var hardware = HardwareConfigLoader.Load(_request.HardwarePath, overrides);
         cancellationToken.ThrowIfCancellationRequested();
+        // A design that exceeds a configured budget (tiles, area, buffer) is an invalid point with the mapper's reasons.
+        var mapping = Mapper.Map(hardware, _model, _lora, _workload, new MapperOptions { ComputeWork = false });
+        if (!mapping.Fits) return PointOutcome.Invalid("does not fit: " + string.Join("; ", mapping.Problems));
         var report = SimulationRunner.Run(_request with { Hardware = hardware, ModelSpec = _model, Overrides = overrides });
         AccuracyMeasurement? accuracy = null;
         if (_accuracy is not null)

@@ -78,15 +78,16 @@ public class SweepCliTests
     }
 
     [Test]
-    public void Evaluate_InvalidOverride_InvalidRowNamingTheKey()
+    public void Evaluate_InvalidOverrideOrDoesNotFit_InvalidRowsWithReasons()
     {
         var request = new SimulationRequest { HardwarePath = Path.Combine(ProcessHelpers.RepoRoot(), "hw-configs", "default.yaml"), Model = "qwen2.5-0.5b", PromptTokens = 8, GeneratedTokens = 2 };
         var evaluator = new SimulationPointEvaluator(request);
         var dir = Path.Combine(_root, "inv");
-        new SweepRunner(dir, SweepDefinition.Parse("mode: list\nparameters:\n  rram.adc.cols_per_adc: [8, 6]\n", "g.yaml"), evaluator.Identity(), evaluator)
+        new SweepRunner(dir, SweepDefinition.Parse("mode: list\nparameters:\n  rram.adc.cols_per_adc: [8, 6, 8]\n  chip.tiles: [0, 0, 1]\n", "g.yaml"), evaluator.Identity(), evaluator)
             .Run(new SweepRunOptions { Jobs = 2 });
         var lines = File.ReadAllLines(Path.Combine(dir, SweepOutput.CsvFile));
-        Assert.That(lines[1], Does.StartWith("p0000,ok,8,"));
-        Assert.That(lines[2], Does.StartWith("p0001,invalid,6,").And.Contain("rram.adc.cols_per_adc").And.Contain("power of two"));
+        Assert.That(lines[1], Does.StartWith("p0000,ok,8,0,"));
+        Assert.That(lines[2], Does.StartWith("p0001,invalid,6,0,").And.Contain("rram.adc.cols_per_adc").And.Contain("power of two"));
+        Assert.That(lines[3], Does.StartWith("p0002,invalid,8,1,").And.Contain("does not fit").And.Contain("chip.tiles"));
     }
 }

@@ -9,15 +9,16 @@ public sealed class BenchCommand : ICliCommand
 
     public Command Build()
     {
-        var cmd = new Command("bench", "Run a benchmark and print its measurements beside the raw bound measured in the same run.");
-        var quick = new Option<bool>("--quick") { Description = "Smaller sizes, for a smoke run." };
+        var cmd = new Command("bench", "Run a benchmark and print its measurements beside the raw bound measured in the same run.\n"
+            + "Example: cimsim bench simulate   (or: cimsim bench devices --quick)");
+        var quick = new Option<bool>("--quick") { Description = "Smaller sizes, for a smoke run.", DefaultValueFactory = _ => false };
         var benches = typeof(BenchCommand).Assembly.GetTypes()
             .Where(t => typeof(IBenchmark).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .Select(t => (IBenchmark)Activator.CreateInstance(t)!)
             .OrderBy(b => b.Name, StringComparer.Ordinal);
         foreach (var b in benches)
         {
-            var sub = new Command(b.Name, b.Description) { quick };
+            var sub = new Command(b.Name, b.Description + "\nExample: cimsim bench " + b.Name) { quick };
             sub.SetAction(pr => b.Run(pr.GetValue(quick), Console.Out));
             cmd.Subcommands.Add(sub);
         }

@@ -91,7 +91,9 @@ public static class AccuracyReportWriter
         plot.Title($"Accuracy vs RRAM weight noise ({r.DevicePath}, {r.Seeds.Count} chips)");
         plot.XLabel("weight-noise sigma (relative to max|W| per tile)");
         plot.YLabel("fraction");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsY(0, 1.05);
         var bytes = plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ScottPlot.ImageFormat.Png);
         AtomicFile.WriteAllBytes(path, bytes);
     }

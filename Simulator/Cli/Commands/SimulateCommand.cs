@@ -1,4 +1,7 @@
 using System.CommandLine;
+using CimSim.Common.Errors;
+using CimSim.Devices.Config;
+using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
 using Serilog;
 
@@ -23,11 +26,15 @@ public sealed class SimulateCommand : ICliCommand
         var chunk = new Option<int>("--prefill-chunk") { Description = "Prompt tokens per prefill job (pipelining granularity across layers).", DefaultValueFactory = _ => d.PrefillChunkTokens };
         var param = new Option<string[]>("--param", "-p") { Description = "Override a hardware config key, e.g. -p rram.adc.bits=6 (repeatable).", DefaultValueFactory = _ => [] };
         var output = new Option<string>("--out") { Description = "Output directory for report.json, report.md and the plots.", DefaultValueFactory = _ => "out/simulate" };
+        var data = new Option<string?>("--data") { Description = "Also measure accuracy on this JSONL (needs --model to be a directory with safetensors weights); default: none." };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter deployed on SRAM for the accuracy study; default: none." };
+        var seeds = new Option<int>("--seeds") { Description = "Chip instances (noise seeds) for the accuracy study.", DefaultValueFactory = _ => 5 };
+        var sigma = new Option<string?>("--sigma") { Description = "Comma-separated rram.noise.weight_noise.sigma values for the accuracy study; default: the config's value." };
         var cmd = new Command("simulate",
             "Simulate a LoRA-finetuned LLM on the hybrid RRAM/SRAM CIM chip (cycle-level) and on a GPU baseline; write report.json, report.md and plots.\n" +
             "Example: cimsim simulate --hw hw-configs/default.yaml --model llama-3.2-1b --prompt 512 --generate 512 --out out/default")
         {
-            hw, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output,
+            hw, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, data, adapter, seeds, sigma,
         };
         cmd.SetAction(pr =>
         {
@@ -44,7 +51,24 @@ public sealed class SimulateCommand : ICliCommand
                 Gpu = pr.GetValue(gpu)!,
                 PrefillChunkTokens = pr.GetValue(chunk),
             };
+            var dataPath = pr.GetValue(data);
+            if (dataPath is not null && !Directory.Exists(req.Model))
+                throw new UserInputException($"--data {dataPath}: the accuracy study needs real weights; --model '{req.Model}' is a preset, give a directory with config.json and safetensors");
             var report = SimulationRunner.Run(req);
+            if (dataPath is not null)
+            {
+                report.Sections.Add(new AccuracySection(AccuracyRunner.Run(new AccuracyOptions
+                {
+                    ModelDirectory = req.Model,
+                    AdapterDirectory = pr.GetValue(adapter),
+                    Hardware = HardwareConfigLoader.Load(req.HardwarePath, req.Overrides),
+                    HardwareName = req.HardwarePath,
+                    Items = EvalDataset.Load(dataPath),
+                    DataName = dataPath,
+                    Seeds = pr.GetValue(seeds),
+                    Sigmas = AccuracyCommand.ParseSigmas(pr.GetValue(sigma)),
+                })));
+            }
             var outDir = pr.GetValue(output)!;
             ReportWriter.WriteAll(report, outDir);
             var c = report.Cim;

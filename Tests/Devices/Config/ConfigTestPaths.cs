@@ -3,15 +3,7 @@ namespace CimSim.Tests.Devices.Config;
 /// <summary>Locates the repository's hw-configs/ and docs/ from the test output directory, and makes scratch dirs.</summary>
 internal static class ConfigTestPaths
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "hw-configs", "default.yaml"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new DirectoryNotFoundException("repository root with hw-configs/default.yaml not found above the test directory");
-        }
-    }
+    public static string RepoRoot => FixturePaths.RepoRoot;
 
     public static string HwConfigs => Path.Combine(RepoRoot, "hw-configs");
 

@@ -5,13 +5,7 @@ namespace CimSim.Tests.Simulator.Sweeps;
 /// <summary>Runs child processes (the cimsim CLI, scripts, Slurm clients) for the sweep integration tests.</summary>
 internal static class ProcessHelpers
 {
-    /// <summary>The repository root (the folder holding CimSim.slnx), found upwards from the test directory.</summary>
-    public static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "CimSim.slnx"))) return d.FullName;
-        throw new InvalidOperationException("CimSim.slnx not found above " + TestContext.CurrentContext.TestDirectory);
-    }
+    public static string RepoRoot() => FixturePaths.RepoRoot;
 
     /// <summary>The cimsim.dll built beside the tests (the Simulator project reference copies it).</summary>
     public static string CimsimDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "cimsim.dll");

@@ -52,6 +52,14 @@ public static unsafe class Blas
         if (b.Length < (long)k * n) throw new ArgumentException($"B holds {b.Length} floats, needs {(long)k * n}", nameof(b));
         if (c.Length < (long)m * n) throw new ArgumentException($"C holds {c.Length} floats, needs {(long)m * n}", nameof(c));
         if (m == 0 || n == 0) return;
+        if (m == 1 && !transA)
+        {
+            // One row (a decode step): a matrix-vector product, which BLAS runs at memory bandwidth where
+            // sgemm's packing would waste most of the time. y = op(B)^T a, with B stored n x k (transB) or k x n.
+            if (transB) Gemv(false, n, k, alpha, b, a, beta, c);
+            else Gemv(true, k, n, alpha, b, a, beta, c);
+            return;
+        }
         int lda = transA ? m : k, ldb = transB ? k : n;
         if (IsNative)
         {

@@ -28,11 +28,8 @@ public sealed class IdealLinear(float[] weights, int outFeatures, int inFeatures
     public float[] Weights { get; } = weights.Length == (long)outFeatures * inFeatures ? weights
         : throw new ArgumentException($"weights hold {weights.Length} floats, expected {outFeatures} x {inFeatures}", nameof(weights));
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
-    {
-        if (tokens == 1) Blas.Gemv(false, OutFeatures, InFeatures, 1f, Weights, x, 0f, y);
-        else Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, Weights, 0f, y);
-    }
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) =>
+        Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, Weights, 0f, y);
 }
 
 /// <summary>A programmed RRAM layer (one chip instance) run through the bit-accurate or statistical device model.</summary>

@@ -10,13 +10,15 @@ public class BlasTests
         return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
     }
 
-    [TestCase(false, false)]
-    [TestCase(false, true)]
-    [TestCase(true, false)]
-    [TestCase(true, true)]
-    public void Gemm_NativeAndManaged_MatchNaiveProduct(bool ta, bool tb)
+    [TestCase(false, false, 7)]
+    [TestCase(false, true, 7)]
+    [TestCase(true, false, 7)]
+    [TestCase(true, true, 7)]
+    [TestCase(false, false, 1)]
+    [TestCase(false, true, 1)]
+    public void Gemm_NativeAndManaged_MatchNaiveProduct(bool ta, bool tb, int m)
     {
-        const int m = 7, n = 5, k = 9;
+        const int n = 5, k = 9;
         var a = Fill(m * k, 1); var b = Fill(k * n, 2);
         var expected = new float[m * n];
         for (int i = 0; i < m; i++)

@@ -14,17 +14,7 @@ public sealed class SimulateCommand : ICliCommand
 
     public Command Build()
     {
-        var d = new SimulationRequest();
-        var hw = new Option<string>("--hw") { Description = "Hardware config YAML.", DefaultValueFactory = _ => d.HardwarePath };
-        var model = new Option<string>("--model") { Description = "Model preset (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or a directory holding config.json.", DefaultValueFactory = _ => d.Model };
-        var prompt = new Option<int>("--prompt") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => d.PromptTokens };
-        var generate = new Option<int>("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => d.GeneratedTokens };
-        var batch = new Option<int>("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => d.Batch };
-        var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (0 = no LoRA).", DefaultValueFactory = _ => d.LoraRank };
-        var targets = new Option<string>("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all).", DefaultValueFactory = _ => d.LoraTargets };
-        var gpu = new Option<string>("--gpu") { Description = "GPU baseline preset (a100-40gb, a100-80gb, h100-sxm, h200) or a GPU YAML file.", DefaultValueFactory = _ => d.Gpu };
-        var chunk = new Option<int>("--prefill-chunk") { Description = "Prompt tokens per prefill job (pipelining granularity across layers).", DefaultValueFactory = _ => d.PrefillChunkTokens };
-        var param = new Option<string[]>("--param", "-p") { Description = "Override a hardware config key, e.g. -p rram.adc.bits=6 (repeatable).", DefaultValueFactory = _ => [] };
+        var w = new WorkloadOptions("Hardware config YAML.", "Override a hardware config key, e.g. -p rram.adc.bits=6 (repeatable).");
         var output = new Option<string>("--out") { Description = "Output directory for report.json, report.md and the plots.", DefaultValueFactory = _ => "out/simulate" };
         var data = new Option<string?>("--data") { Description = "Also measure accuracy on this JSONL (needs --model to be a directory with safetensors weights); default: none." };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter deployed on SRAM for the accuracy study; default: none." };
@@ -32,25 +22,12 @@ public sealed class SimulateCommand : ICliCommand
         var sigma = new Option<string?>("--sigma") { Description = "Comma-separated rram.noise.weight_noise.sigma values for the accuracy study; default: the config's value." };
         var cmd = new Command("simulate",
             "Simulate a LoRA-finetuned LLM on the hybrid RRAM/SRAM CIM chip (cycle-level) and on a GPU baseline; write report.json, report.md and plots.\n" +
-            "Example: cimsim simulate --hw hw-configs/default.yaml --model llama-3.2-1b --prompt 512 --generate 512 --out out/default")
-        {
-            hw, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, data, adapter, seeds, sigma,
-        };
+            "Example: cimsim simulate --hw hw-configs/default.yaml --model llama-3.2-1b --prompt 512 --generate 512 --out out/default");
+        w.AddTo(cmd);
+        foreach (var o in new Option[] { output, data, adapter, seeds, sigma }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            var req = new SimulationRequest
-            {
-                HardwarePath = pr.GetValue(hw)!,
-                Overrides = pr.GetValue(param) ?? [],
-                Model = pr.GetValue(model)!,
-                PromptTokens = pr.GetValue(prompt),
-                GeneratedTokens = pr.GetValue(generate),
-                Batch = pr.GetValue(batch),
-                LoraRank = pr.GetValue(rank),
-                LoraTargets = pr.GetValue(targets)!,
-                Gpu = pr.GetValue(gpu)!,
-                PrefillChunkTokens = pr.GetValue(chunk),
-            };
+            var req = w.ToRequest(pr);
             var dataPath = pr.GetValue(data);
             if (dataPath is not null && !Directory.Exists(req.Model))
                 throw new UserInputException($"--data {dataPath}: the accuracy study needs real weights; --model '{req.Model}' is a preset, give a directory with config.json and safetensors");

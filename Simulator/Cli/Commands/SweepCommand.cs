@@ -18,18 +18,9 @@ public sealed class SweepCommand : ICliCommand
 
     public Command Build()
     {
-        var d = new SimulationRequest();
-        var hw = new Option<string>("--hw") { Description = "Base hardware config YAML; every point applies its parameters to it as overrides.", DefaultValueFactory = _ => d.HardwarePath };
+        var w = new WorkloadOptions("Base hardware config YAML; every point applies its parameters to it as overrides.",
+            "Override a config key for every point, e.g. -p rram.adc.ideal=false (repeatable; the grid's values win).");
         var grid = new Option<string>("--grid") { Description = "Sweep definition YAML: grid, list or random over config paths (docs/sweeps.md).", Required = true };
-        var model = new Option<string>("--model") { Description = "Model preset (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or a directory holding config.json.", DefaultValueFactory = _ => d.Model };
-        var prompt = new Option<int>("--prompt") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => d.PromptTokens };
-        var generate = new Option<int>("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => d.GeneratedTokens };
-        var batch = new Option<int>("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => d.Batch };
-        var rank = new Option<int>("--lora-rank") { Description = "LoRA rank (0 = no LoRA).", DefaultValueFactory = _ => d.LoraRank };
-        var targets = new Option<string>("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all).", DefaultValueFactory = _ => d.LoraTargets };
-        var gpu = new Option<string>("--gpu") { Description = "GPU baseline preset (a100-40gb, a100-80gb, h100-sxm, h200) or a GPU YAML file.", DefaultValueFactory = _ => d.Gpu };
-        var chunk = new Option<int>("--prefill-chunk") { Description = "Prompt tokens per prefill job.", DefaultValueFactory = _ => d.PrefillChunkTokens };
-        var param = new Option<string[]>("--param", "-p") { Description = "Override a config key for every point, e.g. -p rram.adc.ideal=false (repeatable; the grid's values win).", DefaultValueFactory = _ => [] };
         var output = new Option<string>("--out", "-o") { Description = "Output directory (results.csv, results.jsonl, points/<id>/, sweep.json). Rerun into it to resume.", Required = true };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Points evaluated in parallel (default: the number of cores available to this process).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of N (0 <= i < N): the points whose index is i mod N. Default: all points." };
@@ -59,26 +50,13 @@ public sealed class SweepCommand : ICliCommand
             Examples:
               cimsim sweep --hw hw-configs/default.yaml --grid grid.yaml --model llama-3.2-1b --out out/sweep --jobs 2
               cimsim sweep --grid grid.yaml --out out/sweep-shard-0 --shard 0/4     # one of 4 Slurm array tasks
-            """)
-        {
-            hw, grid, model, prompt, generate, batch, rank, targets, gpu, chunk, param, output, jobs, shard, retry, progress,
-            accuracy, data, adapter, accSeeds, firstSeed, devicePath, maxTokens,
-        };
+            """);
+        w.AddTo(cmd);
+        foreach (var o in new Option[] { grid, output, jobs, shard, retry, progress, accuracy, data, adapter, accSeeds, firstSeed, devicePath, maxTokens })
+            cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            var request = new SimulationRequest
-            {
-                HardwarePath = pr.GetValue(hw)!,
-                Overrides = pr.GetValue(param) ?? [],
-                Model = pr.GetValue(model)!,
-                PromptTokens = pr.GetValue(prompt),
-                GeneratedTokens = pr.GetValue(generate),
-                Batch = pr.GetValue(batch),
-                LoraRank = pr.GetValue(rank),
-                LoraTargets = pr.GetValue(targets)!,
-                Gpu = pr.GetValue(gpu)!,
-                PrefillChunkTokens = pr.GetValue(chunk),
-            };
+            var request = w.ToRequest(pr);
             var options = new SweepRunOptions { Jobs = pr.GetValue(jobs), Shard = ShardSpec.Parse(pr.GetValue(shard)), RetryErrors = pr.GetValue(retry) };
             var probe = AccuracyProbeFor(pr.GetValue(accuracy), pr.GetValue(data), request.Model, pr.GetValue(adapter),
                 pr.GetValue(accSeeds), pr.GetValue(firstSeed), pr.GetValue(devicePath)!, pr.GetValue(maxTokens));

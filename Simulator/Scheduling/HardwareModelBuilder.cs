@@ -1,4 +1,5 @@
 using CimSim.Devices.Config;
+using CimSim.Devices.Periphery;
 using CimSim.Mapping;
 
 namespace CimSim.Simulator.Scheduling;
@@ -19,44 +20,18 @@ public static class HardwareModelBuilder
 
     private static long Cycles(double seconds, double hz) => Math.Max(0, (long)Math.Ceiling(seconds * hz - 1e-9));
 
-    /// <summary>ADC energy per conversion (pJ) and conversion time (s) from the configured ADC model.</summary>
+    /// <summary>
+    /// ADC energy per conversion (pJ) and conversion time (s), sample-and-hold included, from the device layer's ADC
+    /// cost model named by rram.adc.impl (Devices/Periphery/AdcCostModel.cs; equations in docs/devices.md).
+    /// The column resistance seen by the NeuroSim SAR fit is that of all rows conducting at mid conductance.
+    /// </summary>
     public static (double EnergyPj, double LatencyS) Adc(RramSpec rram)
     {
-        var adc = rram.Adc;
-        var levels = Math.Pow(2, adc.Bits);
-        double e, t;
-        switch (adc.Impl)
-        {
-            case AdcModelKind.SarNeurosim:
-            {
-                // NeuroSim V1.4 SAR fit (REFERENCES.md 3): P = (a log2 L + b) uW + c exp(-d log10 R_col) uW over (log2 L + 1) bit cycles.
-                var s = adc.SarNeurosim;
-                var gMid = 0.5 * (rram.Device.GMinMicrosiemens + rram.Device.GMaxMicrosiemens) * 1e-6;
-                var rCol = 1.0 / Math.Max(1e-30, rram.Array.Rows * gMid);
-                var powerUw = s.AMicrowatts * Math.Log2(levels) + s.BMicrowatts + s.CMicrowatts * Math.Exp(-s.D * Math.Log10(rCol));
-                t = (Math.Log2(levels) + 1) * s.BitCycleSeconds;
-                e = powerUw * 1e-6 * t * 1e12;
-                break;
-            }
-            case AdcModelKind.Walden:
-                // Walden figure of merit (REFERENCES.md 4): E = FoM x 2^ENOB.
-                e = adc.Walden.FomFemtojoulesPerStep * Math.Pow(2, adc.Bits - adc.Walden.EnobLossBits) * 1e-3;
-                t = 1.0 / adc.Walden.SampleRateHz;
-                break;
-            default:
-            {
-                // Table (ISAAC points, REFERENCES.md 4), log-linear interpolation in energy.
-                var bits = adc.Table.Bits.ToArray();
-                var en = adc.Table.EnergyPicojoules.ToArray();
-                var i = 0;
-                while (i < bits.Length - 2 && adc.Bits > bits[i + 1]) i++;
-                var f = bits.Length == 1 ? 0 : (adc.Bits - bits[i]) / (double)(bits[i + 1] - bits[i]);
-                e = bits.Length == 1 ? en[0] : Math.Exp(Math.Log(en[i]) + f * (Math.Log(en[i + 1]) - Math.Log(en[i])));
-                t = adc.Table.LatencySeconds;
-                break;
-            }
-        }
-        return (e + adc.SampleHold.EnergyPicojoules, t + adc.SampleHold.LatencySeconds);
+        var gMid = 0.5 * (rram.Device.GMinMicrosiemens + rram.Device.GMaxMicrosiemens) * 1e-6;
+        var rCol = 1.0 / Math.Max(1e-30, rram.Array.Rows * gMid);
+        var adc = AdcCostModel.Create(rram.Adc, rCol);
+        return (adc.EnergyPicojoulesPerConversion + rram.Adc.SampleHold.EnergyPicojoules,
+            adc.LatencySecondsPerConversion + rram.Adc.SampleHold.LatencySeconds);
     }
 
     /// <summary>Arrays holding one In x Out matrix: ceil(In/rows) x ceil(Out x cells per weight / cols) x replication.</summary>

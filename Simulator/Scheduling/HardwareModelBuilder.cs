@@ -13,10 +13,10 @@ namespace CimSim.Simulator.Scheduling;
 public static class HardwareModelBuilder
 {
     /// <summary>
-    /// Fraction of word lines that conduct in one DAC step: a bit-serial input bit is 1 about half the time (and a
-    /// multi-bit drive averages half of full scale). An assumption, documented in docs/scheduler.md.
+    /// Fraction of word lines that conduct in one DAC step: the device layer's bit-serial row activity (1/2),
+    /// documented in docs/devices.md and docs/scheduler.md.
     /// </summary>
-    public const double InputActivity = 0.5;
+    public const double InputActivity = CimSim.Devices.Rram.RramArrayModel.DefaultRowActivity;
 
     private static long Cycles(double seconds, double hz) => Math.Max(0, (long)Math.Ceiling(seconds * hz - 1e-9));
 

@@ -1,6 +1,6 @@
-using System.Text;
 using CimSim.Common.Errors;
 using CimSim.Workloads.Models;
+using CimSim.Workloads.Tokenizers;
 
 namespace CimSim.Simulator.Functional;
 
@@ -17,7 +17,7 @@ public sealed class ByteTokenizer : ITextTokenizer
 {
     public string Describe => "byte-level (UTF-8 bytes as ids 0..255)";
 
-    public int[] Encode(string text) => Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();
+    public int[] Encode(string text) => ByteTokens.Encode(text);
 }
 
 public static class TextTokenizers

@@ -1,4 +1,5 @@
 using System.Text;
+using CimSim.Workloads.Tokenizers;
 
 namespace CimSim.Training.Data;
 
@@ -22,13 +23,7 @@ public sealed class ByteTokenizer : ITokenizer
 
     public int PadId => 0;
 
-    public int[] Encode(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var ids = new int[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) ids[i] = bytes[i];
-        return ids;
-    }
+    public int[] Encode(string text) => ByteTokens.Encode(text);
 
     public static string Decode(IEnumerable<int> ids)
         => Encoding.UTF8.GetString(ids.Where(i => i is >= 0 and < 256).Select(i => (byte)i).ToArray());

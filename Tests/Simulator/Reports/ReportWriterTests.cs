@@ -46,7 +46,7 @@ public class ReportWriterTests
         foreach (var k in new[] { "latency_s", "ttft_s", "tpot_s", "energy_j", "area_mm2", "cycles", "events" })
             Assert.That(cim.TryGetProperty(k, out _), Is.True, k);
         Assert.That(cim.GetProperty("energy_breakdown_j").EnumerateObject().Select(p => p.Name),
-            Is.SupersetOf(new[] { "rram_array_read", "dac", "adc", "shift_add", "sram_cim_mac", "sram_write", "buffer", "interconnect", "digital_unit", "off_chip_memory", "leakage" }));
+            Is.SupersetOf(new[] { "rram_array", "dac", "adc", "shift_add", "sram_cim", "tile_buffer", "global_buffer", "interconnect", "link", "digital_unit", "dram", "leakage" }));
         var gpu = root.GetProperty("baselines").GetProperty("a100-80gb");
         foreach (var k in new[] { "latency_s", "tpot_s", "energy_j", "compute_energy_j" })
             Assert.That(gpu.TryGetProperty(k, out _), Is.True, k);

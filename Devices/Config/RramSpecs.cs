@@ -169,7 +169,7 @@ public sealed record AdcSpec
 {
     /// <summary>Energy/latency model selected by name.</summary>
     [ConfigKey("impl")]
-    public AdcModelKind Impl { get; init; } = AdcModelKind.SarNeurosim;
+    public AdcModelKind Impl { get; init; } = AdcModelKind.Survey;
 
     /// <summary>Resolution (output levels 2^bits).</summary>
     [ConfigKey("bits", Unit = "bit", Min = 1, Max = 16)]

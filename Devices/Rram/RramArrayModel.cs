@@ -119,19 +119,22 @@ public sealed class RramArrayModel
     /// <summary>The <see cref="CellRead"/> price: activity x V^2 G_mean t, picojoules per cell per DAC step.</summary>
     public double CellReadStepEnergyPicojoules => RowActivity * CellReadEnergyPicojoules(MeanConductanceSiemens);
 
-    /// <summary>Action counts of one input vector through one full array (all rows and channels in use).</summary>
-    public IReadOnlyDictionary<string, long> ActionsPerVectorMvm()
+    /// <summary>Action counts of one input vector through one full array (all rows and channels in use), by (component, action).</summary>
+    public IReadOnlyDictionary<(string Component, string Action), long> ActionsPerVectorMvm()
     {
         long steps = DacSteps;
-        return new Dictionary<string, long>
+        return new Dictionary<(string, string), long>
         {
-            [CellRead] = (long)Rows * Columns * steps,
-            [Drive] = Rows * steps,
-            [SampleHold] = AdcChannels * steps,
-            [Conversion] = AdcChannels * steps,
-            [Add] = AdcChannels * steps,
+            [(ArrayComponent, CellRead)] = (long)Rows * Columns * steps,
+            [(DacComponent, Drive)] = Rows * steps,
+            [(AdcComponent, SampleHold)] = AdcChannels * steps,
+            [(AdcComponent, Conversion)] = AdcChannels * steps,
+            [(ShiftAddComponent, Add)] = AdcChannels * steps,
         };
     }
+
+    /// <summary>MACs one full-array vector MVM performs: rows x weights held across the usable columns.</summary>
+    public long MacsPerVectorMvm => (long)Rows * ((Columns - ReferenceColumns) / Spec.Array.CellsPerWeight);
 
     // ---- latency (seconds; the scheduler converts them through its ClockDomain and composes them) ----
 

@@ -44,8 +44,8 @@ public class CostModelTests
         var model = new RramArrayModel(new HardwareSpec().Rram);
         var counts = model.ActionsPerVectorMvm();
         // Offset encoding, 64 columns of which 1 is the reference: every column is an ADC channel.
-        Assert.That(counts[RramArrayModel.Conversion], Is.EqualTo(64L * model.DacSteps));
-        Assert.That(counts[RramArrayModel.CellRead], Is.EqualTo(64L * 64 * model.DacSteps));
+        Assert.That(counts[(RramArrayModel.AdcComponent, RramArrayModel.Conversion)], Is.EqualTo(64L * model.DacSteps));
+        Assert.That(counts[(RramArrayModel.ArrayComponent, RramArrayModel.CellRead)], Is.EqualTo(64L * 64 * model.DacSteps));
         var adc = model.Tables.Single(t => t.Component == RramArrayModel.AdcComponent);
         Assert.That(adc.Energy[RramArrayModel.Conversion], Is.EqualTo(model.Adc.EnergyPicojoulesPerConversion));
     }

@@ -98,7 +98,7 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
             case TaskKind.Vector:
                 return hw.ChipCyclesOfDigital(hw.Digital.Latency(t.VectorOp ?? VectorOp.Add, VectorCounts(t, tokens, kvSum)));
             case TaskKind.Transfer:
-                return (long)Math.Ceiling(hw.AverageHops) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
+                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)
@@ -187,7 +187,8 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 break;
             }
             case TaskKind.Transfer:
-                counts[A.HopBit] += (double)tokens * t.BitsPerToken * hw.AverageHops;
+                counts[A.HopBit] += (double)tokens * t.BitsPerToken * Hops(t);
+                counts[A.LinkBit] += (double)tokens * t.BitsPerToken * t.LinkCrossings;
                 break;
             case TaskKind.Embedding:
                 counts[hw.EmbeddingOffChip ? A.DramBit : A.GlobalBufferRead] += (double)tokens * t.BitsPerToken;
@@ -196,6 +197,9 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 throw new ArgumentOutOfRangeException(nameof(t), t.Kind, null);
         }
     }
+
+    /// <summary>Hops of a transfer: the task's own (placed tiles) or the hardware model's mesh average.</summary>
+    private double Hops(TaskTemplate t) => t.Hops ?? hw.AverageHops;
 
     /// <summary>A matrix task reads its input activations from and writes its outputs to the tile buffer.</summary>
     private void ActivationTraffic(TaskTemplate t, long tokens, Span<double> counts)

@@ -54,6 +54,10 @@ public sealed record TaskTemplate
     public VectorOp? VectorOp { get; init; }
     /// <summary>Macros (SRAM) the placed matrix occupies (from the mapping); its MACs spread over them.</summary>
     public long Units { get; init; } = 1;
+    /// <summary>Hops of a transfer (from the placement's tile coordinates); null = the mesh average of the hardware model.</summary>
+    public double? Hops { get; init; }
+    /// <summary>Chip-to-chip link crossings of a transfer (multi-chip mappings): each bit crossing is one `link.bit`.</summary>
+    public int LinkCrossings { get; init; }
     /// <summary>Bits per token moved (transfers, embedding, KV write).</summary>
     public long BitsPerToken { get; init; }
     /// <summary>Applies only to the last token of a job (lm_head: only the newest position needs logits).</summary>

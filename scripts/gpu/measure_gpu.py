@@ -477,39 +477,33 @@ def prefill_config(torch, power, cfg, model, tokens, args):
 
 
 # ---------------------------------------------------------------- ceilings
-def ceilings(torch, power, args):
-    out = {}
-    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
-    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+def _repeat(torch, power, fn, seconds):
+    """Runs fn in batches of 10 for >= seconds after 3 warm-ups; returns the power window and the call count."""
     for _ in range(3):
-        a @ b
+        fn()
     torch.cuda.synchronize()
     n = 0
     with Window(power) as w:
         t0 = time.perf_counter()
-        while time.perf_counter() - t0 < args.ceiling_s:
+        while time.perf_counter() - t0 < seconds:
             for _ in range(10):
-                a @ b
+                fn()
             n += 10
             torch.cuda.synchronize()
-    r = w.result()
+    return w.result(), n
+
+
+def ceilings(torch, power, args):
+    out = {}
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    r, n = _repeat(torch, power, lambda: a @ b, args.ceiling_s)
     r["tflops"] = 2 * 8192 ** 3 * n / r["window_s"] / 1e12
     out["gemm_bf16_8192"] = r
     del a, b
     x = torch.empty(2 * 1024 ** 3, dtype=torch.uint8, device="cuda")
     y = torch.empty_like(x)
-    for _ in range(3):
-        y.copy_(x)
-    torch.cuda.synchronize()
-    n = 0
-    with Window(power) as w:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < args.ceiling_s:
-            for _ in range(10):
-                y.copy_(x)
-            n += 10
-            torch.cuda.synchronize()
-    r = w.result()
+    r, n = _repeat(torch, power, lambda: y.copy_(x), args.ceiling_s)
     r["gb_s_read_plus_write"] = 2 * x.numel() * n / r["window_s"] / 1e9
     out["copy_2gib"] = r
     del x, y

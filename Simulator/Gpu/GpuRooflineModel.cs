@@ -55,8 +55,10 @@ public static class GpuRooflineModel
     /// <summary>The storage precision the GPU runs the graph in (weights, activations and KV from the preset).</summary>
     public static GraphPrecision Precision(GpuSpec gpu) => new()
     {
-        WeightBits = 8 * gpu.WeightBytes, LoraWeightBits = 8 * gpu.WeightBytes,
-        ActivationBits = 8 * gpu.ActivationBytes, KvBits = 8 * gpu.ActivationBytes,
+        WeightBits = 8 * gpu.WeightBytes,
+        LoraWeightBits = 8 * gpu.WeightBytes,
+        ActivationBits = 8 * gpu.ActivationBytes,
+        KvBits = 8 * gpu.ActivationBytes,
     };
 
     /// <summary>Operators the GPU launches per step: the graph's, with attention's three fused into one per layer.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Devices.Config;
 using CimSim.Simulator.Gpu;
+using CimSim.Simulator.Reports;
 using CimSim.Tests.Simulator.Scheduling;
 using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
@@ -145,6 +147,30 @@ public class GpuRooflineModelTests
         // The dynamic energy is per byte and FLOP, so only the idle power over the extra time remains.
         Assert.That(e.EnergyJ - g.EnergyJ, Is.EqualTo(gpu.IdleW * expected).Within(1e-6).Percent);
         Assert.That(e.Kernels, Is.EqualTo((long)Math.Round(operators * gpu.Eager.KernelsPerOperator)));
+    }
+
+    [Test]
+    public void Run_CimTaskSplitAndSchedule_LeaveTheGpuBaselineUnchanged()
+    {
+        // The GPU baseline reads the operator graph, not the CIM scheduler's tasks (issue 17): moving attention and
+        // lm_head to the digital unit and changing the prefill chunk change the CIM program, not the GPU numbers.
+        SimulationReport Run(HardwareSpec hw, int chunk) => SimulationRunner.Run(new SimulationRequest
+        {
+            Hardware = hw,
+            Model = "qwen2.5-0.5b",
+            PromptTokens = 32,
+            GeneratedTokens = 4,
+            PrefillChunkTokens = chunk,
+            Gpu = "h200",
+        });
+        var a = Run(new HardwareSpec(), 4);
+        var digital = new HardwareSpec { Mapping = new MappingPolicySpec { Attention = DynamicMatmulTarget.Digital, LmHead = ComputeTarget.Digital } };
+        var b = Run(digital, 32);
+        Assert.That(b.Cim.Tasks, Is.Not.EqualTo(a.Cim.Tasks), "the CIM schedules differ");
+        Assert.That(b.Cim.EnergyJ, Is.Not.EqualTo(a.Cim.EnergyJ), "the CIM programs differ");
+        Assert.That(b.Gpu.LatencyS, Is.EqualTo(a.Gpu.LatencyS));
+        Assert.That(b.Gpu.EnergyJ, Is.EqualTo(a.Gpu.EnergyJ));
+        Assert.That(b.Gpu.Kernels, Is.EqualTo(a.Gpu.Kernels));
     }
 
     [Test]

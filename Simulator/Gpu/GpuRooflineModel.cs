@@ -1,22 +1,30 @@
-using CimSim.Simulator.Scheduling;
+using CimSim.Workloads.Graph;
 
 namespace CimSim.Simulator.Gpu;
 
-/// <summary>What the GPU baseline measured, in both accountings, each labelled.</summary>
+/// <summary>What the GPU baseline computed, in both energy accountings, each labelled, and the execution mode.</summary>
 public sealed record GpuBaselineResult
 {
     public required GpuSpec Spec { get; init; }
-    /// <summary>Roofline latency of the whole run (prefill + every decode step), seconds.</summary>
+    public required GpuExecutionMode Mode { get; init; }
+    /// <summary>Latency of the whole run (prefill + every decode step), seconds.</summary>
     public required double LatencyS { get; init; }
     public required double TtftS { get; init; }
     public required double TpotS { get; init; }
-    /// <summary>Roofline time x power model (idle + dynamic): what the board would draw. Joules.</summary>
+    /// <summary>Part of <see cref="LatencyS"/> that kernels spend moving data or computing (the roofline term).</summary>
+    public required double BusyS { get; init; }
+    /// <summary>Part of <see cref="LatencyS"/> spent on per-kernel overhead: kernels x the mode's overhead.</summary>
+    public required double OverheadS { get; init; }
+    /// <summary>Board energy: idle power over the whole time + dynamic energy per byte and per FLOP. Joules.</summary>
     public required double EnergyJ { get; init; }
     public required double PrefillEnergyJ { get; init; }
     public required double DecodeEnergyJ { get; init; }
     /// <summary>The paper's accounting: MACs x energy per MAC (TDP / INT8 MAC rate). Joules.</summary>
     public required double ComputeEnergyJ { get; init; }
     public required double Macs { get; init; }
+    /// <summary>Operators the GPU runs over the whole run (attention's score, softmax and context fused into one).</summary>
+    public required long Operators { get; init; }
+    /// <summary>Kernels launched over the run: operators x the mode's kernels per operator, rounded.</summary>
     public required long Kernels { get; init; }
     /// <summary>Board energy by operator group (linear, lora, attention, vector, memory), joules.</summary>
     public required IReadOnlyDictionary<string, double> EnergyByGroupJ { get; init; }
@@ -26,114 +34,130 @@ public sealed record GpuBaselineResult
 }
 
 /// <summary>
-/// A roofline model of a GPU on the same operator graph the CIM scheduler plays: every operator is one kernel
-/// whose time is max(FLOPs / (peak x eta_c), bytes / (BW x eta_b)) + a fixed per-kernel overhead; the board draws
-/// P = P_idle + (P_TDP - P_idle) x u, with u the kernel's achieved fraction of the binding peak. Batch items
-/// are batched into each kernel (weights read once per step). Equations and calibration: docs/gpu-baseline.md.
+/// A roofline model of a GPU running the workload's operator graph (Workloads/Graph) in BF16, independent of how
+/// the CIM scheduler splits it into tasks. Each operator takes max(FLOPs / (peak x eta_c(rows)), bytes / (BW x
+/// eta_b)); attention's score, softmax and context run as one fused kernel (SDPA / flash attention), so the score
+/// matrix never goes to memory. Each operator launches the mode's kernels per operator, each with the mode's fixed
+/// overhead. The board draws idle power all the time plus dynamic energy per byte and per FLOP, capped at TDP.
+/// Equations and calibration: docs/gpu-baseline.md.
 /// </summary>
 public static class GpuRooflineModel
 {
-    public static string Group(TaskKind k) => k switch
+    public static string Group(OperatorKind k) => k switch
     {
-        TaskKind.RramMatVec or TaskKind.DigitalMatVec or TaskKind.SramMatVec => "linear",
-        TaskKind.LoraA or TaskKind.LoraB => "lora",
-        TaskKind.AttentionScore or TaskKind.AttentionValue or TaskKind.KvWrite => "attention",
-        TaskKind.Vector => "vector",
-        TaskKind.Embedding => "memory",
-        _ => "other",
+        OperatorKind.Projection or OperatorKind.LmHead => "linear",
+        OperatorKind.LoraA or OperatorKind.LoraB or OperatorKind.LoraMerge => "lora",
+        OperatorKind.KvWrite or OperatorKind.AttentionScore or OperatorKind.Softmax or OperatorKind.AttentionContext => "attention",
+        OperatorKind.Embedding => "memory",
+        _ => "vector",
     };
 
-    public static GpuBaselineResult Evaluate(GpuSpec gpu, LayerProgram program)
+    /// <summary>The storage precision the GPU runs the graph in (weights, activations and KV from the preset).</summary>
+    public static GraphPrecision Precision(GpuSpec gpu) => new()
     {
-        var shape = program.Shape;
-        var acc = new Accumulator(gpu, shape);
-        long b = shape.Batch, p = shape.PromptTokens;
-        // Prefill: every prompt token of every item in one pass; logits for the last position only.
-        acc.Pass(program, b * p, b, b * (p * (p + 1) / 2), p);
+        WeightBits = 8 * gpu.WeightBytes,
+        LoraWeightBits = 8 * gpu.WeightBytes,
+        ActivationBits = 8 * gpu.ActivationBytes,
+        KvBits = 8 * gpu.ActivationBytes,
+    };
+
+    /// <summary>Operators the GPU launches per step: the graph's, with attention's three fused into one per layer.</summary>
+    public static int FusedOperatorsPerStep(OperatorGraph graph) => graph.OperatorsPerStep - 2 * graph.Model.NumLayers;
+
+    /// <summary>Evaluates the graph's workload on <paramref name="gpu"/> in <paramref name="mode"/> (default: the preset's).</summary>
+    public static GpuBaselineResult Evaluate(GpuSpec gpu, OperatorGraph graph, GpuExecutionMode? mode = null)
+    {
+        var m = mode ?? gpu.ExecutionMode;
+        var g = new OperatorGraph(graph.Model, graph.Lora, graph.Workload, Precision(gpu), graph.PrefillLogitsForAllTokens);
+        var acc = new Accumulator(gpu, gpu.Mode(m));
+        acc.Step(g, g.Prefill);
         var ttft = acc.TimeS;
         var prefillEnergy = acc.EnergyJ;
-        for (var s = 1; s <= shape.DecodeSteps; s++)
-        {
-            long kv = p + s;
-            acc.Pass(program, b, b, b * kv, kv);
-        }
+        for (var s = 1; s <= g.DecodeStepCount; s++) acc.Step(g, g.DecodeStep(s));
         return new GpuBaselineResult
         {
             Spec = gpu,
+            Mode = m,
             LatencyS = acc.TimeS,
             TtftS = ttft,
-            TpotS = shape.DecodeSteps > 0 ? (acc.TimeS - ttft) / shape.DecodeSteps : 0,
+            TpotS = g.DecodeStepCount > 0 ? (acc.TimeS - ttft) / g.DecodeStepCount : 0,
+            BusyS = acc.BusyS,
+            OverheadS = acc.OverheadS,
             EnergyJ = acc.EnergyJ,
             PrefillEnergyJ = prefillEnergy,
             DecodeEnergyJ = acc.EnergyJ - prefillEnergy,
             ComputeEnergyJ = acc.Macs * gpu.ComputeEnergyPjPerMac * 1e-12,
             Macs = acc.Macs,
-            Kernels = acc.Kernels,
+            Operators = acc.Operators,
+            Kernels = (long)Math.Round(acc.Operators * gpu.Mode(m).KernelsPerOperator),
             EnergyByGroupJ = new SortedDictionary<string, double>(acc.ByGroup, StringComparer.Ordinal),
             EnergyByLayerJ = new SortedDictionary<int, double>(acc.ByLayer),
         };
     }
 
-    private sealed class Accumulator(GpuSpec gpu, TransformerShape shape)
+    /// <summary>
+    /// Compute efficiency of a matrix product with <paramref name="rows"/> rows: eta_c x rows / (rows + rows_half),
+    /// the prefill curve fitted to measurement (docs/gpu-baseline.md).
+    /// </summary>
+    public static double ComputeEfficiency(GpuSpec gpu, double rows) =>
+        gpu.ComputeEfficiency * rows / (rows + gpu.ComputeHalfRows);
+
+    private sealed class Accumulator(GpuSpec gpu, GpuModeSpec mode)
     {
-        public double TimeS, EnergyJ, Macs;
-        public long Kernels;
+        public double TimeS, BusyS, OverheadS, EnergyJ, Macs;
+        public long Operators;
         public readonly Dictionary<string, double> ByGroup = new(StringComparer.Ordinal);
         public readonly Dictionary<int, double> ByLayer = [];
+        private readonly double _peakFlops = gpu.PeakTflops * 1e12, _peakBw = gpu.MemoryBandwidthGBs * 1e9;
+        private readonly double _overheadS = mode.KernelOverheadUs * 1e-6 * mode.KernelsPerOperator;
 
-        public void Pass(LayerProgram program, long tokens, long lastTokens, long kvSum, long kvLength)
+        public void Step(OperatorGraph g, StepShape step)
         {
-            double wb = gpu.WeightBytes, ab = gpu.ActivationBytes;
-            var peakFlops = gpu.PeakTflops * 1e12;
-            var peakBw = gpu.MemoryBandwidthGBs * 1e9;
-            foreach (var t in program.Tasks)
+            double attnFlops = 0, attnBytes = 0, attnMacs = 0, attnRows = 0;
+            foreach (var op in g.Operators(step))
             {
-                var tok = t.LastTokenOnly ? lastTokens : tokens;
-                if (tok == 0 || t.Kind == TaskKind.Transfer) continue; // transfers between tiles have no GPU kernel
-                double flops = 0, bytes = 0, macs = 0;
-                switch (t.Kind)
+                switch (op.Kind)
                 {
-                    case TaskKind.RramMatVec:
-                    case TaskKind.DigitalMatVec:
-                    case TaskKind.SramMatVec:
-                    case TaskKind.LoraA:
-                    case TaskKind.LoraB:
-                        macs = (double)tok * t.In * t.Out;
-                        flops = 2 * macs;
-                        bytes = (double)t.In * t.Out * wb + tok * (double)(t.In + t.Out) * ab;
-                        break;
-                    case TaskKind.KvWrite:
-                        bytes = tok * (double)t.BitsPerToken / 8 * ab;
-                        break;
-                    case TaskKind.AttentionScore:
-                    case TaskKind.AttentionValue:
-                        macs = (double)kvSum * t.In;
-                        flops = 2 * macs;
-                        bytes = (double)shape.Batch * kvLength * shape.KvDim * ab + 2.0 * tok * shape.QueryDim * ab;
-                        break;
-                    case TaskKind.Vector:
-                    {
-                        var elems = t.ScalesWithKv ? (double)kvSum * t.In : (double)tok * t.In;
-                        flops = elems * t.OpsPerElement;
-                        bytes = 2 * elems * ab;
-                        break;
-                    }
-                    case TaskKind.Embedding:
-                        bytes = tok * (double)shape.Hidden * ab;
-                        break;
+                    // Fused attention: Q and K read by the score, V read and the context written by the context
+                    // product; the score and softmax matrices stay on chip.
+                    case OperatorKind.AttentionScore:
+                        attnFlops = op.Flops;
+                        attnMacs = op.Macs;
+                        attnBytes = op.InputA.Bytes + op.InputB.Bytes;
+                        attnRows = op.M;
+                        continue;
+                    case OperatorKind.Softmax:
+                        attnFlops += op.Flops;
+                        continue;
+                    case OperatorKind.AttentionContext:
+                        Kernel(op.Kind, op.Layer, attnFlops + op.Flops, attnBytes + op.InputB.Bytes + op.Output.Bytes,
+                            attnMacs + op.Macs, attnRows);
+                        continue;
+                    default:
+                        if (op.M == 0) continue; // a LoRA operator of a layer outside layers_to_transform
+                        Kernel(op.Kind, op.Layer, op.Flops, op.BytesRead + op.BytesWritten, op.Macs, op.M);
+                        continue;
                 }
-                var busy = Math.Max(flops / (peakFlops * gpu.ComputeEfficiency), bytes / (peakBw * gpu.BandwidthEfficiency));
-                var time = busy + gpu.KernelOverheadUs * 1e-6;
-                var u = Math.Min(1, Math.Max(flops / (time * peakFlops), bytes / (time * peakBw)));
-                var energy = (gpu.IdleW + (gpu.TdpW - gpu.IdleW) * u) * time;
-                TimeS += time;
-                EnergyJ += energy;
-                Macs += macs;
-                Kernels++;
-                var g = Group(t.Kind);
-                ByGroup[g] = ByGroup.GetValueOrDefault(g) + energy;
-                ByLayer[t.Layer] = ByLayer.GetValueOrDefault(t.Layer) + energy;
             }
+        }
+
+        private void Kernel(OperatorKind kind, int layer, double flops, double bytes, double macs, double rows)
+        {
+            var computeS = flops > 0 ? flops / (_peakFlops * ComputeEfficiency(gpu, rows)) : 0;
+            var busy = Math.Max(computeS, bytes / (_peakBw * gpu.BandwidthEfficiency));
+            var time = busy + _overheadS;
+            // Idle power over the whole time plus dynamic energy per byte and FLOP, never above TDP.
+            var energy = Math.Min(gpu.IdleW * time + (bytes * gpu.EnergyPjPerByte + flops * gpu.EnergyPjPerFlop) * 1e-12,
+                gpu.TdpW * time);
+            TimeS += time;
+            BusyS += busy;
+            OverheadS += _overheadS;
+            EnergyJ += energy;
+            Macs += macs;
+            Operators++;
+            var g = Group(kind);
+            ByGroup[g] = ByGroup.GetValueOrDefault(g) + energy;
+            ByLayer[layer] = ByLayer.GetValueOrDefault(layer) + energy;
         }
     }
 }

@@ -14,7 +14,9 @@ public static class GpuSpecLoader
     private static readonly string[] Keys =
     [
         "name", "display_name", "peak_tflops", "peak_int8_tops", "memory_bandwidth_gb_s", "memory_gb", "tdp_w", "idle_w",
-        "compute_efficiency", "bandwidth_efficiency", "kernel_overhead_us", "weight_bytes", "activation_bytes",
+        "energy_pj_per_byte", "energy_pj_per_flop", "compute_efficiency", "compute_half_rows", "bandwidth_efficiency",
+        "execution_mode", "eager_kernel_overhead_us", "eager_kernels_per_operator", "graphs_kernel_overhead_us",
+        "graphs_kernels_per_operator", "weight_bytes", "activation_bytes", "calibration",
     ];
 
     /// <summary>Names of the presets shipped with the program.</summary>
@@ -70,6 +72,18 @@ public static class GpuSpecLoader
                 problems.Add($"{source}:{v.Line}: {key}: found {v.Value}, expected a value in [{min}, {max}]");
             return d;
         }
+        GpuExecutionMode Mode()
+        {
+            var v = values.TryGetValue("execution_mode", out var m) ? m : (Value: "graphs", Line: 0);
+            switch (v.Value)
+            {
+                case "eager": return GpuExecutionMode.Eager;
+                case "graphs": return GpuExecutionMode.Graphs;
+                default:
+                    problems.Add($"{source}:{v.Line}: execution_mode: found '{v.Value}', expected 'eager' or 'graphs'");
+                    return GpuExecutionMode.Graphs;
+            }
+        }
         var spec = new GpuSpec
         {
             Name = Str("name"),
@@ -80,11 +94,17 @@ public static class GpuSpecLoader
             MemoryGb = Num("memory_gb", 1e-3, 1e6),
             TdpW = Num("tdp_w", 1e-3, 1e5),
             IdleW = Num("idle_w", 0, 1e5),
+            EnergyPjPerByte = Num("energy_pj_per_byte", 0, 1e6),
+            EnergyPjPerFlop = Num("energy_pj_per_flop", 0, 1e6),
             ComputeEfficiency = Num("compute_efficiency", 1e-3, 1),
+            ComputeHalfRows = Num("compute_half_rows", 0, 1e9),
             BandwidthEfficiency = Num("bandwidth_efficiency", 1e-3, 1),
-            KernelOverheadUs = Num("kernel_overhead_us", 0, 1e6),
+            ExecutionMode = Mode(),
+            Eager = new GpuModeSpec(Num("eager_kernel_overhead_us", 0, 1e6), Num("eager_kernels_per_operator", 1e-3, 1e3)),
+            Graphs = new GpuModeSpec(Num("graphs_kernel_overhead_us", 0, 1e6), Num("graphs_kernels_per_operator", 1e-3, 1e3)),
             WeightBytes = (int)Num("weight_bytes", 0.125, 8),
             ActivationBytes = (int)Num("activation_bytes", 0.125, 8),
+            Calibration = Str("calibration"),
         };
         if (values.ContainsKey("idle_w") && values.ContainsKey("tdp_w") && spec.IdleW > spec.TdpW)
             problems.Add($"{source}:{values["idle_w"].Line}: idle_w {spec.IdleW} exceeds tdp_w {spec.TdpW}");

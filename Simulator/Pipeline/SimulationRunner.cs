@@ -65,7 +65,7 @@ public static class SimulationRunner
 
         var sw = Stopwatch.StartNew();
         var schedule = new CycleScheduler(cim, graph, req.PrefillChunkTokens).Run();
-        var gpu = GpuRooflineModel.Evaluate(gpuSpec, schedule.Program);
+        var gpu = GpuRooflineModel.Evaluate(gpuSpec, graph);
         Serilog.Log.Debug("simulated {Events} events in {Ms} ms", schedule.Events, sw.ElapsedMilliseconds);
 
         var inputs = new ReportInputs(req.Hardware is null ? req.HardwarePath : req.HardwarePath + " (preloaded)", hw.Name, model.Name,

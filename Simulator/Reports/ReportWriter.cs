@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CimSim.Common.IO;
+using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Plots;
 
 namespace CimSim.Simulator.Reports;
@@ -9,7 +10,7 @@ namespace CimSim.Simulator.Reports;
 /// <summary>The one report writer: report.json, report.md and the PNG plots, each written atomically and byte-identical for the same inputs.</summary>
 public static class ReportWriter
 {
-    public const string GpuEnergyLabel = "GPU board energy: roofline time x power model (idle + dynamic); what the GPU would draw";
+    public const string GpuEnergyLabel = "GPU board energy: roofline time x (idle power + dynamic energy per byte and per FLOP); what the GPU would draw";
     public const string GpuComputeEnergyLabel = "GPU compute-only energy: MACs x (TDP / dense INT8 MAC rate), the accounting of the HaLoRA paper's Table 6";
 
     /// <summary>Writes every output into <paramref name="outDir"/>; returns the paths written.</summary>
@@ -108,7 +109,9 @@ public static class ReportWriter
             w.WriteStartObject("baselines");
             w.WriteStartObject(g.Spec.Name);
             w.WriteString("device", g.Spec.DisplayName);
-            w.WriteString("model", "roofline (achievable compute and bandwidth fractions, per-kernel overhead) + power model (idle + dynamic)");
+            w.WriteString("model", "roofline over the operator graph (achievable compute and bandwidth fractions, per-kernel overhead of the execution mode) + power model (idle + dynamic)");
+            w.WriteString("execution_mode", GpuSpec.ModeName(g.Mode));
+            w.WriteString("calibration", g.Spec.Calibration);
             Num(w, "latency_s", g.LatencyS);
             Num(w, "ttft_s", g.TtftS);
             Num(w, "tpot_s", g.TpotS);
@@ -175,7 +178,7 @@ public static class ReportWriter
         sb.AppendLine($"| area | {F(c.AreaMm2)} mm^2 | | |");
         sb.AppendLine();
         sb.AppendLine("Two GPU energies, never to be confused:");
-        sb.AppendLine($"- **board**: {GpuEnergyLabel} (average {F(g.AveragePowerW)} W over {g.Kernels} kernels);");
+        sb.AppendLine($"- **board**: {GpuEnergyLabel} (average {F(g.AveragePowerW)} W over {g.Kernels} kernels, {GpuSpec.ModeName(g.Mode)} execution; calibration: {g.Spec.Calibration});");
         sb.AppendLine($"- **compute-only**: {GpuComputeEnergyLabel} ({F(g.Spec.ComputeEnergyPjPerMac)} pJ/MAC x {F(g.Macs)} MACs).");
         sb.AppendLine();
         if (r.MappingProblems.Count > 0)

@@ -192,8 +192,9 @@ public sealed class CycleScheduler
     {
         var t = _program.Tasks[id];
         var tokens = t.LastTokenOnly ? job.LastTokens : job.Tokens;
-        var duration = _cost.Duration(t, tokens, job.KvSum, job.KvLength);
-        var counts = _cost.Actions(t, tokens, job.KvSum, job.KvLength);
+        var (kvSum, kvLength) = t.Attended(job.Tokens, job.KvSum, job.KvLength);
+        var duration = _cost.Duration(t, tokens, kvSum, kvLength);
+        var counts = _cost.Actions(t, tokens, kvSum, kvLength);
         var byTemplate = _countsByTemplate[id];
         var byPhase = _countsByPhase[job.Phase];
         for (var c = 0; c < ActionClasses.Length; c++)

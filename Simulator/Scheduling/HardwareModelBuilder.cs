@@ -52,7 +52,7 @@ public static class HardwareModelBuilder
 
         // Weight-stationary placement: every projection of every layer, plus lm_head when mapped to RRAM.
         long arrays = 0;
-        foreach (var p in Enum.GetValues<Projection>())
+        foreach (var p in shape.Projections)
         {
             var (i, o) = shape.Shape(p);
             arrays += shape.Layers * ArraysFor(arr, i, o);
@@ -64,7 +64,7 @@ public static class HardwareModelBuilder
 
         long macroCap = (long)sram.Rows * sram.Cols;
         long loraMacros = 0;
-        foreach (var p in Enum.GetValues<Projection>())
+        foreach (var p in shape.Projections)
         {
             if (!shape.HasLora(p)) continue;
             var (i, o) = shape.Shape(p);

@@ -56,6 +56,20 @@ public sealed record TaskTemplate
     public required int[] Dependencies { get; init; }
     /// <summary>Also waits for this task id of the previous job in the same sequence (causal KV of earlier chunks).</summary>
     public int? PreviousJobDependency { get; init; }
+
+    /// <summary>Sliding-window layer's window W: its attention reads at most the last W KV entries (null: the whole cache).</summary>
+    public long? AttentionWindow { get; init; }
+
+    /// <summary>
+    /// The KV work this task sees in a job of <paramref name="tokens"/> queries at positions L - tokens + 1 .. L:
+    /// Σ min(p, W) over those positions and min(L, W), or the job's own sums without a window.
+    /// </summary>
+    public (long KvSum, long KvLength) Attended(long tokens, long kvSum, long kvLength)
+    {
+        if (AttentionWindow is not long w || kvLength <= w) return (kvSum, kvLength);
+        long first = kvLength - tokens + 1, below = Math.Max(0, w - first + 1); // positions first .. w count themselves
+        return (below * (first + w) / 2 + (tokens - below) * w, w);
+    }
 }
 
 /// <summary>
@@ -96,6 +110,8 @@ public sealed class LayerProgram
         // Layers share the attention pool when fewer than all are resident: layer l uses slot l mod resident.
         string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer % resident}" : "digital";
         var attnClass = attentionOnSram ? "sram_cim" : "digital";
+
+        long? Window(int layer) => model.IsSlidingLayer(layer) ? model.SlidingWindow : null;
 
         var prevOut = Add("embedding", -1, TaskKind.Embedding, embeddingOffChip ? "dram" : "buffer", embeddingOffChip ? "dram" : "buffer", [], bits: (long)model.HiddenSize * actBits);
         var template = graph.LayerTemplate;
@@ -141,17 +157,21 @@ public sealed class LayerProgram
                         break;
                     case OperatorKind.AttentionScore:
                         id[tt.Index] = Add(name, l, TaskKind.AttentionScore, AttnKey(l), attnClass, deps, model.QueryDim, 1, prev: ForKvWrite);
+                        t[^1] = t[^1] with { AttentionWindow = Window(l) };
                         break;
                     case OperatorKind.AttentionContext:
                         id[tt.Index] = Add(name, l, TaskKind.AttentionValue, AttnKey(l), attnClass, deps, model.QueryDim, 1);
+                        t[^1] = t[^1] with { AttentionWindow = Window(l) };
                         break;
                     case OperatorKind.Softmax:
                         // exp, sum, divide and max per score: elements grow with the attended KV length.
                         id[tt.Index] = Add(name, l, TaskKind.Vector, "digital", "digital", deps, model.NumAttentionHeads, ops: 5, kv: true);
+                        t[^1] = t[^1] with { AttentionWindow = Window(l) };
                         break;
                     case OperatorKind.RmsNorm:
                     case OperatorKind.Rope:
                     case OperatorKind.Silu:
+                    case OperatorKind.GeluTanh:
                     case OperatorKind.Multiply:
                     case OperatorKind.ResidualAdd:
                     case OperatorKind.LoraMerge:

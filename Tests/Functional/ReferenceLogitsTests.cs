@@ -38,6 +38,8 @@ public class ReferenceLogitsTests
     [TestCase("qwen3_f32", "qwen3_f32_lora")]
     [TestCase("phi3_f32", null)]
     [TestCase("phi3_f32", "phi3_f32_lora")]
+    [TestCase("gemma2_f32", null)]
+    [TestCase("gemma2_f32", "gemma2_f32_lora")]
     [TestCase("gemma3_f32", null)]
     [TestCase("gemma3_f32", "gemma3_f32_lora")]
     public void Forward_IdealDevices_ReproducesTransformersLogits(string model, string? adapter)
@@ -55,6 +57,7 @@ public class ReferenceLogitsTests
     [TestCase("llama_f32")]
     [TestCase("mistral_f32")]
     [TestCase("phi3_f32")]
+    [TestCase("gemma2_f32")]
     [TestCase("gemma3_f32")]
     public void Forward_PrefillThenDecode_MatchesReferenceAtEveryStep(string model)
     {
@@ -81,5 +84,13 @@ public class ReferenceLogitsTests
         var logits = new InferenceSession(m).Forward(withAdapter.Tokens);
         Assert.That(MaxAbsError(logits, without.Logits, m.Spec.VocabSize), Is.LessThan(1e-3));
         Assert.That(MaxAbsError(logits, withAdapter.Logits, m.Spec.VocabSize), Is.GreaterThan(1e-2), "the fixture's adapter must matter");
+    }
+
+    [Test]
+    public void Load_SeparateProjectionAdapterOnPhi3_NamesTheFusedModule()
+    {
+        var ex = Assert.Throws<CimSim.Common.Errors.UserInputException>(() =>
+            FunctionalModel.Load(FixturePaths.Of("phi3_f32"), IdealPlacer.Instance, FixturePaths.Of("llama_f32_lora")));
+        Assert.That(ex!.Message + string.Join("\n", ex.Problems), Does.Contain("q_proj").And.Contain("fuses it into qkv_proj"));
     }
 }

@@ -76,7 +76,7 @@ public sealed record LoraSpec
 
     /// <summary>
     /// From flags: `--lora-rank`, `--lora-targets` (comma-separated, "q,k,v,up,down" or "q_proj,..."; "all" for
-    /// every projection; Phi-3's fused "qkv" and "gate_up" too), `--lora-alpha` (default 2r), `--lora-dropout`.
+    /// the seven, which resolve to the fused matrices on Phi-3; "qkv" and "gate_up" name those directly), `--lora-alpha` (default 2r), `--lora-dropout`.
     /// </summary>
     public static LoraSpec FromFlags(int rank, string targets, double? alpha = null, double dropout = 0.0)
     {

@@ -107,12 +107,12 @@ public static class Mapper
         }
 
         var count = model.NumLayers * LinearModules.Count;
-        var w0 = new MatrixPlacement[count];
+        var w0 = new MatrixPlacement?[count];
         var loraA = new MatrixPlacement?[count];
         var loraB = new MatrixPlacement?[count];
         for (var l = 0; l < model.NumLayers; l++)
         {
-            foreach (var m in LinearModules.All)
+            foreach (var m in model.Projections)
             {
                 var (inF, outF) = model.Shape(m);
                 var i = l * LinearModules.Count + (int)m;

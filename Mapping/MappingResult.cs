@@ -67,13 +67,13 @@ public sealed record MappedWork
 /// </summary>
 public sealed class MappingResult
 {
-    private readonly MatrixPlacement[] _w0;
+    private readonly MatrixPlacement?[] _w0; // indexed layer x LinearModules.Count + module; null for modules the model does not have
     private readonly MatrixPlacement?[] _loraA;
     private readonly MatrixPlacement?[] _loraB;
 
     internal MappingResult(
         HardwareSpec hardware, ModelSpec model, LoraSpec? lora, WorkloadSpec workload,
-        MatrixPlacement[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
+        MatrixPlacement?[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
     {
         Hardware = hardware;
         Model = model;
@@ -94,7 +94,8 @@ public sealed class MappingResult
     public WorkloadSpec Workload { get; }
 
     /// <summary>The W0 projection <paramref name="m"/> of <paramref name="layer"/> (array lookup).</summary>
-    public MatrixPlacement Placement(int layer, LinearModule m) => _w0[layer * LinearModules.Count + (int)m];
+    public MatrixPlacement Placement(int layer, LinearModule m) => _w0[layer * LinearModules.Count + (int)m]
+        ?? throw new ArgumentException($"{m.HfName()} is not a projection of {Model.Name} (its projections: {string.Join(", ", Model.Projections.Select(p => p.HfName()))})", nameof(m));
 
     /// <summary>LoRA A of (layer, m), or null when not adapted.</summary>
     public MatrixPlacement? LoraA(int layer, LinearModule m) => _loraA[layer * LinearModules.Count + (int)m];
@@ -116,7 +117,7 @@ public sealed class MappingResult
 
     /// <summary>Every static-matrix placement: W0 by layer and module, then LoRA A/B, then lm_head.</summary>
     public IEnumerable<MatrixPlacement> AllPlacements
-        => _w0.Concat(_loraA.OfType<MatrixPlacement>()).Concat(_loraB.OfType<MatrixPlacement>()).Append(LmHead);
+        => _w0.OfType<MatrixPlacement>().Concat(_loraA.OfType<MatrixPlacement>()).Concat(_loraB.OfType<MatrixPlacement>()).Append(LmHead);
 
     /// <summary>RRAM crossbars holding weights (replicas included).</summary>
     public long RramArrays { get; init; }

@@ -7,14 +7,14 @@ internal static class FixturePaths
 
     public static string Of(string relative) => Path.Combine(Root, relative);
 
-    /// <summary>The repository root (the folder holding CimSim.slnx), found upwards from the test directory.</summary>
+    /// <summary>The repository root (the folder holding CimSim.sln), found upwards from the test directory.</summary>
     public static string RepoRoot
     {
         get
         {
             for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "CimSim.slnx"))) return d.FullName;
-            throw new DirectoryNotFoundException("CimSim.slnx not found above " + TestContext.CurrentContext.TestDirectory);
+                if (File.Exists(Path.Combine(d.FullName, "CimSim.sln"))) return d.FullName;
+            throw new DirectoryNotFoundException("CimSim.sln not found above " + TestContext.CurrentContext.TestDirectory);
         }
     }
 

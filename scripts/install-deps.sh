@@ -22,4 +22,4 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 cd "$(dirname "$0")/.."
-dotnet restore CimSim.slnx >&2
+dotnet restore CimSim.sln >&2

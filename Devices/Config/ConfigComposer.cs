@@ -15,6 +15,10 @@ internal sealed class ConfigComposer
     internal const string PresetKey = "preset";
     internal const string IncludeKey = "include";
     private const string ResourcePrefix = "CimSim.Presets.";
+    private const string MachinePrefix = "CimSim.Machines.";
+
+    /// <summary>Base directory of a built-in machine config: its `include:` names other built-in machine configs.</summary>
+    internal const string BuiltInMachineDirectory = "(built in)";
 
     private readonly Dictionary<YamlNode, ConfigLocation> _locations = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _chain = [];
@@ -38,6 +42,26 @@ internal sealed class ConfigComposer
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     }
+
+    /// <summary>Names of the built-in whole-machine configs (embedded from hw-configs/*.yaml), usable as `--hw NAME`.</summary>
+    public static IReadOnlyList<string> BuiltInMachineNames { get; } = typeof(ConfigComposer).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(MachinePrefix, StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal))
+        .Select(n => n[MachinePrefix.Length..^".yaml".Length])
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>Text of a built-in machine config (comments included), or null.</summary>
+    public static string? BuiltInMachineText(string name)
+    {
+        using var s = typeof(ConfigComposer).Assembly.GetManifestResourceStream(MachinePrefix + name + ".yaml");
+        if (s is null) return null;
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    /// <summary>Composes a built-in machine config; its includes resolve among the built-in machine configs.</summary>
+    public YamlMappingNode ComposeBuiltInMachine(string name, string text)
+        => ComposeText(text, $"hw-configs/{name}.yaml (built in)", "machine:" + name, BuiltInMachineDirectory, null);
 
     public YamlMappingNode ComposeFile(string fullPath, string displayName)
     {
@@ -275,6 +299,17 @@ internal sealed class ConfigComposer
         {
             Problems.Add(new ConfigProblem(LocationOf(at), IncludeKey, $"found include '{file}' in {sourceName}; built-in presets may only use preset:"));
             return new YamlMappingNode();
+        }
+        if (baseDirectory == BuiltInMachineDirectory)
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            var text = BuiltInMachineText(name);
+            if (text is null)
+            {
+                Problems.Add(new ConfigProblem(LocationOf(at), IncludeKey, $"found include '{file}' in {sourceName}; expected one of the built-in configs {string.Join(", ", BuiltInMachineNames)}"));
+                return new YamlMappingNode();
+            }
+            return CheckCycle("machine:" + name, at, IncludeKey) ? new YamlMappingNode() : ComposeBuiltInMachine(name, text);
         }
         var full = Path.GetFullPath(Path.Combine(baseDirectory, file));
         if (CheckCycle(full, at, IncludeKey)) return new YamlMappingNode();

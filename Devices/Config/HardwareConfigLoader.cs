@@ -10,15 +10,38 @@ namespace CimSim.Devices.Config;
 /// </summary>
 public static class HardwareConfigLoader
 {
-    /// <summary>Loads a hw-config file, then applies `path.to.key=value` overrides (the CLI's `-p`).</summary>
+    /// <summary>
+    /// Loads a hw-config file, or a built-in config by name (`default`, or `hw-configs/default.yaml` where no such file
+    /// exists: the tool works outside the source tree), then applies `path.to.key=value` overrides (the CLI's `-p`).
+    /// </summary>
     public static HardwareSpec Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
-            throw new UserInputException($"{path}: hardware config not found; expected a YAML file such as hw-configs/default.yaml");
         var composer = new ConfigComposer();
-        var root = composer.ComposeFile(full, ConfigComposer.DisplayPath(full));
+        YamlMappingNode root;
+        if (File.Exists(full)) root = composer.ComposeFile(full, ConfigComposer.DisplayPath(full));
+        else if (BuiltInName(path) is { } name) root = composer.ComposeBuiltInMachine(name, ConfigComposer.BuiltInMachineText(name)!);
+        else
+            throw new UserInputException($"{path}: hardware config not found; expected a YAML file or a built-in config ({string.Join(", ", MachineNames)}; `cimsim presets` lists them)");
         return Finish(composer, root, overrides, path);
+    }
+
+    /// <summary>True when <paramref name="path"/> is an existing file or names a built-in config.</summary>
+    public static bool Exists(string path) => File.Exists(path) || BuiltInName(path) is not null;
+
+    /// <summary>Names of the built-in whole-machine configs (hw-configs/*.yaml embedded in the tool).</summary>
+    public static IReadOnlyList<string> MachineNames => ConfigComposer.BuiltInMachineNames;
+
+    /// <summary>The YAML text (with its comments) of a built-in machine config, or null.</summary>
+    public static string? MachineText(string name) => ConfigComposer.BuiltInMachineText(name);
+
+    /// <summary>"default", "default.yaml" or "hw-configs/default.yaml" -> "default" when built in, else null.</summary>
+    private static string? BuiltInName(string path)
+    {
+        var p = path.Replace('\\', '/');
+        if (p.StartsWith("hw-configs/", StringComparison.Ordinal)) p = p["hw-configs/".Length..];
+        if (p.EndsWith(".yaml", StringComparison.Ordinal)) p = p[..^".yaml".Length];
+        return p.Length > 0 && !p.Contains('/', StringComparison.Ordinal) && ConfigComposer.BuiltInMachineNames.Contains(p) ? p : null;
     }
 
     /// <summary>

@@ -25,6 +25,12 @@ public enum VectorOp
     /// <summary>Elementwise multiply (gate x up in SwiGLU, scaling): 1 mul per element.</summary>
     Mul,
 
+    /// <summary>
+    /// GELU, tanh approximation (Gemma's GeGLU): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): 4 mul + 2 add,
+    /// and tanh as (1 - e^-2u) / (1 + e^-2u): 1 exp + 1 div (+ its 2 adds folded into the 2 above and 1 more add).
+    /// </summary>
+    GeluTanh,
+
     /// <summary>Multiply-accumulate of a matrix product on the vector unit: 1 mul + 1 add per MAC.</summary>
     Mac,
 }
@@ -91,6 +97,7 @@ public sealed class VectorUnitModel
         VectorOp.Rope => new(1, 2, 0, 0),
         VectorOp.Add => new(1, 0, 0, 0),
         VectorOp.Mul => new(0, 1, 0, 0),
+        VectorOp.GeluTanh => new(3, 4, 1, 1),
         VectorOp.Mac => new(1, 1, 0, 0),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };

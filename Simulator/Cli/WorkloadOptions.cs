@@ -18,7 +18,7 @@ public sealed class WorkloadOptions
     public Option<int> Generate { get; } = new("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => Defaults.GeneratedTokens };
     public Option<int> Batch { get; } = new("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => Defaults.Batch };
     public Option<int> LoraRank { get; } = new("--lora-rank") { Description = "LoRA rank (0 = no LoRA).", DefaultValueFactory = _ => Defaults.LoraRank };
-    public Option<string> LoraTargets { get; } = new("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all).", DefaultValueFactory = _ => Defaults.LoraTargets };
+    public Option<string> LoraTargets { get; } = new("--lora-targets") { Description = "LoRA target projections (q,k,v,o,gate,up,down or all; on Phi-3 q,k,v resolve to the fused qkv and gate,up to gate_up, also nameable directly).", DefaultValueFactory = _ => Defaults.LoraTargets };
     public Option<string> Gpu { get; } = new("--gpu") { Description = "GPU baseline preset (a100-40gb, a100-80gb, h100-sxm, h200) or a GPU YAML file.", DefaultValueFactory = _ => Defaults.Gpu };
     public Option<int> PrefillChunk { get; } = new("--prefill-chunk") { Description = "Prompt tokens per prefill job (pipelining granularity across layers).", DefaultValueFactory = _ => Defaults.PrefillChunkTokens };
     public Option<string[]> Overrides { get; }

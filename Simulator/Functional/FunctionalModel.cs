@@ -11,9 +11,12 @@ namespace CimSim.Simulator.Functional;
 /// One projection of a decoder layer: the frozen W0 on its executor (RRAM or ideal), an exact digital bias,
 /// and an optional LoRA branch computed exactly (SRAM digital CIM): y = W0 x + b + scale B (A x).
 /// </summary>
-public sealed class Projection(string name, ILinearExecutor weights, float[]? bias, LoraModuleWeights? lora)
+public sealed class Projection(string name, ILinearExecutor weights, float[]? bias, LoraModuleWeights? lora, LinearModule module = LinearModule.QProj)
 {
     public string Name { get; } = name;
+
+    /// <summary>Which projection of the layer this is.</summary>
+    public LinearModule Module { get; } = module;
 
     public ILinearExecutor Weights { get; } = weights;
 
@@ -50,23 +53,31 @@ public interface IForwardObserver
     void OnLayerOutput(int layer, ReadOnlySpan<float> hidden, int tokens);
 }
 
+/// <summary>
+/// One decoder layer's weights. Norm gains are stored as the multiplier the forward pass uses (Gemma's 1 + w already
+/// added at load). <see cref="PostAttentionNorm"/> normalises the MLP input (Llama) or, with Gemma's sandwich norms,
+/// the attention output; Gemma then has <see cref="PreFeedforwardNorm"/> and <see cref="PostFeedforwardNorm"/>.
+/// </summary>
 public sealed class DecoderLayer
 {
     public required float[] InputNorm { get; init; }
     public required float[] PostAttentionNorm { get; init; }
-    public required Projection Q { get; init; }
-    public required Projection K { get; init; }
-    public required Projection V { get; init; }
-    public required Projection O { get; init; }
-    public required Projection Gate { get; init; }
-    public required Projection Up { get; init; }
-    public required Projection Down { get; init; }
+    public float[]? PreFeedforwardNorm { get; init; }
+    public float[]? PostFeedforwardNorm { get; init; }
 
-    public IEnumerable<Projection> Projections => [Q, K, V, O, Gate, Up, Down];
+    /// <summary>Qwen3 / Gemma 3 per-head norms over head_dim on queries and keys.</summary>
+    public float[]? QNorm { get; init; }
+    public float[]? KNorm { get; init; }
+
+    /// <summary>The layer's projections in the model's order (q, k, v, o, gate, up, down; Phi-3: qkv, o, gate_up, down).</summary>
+    public required IReadOnlyList<Projection> Projections { get; init; }
+
+    /// <summary>The projection of module <paramref name="m"/> (which must be one of this model's).</summary>
+    public Projection this[LinearModule m] => Projections.First(p => p.Module == m);
 }
 
 /// <summary>
-/// A Llama/Qwen2 decoder-only model ready to run: embeddings, decoder layers whose W0 projections sit on the
+/// A decoder-only model (Llama, Qwen2/3, Mistral, Phi-3, Gemma 2/3) ready to run: embeddings, decoder layers whose W0 projections sit on the
 /// executors an <see cref="ILinearPlacer"/> chose, final RMSNorm and lm_head (tied or not). Run it with an
 /// <see cref="InferenceSession"/> (which holds the KV cache).
 /// </summary>
@@ -95,6 +106,9 @@ public sealed class FunctionalModel
     /// <summary>Inverse RoPE frequencies (head_dim / 2), as transformers computes them.</summary>
     internal float[] InverseFrequencies { get; init; } = [];
 
+    /// <summary>Gemma 3's sliding layers' inverse frequencies (their own base); null when every layer uses <see cref="InverseFrequencies"/>.</summary>
+    internal float[]? LocalInverseFrequencies { get; init; }
+
     public IEnumerable<Projection> Projections => Layers.SelectMany(l => l.Projections);
 
     /// <summary>Loads config.json and safetensors from <paramref name="modelDirectory"/>, checks every tensor's shape first.</summary>
@@ -117,9 +131,13 @@ public sealed class FunctionalModel
         yield return ("model.embed_tokens.weight", [spec.VocabSize, h]);
         for (int i = 0; i < spec.NumLayers; i++)
         {
-            yield return ($"model.layers.{i}.input_layernorm.weight", [h]);
-            yield return ($"model.layers.{i}.post_attention_layernorm.weight", [h]);
-            foreach (var m in LinearModules.All)
+            foreach (var norm in HiddenNormNames(spec)) yield return ($"model.layers.{i}.{norm}.weight", [h]);
+            if (spec.QkNorm)
+            {
+                yield return ($"model.layers.{i}.self_attn.q_norm.weight", [spec.HeadDim]);
+                yield return ($"model.layers.{i}.self_attn.k_norm.weight", [spec.HeadDim]);
+            }
+            foreach (var m in spec.Projections)
             {
                 var (inF, outF) = spec.Shape(m);
                 yield return (m.HfPath(i) + ".weight", [outF, inF]);
@@ -130,12 +148,17 @@ public sealed class FunctionalModel
         if (!spec.TieWordEmbeddings) yield return ("lm_head.weight", [spec.VocabSize, h]);
     }
 
-    private static readonly Regex ModulePath = new(@"^model\.layers\.(?<layer>\d+)\.(?<block>self_attn|mlp)\.(?<proj>[a-z]+_proj)$", RegexOptions.Compiled);
+    private static IEnumerable<string> HiddenNormNames(ModelSpec spec) => spec.SandwichNorms
+        ? ["input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm"]
+        : ["input_layernorm", "post_attention_layernorm"];
+
+    private static readonly Regex ModulePath = new(@"^model\.layers\.(?<layer>\d+)\.(?<block>self_attn|mlp)\.(?<proj>[a-z_]+_proj)$", RegexOptions.Compiled);
 
     /// <summary>Builds a model from any weight source; every shape problem (model and adapter) is reported at once.</summary>
     public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null)
     {
-        if (spec.HiddenAct != "silu") throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (only silu / SwiGLU)");
+        if (spec.HiddenAct is not ("silu" or "gelu_pytorch_tanh"))
+            throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (silu for SwiGLU, gelu_pytorch_tanh for Gemma's GeGLU)");
         var problems = new List<string>();
         foreach (var (name, shape) in ExpectedTensors(spec))
             if (weights.Check(name, shape) is { } p) problems.Add(p);
@@ -150,6 +173,13 @@ public sealed class FunctionalModel
                     problems.Add($"adapter module '{module}' is not a projection of this {spec.NumLayers}-layer model");
                     continue;
                 }
+                if (!spec.Projections.Contains(lm))
+                {
+                    var has = lm.FusedParent() is { } parent && spec.Projections.Contains(parent) ? $"; this {spec.ModelType} model fuses it into {parent.HfName()}"
+                        : lm.IsFused() ? $"; this {spec.ModelType} model has separate {string.Join(", ", lm.Parts().Select(x => x.HfName()))}" : "";
+                    problems.Add($"adapter module '{module}' targets {lm.HfName()}, which this model does not have{has}");
+                    continue;
+                }
                 var (inF, outF) = spec.Shape(lm);
                 if (lw.InFeatures != inF)
                     problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'A')}' has shape [{lw.Rank}, {lw.InFeatures}] but the model needs [{lw.Rank}, {inF}]");
@@ -162,6 +192,13 @@ public sealed class FunctionalModel
 
         long h = spec.HiddenSize;
         var embedding = weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
+        // Gemma stores RMSNorm gains as w with y = x / rms * (1 + w) (Gemma2RMSNorm): add the 1 once here, in float32.
+        float[] Norm(string name, long width)
+        {
+            var w = weights.Read(name, [width]);
+            if (spec.NormUnitOffset) for (int j = 0; j < w.Length; j++) w[j] = 1f + w[j];
+            return w;
+        }
         var layers = new List<DecoderLayer>(spec.NumLayers);
         for (int i = 0; i < spec.NumLayers; i++)
         {
@@ -177,19 +214,18 @@ public sealed class FunctionalModel
                 var bias = spec.HasBias(m) ? weights.Read(path + ".bias", [outF]) : null;
                 LoraModuleWeights? lora = null;
                 adapter?.Modules.TryGetValue(path, out lora);
-                return new Projection(path, exec, bias, lora);
+                return new Projection(path, exec, bias, lora, m);
             }
+            var prefix = $"model.layers.{i}.";
             layers.Add(new DecoderLayer
             {
-                InputNorm = weights.Read($"model.layers.{i}.input_layernorm.weight", [h]),
-                PostAttentionNorm = weights.Read($"model.layers.{i}.post_attention_layernorm.weight", [h]),
-                Q = P(LinearModule.QProj),
-                K = P(LinearModule.KProj),
-                V = P(LinearModule.VProj),
-                O = P(LinearModule.OProj),
-                Gate = P(LinearModule.GateProj),
-                Up = P(LinearModule.UpProj),
-                Down = P(LinearModule.DownProj),
+                InputNorm = Norm(prefix + "input_layernorm.weight", h),
+                PostAttentionNorm = Norm(prefix + "post_attention_layernorm.weight", h),
+                PreFeedforwardNorm = spec.SandwichNorms ? Norm(prefix + "pre_feedforward_layernorm.weight", h) : null,
+                PostFeedforwardNorm = spec.SandwichNorms ? Norm(prefix + "post_feedforward_layernorm.weight", h) : null,
+                QNorm = spec.QkNorm ? Norm(prefix + "self_attn.q_norm.weight", spec.HeadDim) : null,
+                KNorm = spec.QkNorm ? Norm(prefix + "self_attn.k_norm.weight", spec.HeadDim) : null,
+                Projections = spec.Projections.Select(P).ToList(),
             });
         }
         var lmHead = spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]);
@@ -199,12 +235,13 @@ public sealed class FunctionalModel
             Spec = spec,
             Embedding = embedding,
             Layers = layers,
-            FinalNorm = weights.Read("model.norm.weight", [h]),
+            FinalNorm = Norm("model.norm.weight", h),
             LmHead = new IdealLinear(lmHead, spec.VocabSize, spec.HiddenSize),
             Adapter = adapter,
             Placement = placer.Describe,
             WeightsKind = weights.Kind,
             InverseFrequencies = inv.Select(v => (float)v).ToArray(),
+            LocalInverseFrequencies = spec.LocalRope?.InverseFrequencies(spec.HeadDim).Select(v => (float)v).ToArray(),
         };
     }
 }

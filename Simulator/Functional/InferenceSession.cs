@@ -1,13 +1,18 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Numerics;
+using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Functional;
 
 /// <summary>
 /// Runs a <see cref="FunctionalModel"/> over a token stream with a KV cache: <see cref="Forward"/> takes the
 /// next tokens (a prefill chunk or one decode token) and returns their logits. Follows Hugging Face
-/// transformers' Llama/Qwen2 eager path: RMSNorm in float32, rotate-half RoPE, grouped-query causal attention
-/// with float32 softmax, SwiGLU MLP. Attention products are exact (SRAM digital CIM / digital units).
+/// transformers' eager path: RMSNorm in float32, rotate-half RoPE, grouped-query causal attention with float32
+/// softmax, SwiGLU MLP; and what each family adds (docs/workloads.md): Qwen3/Gemma 3 q/k norms, Phi-3's fused
+/// qkv and gate_up outputs split, Mistral/Phi-3/Gemma sliding-window masks (a query attends to the last W keys,
+/// its own included: transformers' sliding_window_overlay), Gemma's sqrt(hidden) embedding scale, sandwich
+/// norms, GELU-tanh, query_pre_attn_scalar and tanh soft-capping of scores and logits.
+/// Attention products are exact (SRAM digital CIM / digital units).
 /// </summary>
 public sealed class InferenceSession
 {
@@ -55,41 +60,81 @@ public sealed class InferenceSession
         var hidden = new float[n * _hidden];
         for (int t = 0; t < n; t++)
             _model.Embedding.AsSpan(tokens[t] * _hidden, _hidden).CopyTo(hidden.AsSpan(t * _hidden, _hidden));
+        // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
+        if (s.ScaleEmbeddings) TensorPrimitives.Multiply(hidden, (float)Math.Sqrt(_hidden), hidden);
 
         int qDim = _heads * _headDim, kvDim = _kvHeads * _headDim;
         var normed = new float[n * _hidden];
         var q = new float[n * qDim];
         var k = new float[n * kvDim];
         var v = new float[n * kvDim];
+        var qkv = s.FusedProjections ? new float[n * (qDim + 2 * kvDim)] : null;
         var attn = new float[n * qDim];
         var tmp = new float[n * _hidden];
         int inter = s.IntermediateSize;
         var gate = new float[n * inter];
         var up = new float[n * inter];
+        var gateUp = s.FusedProjections ? new float[n * 2 * inter] : null;
         var sig = new float[n * inter];
-        var (cos, sin) = RopeTables(Position, n);
+        var (cos, sin) = RopeTables(_model.InverseFrequencies, Position, n);
+        var (localCos, localSin) = _model.LocalInverseFrequencies is { } local ? RopeTables(local, Position, n) : (cos, sin);
         for (int l = 0; l < _model.Layers.Count; l++)
         {
             var layer = _model.Layers[l];
-            RmsNorm(hidden, layer.InputNorm, normed, n);
-            layer.Q.Forward(normed, q, n, Observer);
-            layer.K.Forward(normed, k, n, Observer);
-            layer.V.Forward(normed, v, n, Observer);
-            ApplyRope(q, _heads, n, cos, sin);
-            ApplyRope(k, _kvHeads, n, cos, sin);
+            RmsNorm(hidden, layer.InputNorm, normed, n, _hidden);
+            if (qkv is not null)
+            {
+                layer[LinearModule.QkvProj].Forward(normed, qkv, n, Observer);
+                Split(qkv, n, [(q, qDim), (k, kvDim), (v, kvDim)]);
+            }
+            else
+            {
+                layer[LinearModule.QProj].Forward(normed, q, n, Observer);
+                layer[LinearModule.KProj].Forward(normed, k, n, Observer);
+                layer[LinearModule.VProj].Forward(normed, v, n, Observer);
+            }
+            if (layer.QNorm is not null) RmsNorm(q, layer.QNorm, q, n * _heads, _headDim);
+            if (layer.KNorm is not null) RmsNorm(k, layer.KNorm, k, n * _kvHeads, _headDim);
+            var sliding = s.IsSlidingLayer(l);
+            var (c, sn) = sliding ? (localCos, localSin) : (cos, sin);
+            ApplyRope(q, _heads, n, c, sn);
+            ApplyRope(k, _kvHeads, n, c, sn);
             StoreKv(l, k, v, n);
-            Attention(l, q, attn, n);
-            layer.O.Forward(attn, tmp, n, Observer);
-            TensorPrimitives.Add(hidden, tmp, hidden);
-
-            RmsNorm(hidden, layer.PostAttentionNorm, normed, n);
-            layer.Gate.Forward(normed, gate, n, Observer);
-            layer.Up.Forward(normed, up, n, Observer);
-            // SwiGLU: silu(gate) * up, silu(g) = g * sigmoid(g).
-            TensorPrimitives.Sigmoid(gate, sig);
-            TensorPrimitives.Multiply(gate, sig, gate);
+            Attention(l, q, attn, n, sliding ? s.SlidingWindow!.Value : int.MaxValue);
+            layer[LinearModule.OProj].Forward(attn, tmp, n, Observer);
+            if (layer.PreFeedforwardNorm is not null)
+            {
+                // Gemma's sandwich: norm the attention output, add, then norm the MLP input with its own weights.
+                RmsNorm(tmp, layer.PostAttentionNorm, tmp, n, _hidden);
+                TensorPrimitives.Add(hidden, tmp, hidden);
+                RmsNorm(hidden, layer.PreFeedforwardNorm, normed, n, _hidden);
+            }
+            else
+            {
+                TensorPrimitives.Add(hidden, tmp, hidden);
+                RmsNorm(hidden, layer.PostAttentionNorm, normed, n, _hidden);
+            }
+            if (gateUp is not null)
+            {
+                // Phi-3: gate_up_proj's output is [gate | up] (Phi3MLP: chunk(2, dim=-1)).
+                layer[LinearModule.GateUpProj].Forward(normed, gateUp, n, Observer);
+                Split(gateUp, n, [(gate, inter), (up, inter)]);
+            }
+            else
+            {
+                layer[LinearModule.GateProj].Forward(normed, gate, n, Observer);
+                layer[LinearModule.UpProj].Forward(normed, up, n, Observer);
+            }
+            if (s.HiddenAct == "silu")
+            {
+                // SwiGLU: silu(gate) * up, silu(g) = g * sigmoid(g).
+                TensorPrimitives.Sigmoid(gate, sig);
+                TensorPrimitives.Multiply(gate, sig, gate);
+            }
+            else GeluTanh(gate);
             TensorPrimitives.Multiply(gate, up, gate);
-            layer.Down.Forward(gate, tmp, n, Observer);
+            layer[LinearModule.DownProj].Forward(gate, tmp, n, Observer);
+            if (layer.PostFeedforwardNorm is not null) RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, _hidden);
             TensorPrimitives.Add(hidden, tmp, hidden);
             Observer?.OnLayerOutput(l, hidden, n);
         }
@@ -97,10 +142,44 @@ public sealed class InferenceSession
 
         int rows = lastOnly ? 1 : n;
         var final = new float[rows * _hidden];
-        RmsNorm(hidden.AsSpan((n - rows) * _hidden), _model.FinalNorm, final, rows);
+        RmsNorm(hidden.AsSpan((n - rows) * _hidden), _model.FinalNorm, final, rows, _hidden);
         var logits = new float[(long)rows * s.VocabSize];
         _model.LmHead.Forward(final, logits, rows);
+        if (s.FinalLogitSoftcap is double cap) Softcap(logits, (float)cap);
         return logits;
+    }
+
+    /// <summary>Copies each token's row of a fused output into its parts, in order ([q | k | v] or [gate | up]).</summary>
+    private static void Split(float[] fused, int tokens, (float[] Part, int Width)[] parts)
+    {
+        int width = 0;
+        foreach (var (_, w) in parts) width += w;
+        for (int t = 0; t < tokens; t++)
+        {
+            int offset = t * width;
+            foreach (var (part, w) in parts)
+            {
+                fused.AsSpan(offset, w).CopyTo(part.AsSpan(t * w, w));
+                offset += w;
+            }
+        }
+    }
+
+    /// <summary>GELU, tanh approximation (torch gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
+    private static void GeluTanh(Span<float> x)
+    {
+        const float c = 0.7978845608028654f; // sqrt(2 / pi)
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            x[i] = 0.5f * v * (1f + MathF.Tanh(c * (v + 0.044715f * v * v * v)));
+        }
+    }
+
+    /// <summary>Gemma 2 soft-capping: x -> cap tanh(x / cap).</summary>
+    private static void Softcap(Span<float> x, float cap)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = cap * MathF.Tanh(x[i] / cap);
     }
 
     private void EnsureCapacity(int needed)
@@ -123,24 +202,23 @@ public sealed class InferenceSession
         return result;
     }
 
-    /// <summary>y = x / sqrt(mean(x^2) + eps) * w per row (transformers' LlamaRMSNorm, in float32).</summary>
-    private void RmsNorm(ReadOnlySpan<float> x, float[] w, Span<float> y, int rows)
+    /// <summary>y = x / sqrt(mean(x^2) + eps) * w per row of <paramref name="width"/> (transformers' LlamaRMSNorm, in float32; x and y may alias).</summary>
+    private void RmsNorm(ReadOnlySpan<float> x, float[] w, Span<float> y, int rows, int width)
     {
         float eps = (float)_model.Spec.RmsNormEps;
         for (int t = 0; t < rows; t++)
         {
-            var xr = x.Slice(t * _hidden, _hidden);
-            var yr = y.Slice(t * _hidden, _hidden);
-            float ms = TensorPrimitives.Dot(xr, xr) / _hidden;
+            var xr = x.Slice(t * width, width);
+            var yr = y.Slice(t * width, width);
+            float ms = TensorPrimitives.Dot(xr, xr) / width;
             float inv = 1f / MathF.Sqrt(ms + eps);
             TensorPrimitives.Multiply(xr, inv, yr);
             TensorPrimitives.Multiply(yr, w, yr);
         }
     }
 
-    private (float[] Cos, float[] Sin) RopeTables(int start, int n)
+    private static (float[] Cos, float[] Sin) RopeTables(float[] inv, int start, int n)
     {
-        var inv = _model.InverseFrequencies;
         int half = inv.Length;
         var cos = new float[n * half];
         var sin = new float[n * half];
@@ -185,11 +263,18 @@ public sealed class InferenceSession
             }
     }
 
-    /// <summary>Causal grouped-query attention of the n new queries over every cached key, per head.</summary>
-    private void Attention(int layer, float[] q, float[] output, int n)
+    /// <summary>
+    /// Causal grouped-query attention of the n new queries, per head, over the cached keys a query may see: all
+    /// earlier positions, or the last <paramref name="window"/> (its own included) on a sliding-window layer.
+    /// </summary>
+    private void Attention(int layer, float[] q, float[] output, int n, int window)
     {
-        int total = Position + n, hd = _headDim, heads = _heads;
-        float scale = 1f / MathF.Sqrt(hd);
+        int hd = _headDim, heads = _heads;
+        float scale = (float)_model.Spec.AttentionScale;
+        float? softcap = _model.Spec.AttentionSoftcap is double sc ? (float)sc : null;
+        // Keys older than the window of the first new query are never read: attention work stays within the window.
+        int first = window == int.MaxValue ? 0 : Math.Max(0, Position + 1 - window);
+        int total = Position + n - first;
         var kc = _kCache[layer];
         var vc = _vCache[layer];
         int start = Position;
@@ -198,16 +283,20 @@ public sealed class InferenceSession
             int g = h / _group;
             var qh = new float[n * hd];
             for (int t = 0; t < n; t++) q.AsSpan((t * heads + h) * hd, hd).CopyTo(qh.AsSpan(t * hd, hd));
-            var kg = kc.AsSpan(g * _capacity * hd, total * hd);
-            var vg = vc.AsSpan(g * _capacity * hd, total * hd);
+            var kg = kc.AsSpan((g * _capacity + first) * hd, total * hd);
+            var vg = vc.AsSpan((g * _capacity + first) * hd, total * hd);
             var scores = new float[n * total];
             Blas.Gemm(false, true, n, total, hd, scale, qh, kg, 0f, scores);
+            if (softcap is float cap) Softcap(scores, cap);
             for (int t = 0; t < n; t++)
             {
-                int visible = start + t + 1;
+                // Query at position start + t sees keys max(start + t + 1 - window, 0) .. start + t (indices relative to first).
+                int end = start + t + 1 - first;
+                int begin = window == int.MaxValue ? 0 : Math.Max(0, start + t + 1 - window - first);
                 var row = scores.AsSpan(t * total, total);
-                row[visible..].Clear();
-                TensorPrimitives.SoftMax(row[..visible], row[..visible]);
+                row[..begin].Clear();
+                row[end..].Clear();
+                TensorPrimitives.SoftMax(row[begin..end], row[begin..end]);
             }
             var oh = new float[n * hd];
             Blas.Gemm(false, false, n, hd, total, 1f, scores, vg, 0f, oh);

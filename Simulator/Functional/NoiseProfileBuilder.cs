@@ -108,7 +108,7 @@ public static class NoiseProfileBuilder
         var modules = new List<ModuleNoise>();
         for (int l = 0; l < layers; l++)
         {
-            foreach (var m in LinearModules.All)
+            foreach (var m in spec.Projections)
             {
                 var name = m.HfPath(l);
                 var (inF, outF) = spec.Shape(m);

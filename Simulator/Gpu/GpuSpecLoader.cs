@@ -28,12 +28,18 @@ public static class GpuSpecLoader
     public static GpuSpec Load(string nameOrPath)
     {
         if (File.Exists(nameOrPath)) return Parse(File.ReadAllText(nameOrPath), nameOrPath);
-        var res = $"gpus/{nameOrPath}.yaml";
-        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(res);
-        if (s is null)
-            throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file");
+        var text = PresetText(nameOrPath)
+            ?? throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file");
+        return Parse(text, $"hw-configs/gpus/{nameOrPath}.yaml");
+    }
+
+    /// <summary>The YAML text (with its comments) of a built-in GPU preset, or null.</summary>
+    public static string? PresetText(string name)
+    {
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream($"gpus/{name}.yaml");
+        if (s is null) return null;
         using var reader = new StreamReader(s);
-        return Parse(reader.ReadToEnd(), $"hw-configs/gpus/{nameOrPath}.yaml");
+        return reader.ReadToEnd();
     }
 
     public static GpuSpec Parse(string yaml, string source)

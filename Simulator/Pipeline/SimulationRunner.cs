@@ -70,7 +70,7 @@ public static class SimulationRunner
 
         var inputs = new ReportInputs(req.Hardware is null ? req.HardwarePath : req.HardwarePath + " (preloaded)", hw.Name, model.Name,
             req.PromptTokens, req.GeneratedTokens, req.Batch, lora?.Rank ?? 0,
-            lora is null ? [] : lora.Targets.Select(t => TransformerShape.ProjectionName(ShapeBuilder.ToProjection(t))).ToList(),
+            lora is null ? [] : lora.ResolvedTargets(model).Select(t => TransformerShape.ProjectionName(ShapeBuilder.ToProjection(t))).ToList(),
             gpuSpec.Name, req.Overrides, req.PrefillChunkTokens);
         var report = ReportBuilder.Build(inputs, devices, cim, schedule, gpu);
         report.MappingProblems.AddRange(mapping.Problems);

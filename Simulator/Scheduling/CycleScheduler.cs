@@ -192,9 +192,10 @@ public sealed class CycleScheduler
     {
         var t = _program.Tasks[id];
         var tokens = t.LastTokenOnly ? job.LastTokens : job.Tokens;
-        var duration = _cost.Duration(t, tokens, job.KvSum, job.KvLength);
+        var (kvSum, kvLength) = t.Attended(job.Tokens, job.KvSum, job.KvLength);
+        var duration = _cost.Duration(t, tokens, kvSum, kvLength);
         Array.Clear(_scratch);
-        _cost.AddActions(t, tokens, job.KvSum, job.KvLength, _scratch);
+        _cost.AddActions(t, tokens, kvSum, kvLength, _scratch);
         var byTemplate = _countsByTemplate[id];
         var byPhase = _countsByPhase[job.Phase];
         for (var c = 0; c < _scratch.Length; c++)

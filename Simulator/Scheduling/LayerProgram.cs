@@ -68,6 +68,20 @@ public sealed record TaskTemplate
     public required int[] Dependencies { get; init; }
     /// <summary>Also waits for this task id of the previous job in the same sequence (causal KV of earlier chunks).</summary>
     public int? PreviousJobDependency { get; init; }
+
+    /// <summary>Sliding-window layer's window W: its attention reads at most the last W KV entries (null: the whole cache).</summary>
+    public long? AttentionWindow { get; init; }
+
+    /// <summary>
+    /// The KV work this task sees in a job of <paramref name="tokens"/> queries at positions L - tokens + 1 .. L:
+    /// Σ min(p, W) over those positions and min(L, W), or the job's own sums without a window.
+    /// </summary>
+    public (long KvSum, long KvLength) Attended(long tokens, long kvSum, long kvLength)
+    {
+        if (AttentionWindow is not long w || kvLength <= w) return (kvSum, kvLength);
+        long first = kvLength - tokens + 1, below = Math.Max(0, w - first + 1); // positions first .. w count themselves
+        return (below * (first + w) / 2 + (tokens - below) * w, w);
+    }
 }
 
 /// <summary>
@@ -109,6 +123,7 @@ public sealed class LayerProgram
         OperatorKind.Softmax => Devices.Digital.VectorOp.Softmax,
         OperatorKind.RmsNorm => Devices.Digital.VectorOp.RmsNorm,
         OperatorKind.Silu => Devices.Digital.VectorOp.Silu,
+        OperatorKind.GeluTanh => Devices.Digital.VectorOp.GeluTanh,
         OperatorKind.Rope => Devices.Digital.VectorOp.Rope,
         OperatorKind.Multiply => Devices.Digital.VectorOp.Mul,
         OperatorKind.ResidualAdd or OperatorKind.LoraMerge => Devices.Digital.VectorOp.Add,
@@ -131,6 +146,13 @@ public sealed class LayerProgram
         {
             Tasks.Add(t with { Id = Tasks.Count });
             return Tasks.Count - 1;
+        }
+
+        /// <summary>Marks task <paramref name="id"/> as reading at most the last <paramref name="window"/> KV entries.</summary>
+        private int Windowed(int id, long? window)
+        {
+            if (window is not null) Tasks[id] = Tasks[id] with { AttentionWindow = window };
+            return id;
         }
 
         private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false) =>
@@ -201,6 +223,8 @@ public sealed class LayerProgram
             var attnKey = _attentionOnSram ? $"sram_attention/{l % _resident}" : "digital";
             var attnClass = _attentionOnSram ? "sram_cim" : "digital";
             var kvWrite = -1;
+            // Sliding-window layers attend at most the last W KV entries (Mistral, Gemma local layers).
+            long? window = model.IsSlidingLayer(l) ? model.SlidingWindow : null;
             foreach (var tt in template)
             {
                 var op = graph.GetLayerOperator(_probe, l, tt.Index);
@@ -215,13 +239,13 @@ public sealed class LayerProgram
                     OperatorKind.AttentionScore => Add(new TaskTemplate
                     {
                         Id = 0, Operator = name, Layer = l, Kind = TaskKind.AttentionScore, ResourceKey = attnKey, ResourceClass = attnClass,
-                        In = model.QueryDim, Out = 1, Dependencies = deps, PreviousJobDependency = kvWrite,
+                        In = model.QueryDim, Out = 1, Dependencies = deps, PreviousJobDependency = kvWrite, AttentionWindow = window,
                     }),
-                    OperatorKind.AttentionContext => Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1),
+                    OperatorKind.AttentionContext => Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1), window),
                     // Softmax elements grow with the attended KV length: one row of scores per head.
-                    OperatorKind.Softmax => Vector(op, name, l, deps, model.NumAttentionHeads, kv: true),
+                    OperatorKind.Softmax => Windowed(Vector(op, name, l, deps, model.NumAttentionHeads, kv: true), window),
                     OperatorKind.LoraMerge when op.M == 0 => deps[0],
-                    OperatorKind.RmsNorm or OperatorKind.Rope or OperatorKind.Silu or OperatorKind.Multiply or OperatorKind.ResidualAdd or OperatorKind.LoraMerge
+                    OperatorKind.RmsNorm or OperatorKind.Rope or OperatorKind.Silu or OperatorKind.GeluTanh or OperatorKind.Multiply or OperatorKind.ResidualAdd or OperatorKind.LoraMerge
                         => Vector(op, name, l, deps, op.N),
                     _ => throw new InvalidOperationException($"operator kind {tt.Kind} has no schedule"),
                 };

@@ -15,6 +15,8 @@ public static class ShapeBuilder
         LinearModule.GateProj => Projection.Gate,
         LinearModule.UpProj => Projection.Up,
         LinearModule.DownProj => Projection.Down,
+        LinearModule.QkvProj => Projection.Qkv,
+        LinearModule.GateUpProj => Projection.GateUp,
         _ => throw new ArgumentOutOfRangeException(nameof(m), m, null),
     };
 
@@ -29,7 +31,8 @@ public static class ShapeBuilder
         Intermediate = model.IntermediateSize,
         Vocab = model.VocabSize,
         LoraRank = lora?.Rank ?? 0,
-        LoraTargets = lora is null ? new HashSet<Projection>() : lora.Targets.Select(ToProjection).ToHashSet(),
+        LoraTargets = lora is null ? new HashSet<Projection>() : lora.ResolvedTargets(model).Select(ToProjection).ToHashSet(),
+        Projections = model.Projections.Select(ToProjection).ToList(),
         Batch = batch,
         PromptTokens = prompt,
         GeneratedTokens = generate,

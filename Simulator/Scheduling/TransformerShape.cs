@@ -1,7 +1,7 @@
 namespace CimSim.Simulator.Scheduling;
 
-/// <summary>The seven projections of a Llama/Qwen2 decoder layer, in the scheduler's own terms.</summary>
-public enum Projection { Q, K, V, O, Gate, Up, Down }
+/// <summary>The projections of a decoder layer in the scheduler's own terms (Qkv and GateUp: Phi-3's fused matrices).</summary>
+public enum Projection { Q, K, V, O, Gate, Up, Down, Qkv, GateUp }
 
 /// <summary>
 /// The shape of the workload the scheduler and the GPU model play: model dimensions, LoRA rank and targets,
@@ -19,6 +19,9 @@ public sealed record TransformerShape
     public required int Vocab { get; init; }
     public int LoraRank { get; init; }
     public IReadOnlySet<Projection> LoraTargets { get; init; } = new HashSet<Projection>();
+
+    /// <summary>The projections one layer has (the seven separate ones unless the model fuses some).</summary>
+    public IReadOnlyList<Projection> Projections { get; init; } = [Projection.Q, Projection.K, Projection.V, Projection.O, Projection.Gate, Projection.Up, Projection.Down];
     public required int Batch { get; init; }
     public required int PromptTokens { get; init; }
     public required int GeneratedTokens { get; init; }
@@ -33,6 +36,8 @@ public sealed record TransformerShape
         Projection.O => (QueryDim, Hidden),
         Projection.Gate or Projection.Up => (Hidden, Intermediate),
         Projection.Down => (Intermediate, Hidden),
+        Projection.Qkv => (Hidden, QueryDim + 2 * KvDim),
+        Projection.GateUp => (Hidden, 2 * Intermediate),
         _ => throw new ArgumentOutOfRangeException(nameof(p), p, null),
     };
 
@@ -50,6 +55,8 @@ public sealed record TransformerShape
         Projection.Gate => "gate_proj",
         Projection.Up => "up_proj",
         Projection.Down => "down_proj",
+        Projection.Qkv => "qkv_proj",
+        Projection.GateUp => "gate_up_proj",
         _ => throw new ArgumentOutOfRangeException(nameof(p), p, null),
     };
 }

@@ -17,7 +17,11 @@ public static class ModelIo
     {
         var cfg = Path.Combine(modelDir, "config.json");
         if (!File.Exists(cfg)) throw new UserInputException($"--model: '{modelDir}' has no config.json (expected a Hugging Face model directory)");
-        return ModelConfigParser.ParseFile(cfg);
+        var spec = ModelConfigParser.ParseFile(cfg);
+        // The trainer's TorchSharp model is the Llama/Qwen2 layout; the simulator alone models the other families.
+        if (spec.ModelType is not ("llama" or "qwen2"))
+            throw new UserInputException($"{cfg}: model_type '{spec.ModelType}' is simulated by cimsim but not trained by cimsim-train, which supports llama and qwen2");
+        return spec;
     }
 
     /// <summary>Builds the model of <paramref name="modelDir"/> and loads its weights.</summary>

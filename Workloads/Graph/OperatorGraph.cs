@@ -12,7 +12,7 @@ namespace CimSim.Workloads.Graph;
 /// skipped), as Hugging Face computes it. lm_head runs on the last token of each sequence in prefill
 /// (transformers' generate, logits_to_keep = 1) unless <see cref="PrefillLogitsForAllTokens"/>.
 /// </summary>
-public sealed class OperatorGraph
+public sealed partial class OperatorGraph
 {
     private readonly OperatorTemplate[] _layer;
 
@@ -23,7 +23,7 @@ public sealed class OperatorGraph
         Workload = workload;
         Precision = precision ?? GraphPrecision.W8A8;
         PrefillLogitsForAllTokens = prefillLogitsForAllTokens;
-        _layer = BuildLayerTemplate(model, lora);
+        _layer = LayerTemplateBuilder.Build(model, lora);
     }
 
     public ModelSpec Model { get; }
@@ -104,8 +104,9 @@ public sealed class OperatorGraph
 
     /// <summary>
     /// MACs of one step in closed form:
-    /// layers x R (W_proj + W_lora) + layers x 2 B H d T L + B T_logits hidden vocab, with R = B T rows,
-    /// W_proj the projection weights of one layer and W_lora the LoRA parameters (r (In + Out) per target).
+    /// layers x R (W_proj + W_lora) + 2 B H d T Σ_layers L_l + B T_logits hidden vocab, with R = B T rows,
+    /// W_proj the projection weights of one layer, W_lora the LoRA parameters (r (In + Out) per target) and
+    /// L_l = L, or min(L, W) on a sliding-window layer.
     /// </summary>
     public long ClosedFormMacs(StepShape step)
     {
@@ -114,14 +115,17 @@ public sealed class OperatorGraph
         var m = Model;
         long projPerLayer = m.ProjectionWeightCount / m.NumLayers;
         long lora = Lora?.ParameterCount(m) ?? 0;
-        long attention = (long)m.NumLayers * 2 * b * m.NumAttentionHeads * m.HeadDim * step.Tokens * step.KvLength;
+        long attended = 0;
+        for (var l = 0; l < m.NumLayers; l++) attended += m.IsSlidingLayer(l) ? Math.Min(step.KvLength, m.SlidingWindow!.Value) : step.KvLength;
+        long attention = 2 * b * m.NumAttentionHeads * m.HeadDim * step.Tokens * attended;
         long head = b * step.LogitTokens * m.HiddenSize * (long)m.VocabSize;
         return rows * (projPerLayer * m.NumLayers + lora) + attention + head;
     }
 
     /// <summary>
-    /// MACs of the whole run in closed form: prefill plus the G - 1 decode steps, whose KV lengths sum to
-    /// (G - 1) P + (G - 1) G / 2.
+    /// MACs of the whole run in closed form: prefill plus the G - 1 decode steps. Their KV lengths P + s sum to
+    /// (G - 1) P + (G - 1) G / 2; on a sliding layer min(P + s, W) sums to k P + k (k + 1) / 2 + (G - 1 - k) W with
+    /// k = clamp(W - P, 0, G - 1) steps below the window.
     /// </summary>
     public long ClosedFormTotalMacs()
     {
@@ -129,8 +133,19 @@ public sealed class OperatorGraph
         long b = Workload.Batch, p = Workload.PromptTokens, d = DecodeStepCount;
         long lora = Lora?.ParameterCount(m) ?? 0;
         long sumKv = d * p + d * (d + 1) / 2;
+        long sumAttended = 0;
+        for (var l = 0; l < m.NumLayers; l++)
+        {
+            if (!m.IsSlidingLayer(l))
+            {
+                sumAttended += sumKv;
+                continue;
+            }
+            long w = m.SlidingWindow!.Value, k = Math.Clamp(w - p, 0, d);
+            sumAttended += k * p + k * (k + 1) / 2 + (d - k) * w;
+        }
         long decode = d * b * (m.ProjectionWeightCount + lora)
-                      + (long)m.NumLayers * 2 * b * m.NumAttentionHeads * m.HeadDim * sumKv
+                      + 2 * b * m.NumAttentionHeads * m.HeadDim * sumAttended
                       + d * b * m.HiddenSize * (long)m.VocabSize;
         return ClosedFormMacs(Prefill) + decode;
     }
@@ -149,204 +164,6 @@ public sealed class OperatorGraph
         var t = Sum(Prefill);
         for (var s = 1; s <= DecodeStepCount; s++) t = t.Plus(Sum(DecodeStep(s)));
         return t;
-    }
-
-    // ---------------------------------------------------------------- construction
-
-    private static OperatorTemplate[] BuildLayerTemplate(ModelSpec model, LoraSpec? lora)
-    {
-        var list = new List<OperatorTemplate>();
-        int Add(OperatorKind kind, LinearModule? module, string name, params int[] deps)
-        {
-            list.Add(new OperatorTemplate(list.Count, kind, module, name, deps));
-            return list.Count - 1;
-        }
-
-        int Linear(LinearModule m, int input)
-        {
-            var path = (m.IsAttention() ? "self_attn." : "mlp.") + m.HfName();
-            var proj = Add(OperatorKind.Projection, m, path, input);
-            if (lora is null || !lora.IsTarget(m)) return proj;
-            var a = Add(OperatorKind.LoraA, m, path + ".lora_A", input);
-            var bb = Add(OperatorKind.LoraB, m, path + ".lora_B", a);
-            return Add(OperatorKind.LoraMerge, m, path + ".lora_merge", proj, bb);
-        }
-
-        var norm1 = Add(OperatorKind.RmsNorm, null, "input_layernorm", OperatorTemplate.LayerInput);
-        var q = Linear(LinearModule.QProj, norm1);
-        var k = Linear(LinearModule.KProj, norm1);
-        var v = Linear(LinearModule.VProj, norm1);
-        var rope = Add(OperatorKind.Rope, null, "self_attn.rotary_emb", q, k);
-        var kv = Add(OperatorKind.KvWrite, null, "self_attn.kv_cache", rope, v);
-        var score = Add(OperatorKind.AttentionScore, null, "self_attn.qk_matmul", rope, kv);
-        var soft = Add(OperatorKind.Softmax, null, "self_attn.softmax", score);
-        var ctx = Add(OperatorKind.AttentionContext, null, "self_attn.pv_matmul", soft, kv);
-        var o = Linear(LinearModule.OProj, ctx);
-        var add1 = Add(OperatorKind.ResidualAdd, null, "attn_residual", OperatorTemplate.LayerInput, o);
-        var norm2 = Add(OperatorKind.RmsNorm, null, "post_attention_layernorm", add1);
-        var gate = Linear(LinearModule.GateProj, norm2);
-        var up = Linear(LinearModule.UpProj, norm2);
-        var act = Add(OperatorKind.Silu, null, "mlp.act_fn", gate);
-        var mul = Add(OperatorKind.Multiply, null, "mlp.gate_up_product", act, up);
-        var down = Linear(LinearModule.DownProj, mul);
-        Add(OperatorKind.ResidualAdd, null, "mlp_residual", add1, down);
-        return list.ToArray();
-    }
-
-    private Operand Act(long elements) => new(OperandKind.Activation, elements, Precision.ActivationBits);
-
-    private Operand Weight(long elements) => new(OperandKind.StaticWeight, elements, Precision.WeightBits);
-
-    private Operand LoraWeight(long elements) => new(OperandKind.StaticWeight, elements, Precision.LoraWeightBits);
-
-    private Operand Kv(long elements) => new(OperandKind.KvCache, elements, Precision.KvBits);
-
-    private Operator Embedding(StepShape step)
-    {
-        long rows = (long)Workload.Batch * step.Tokens, h = Model.HiddenSize;
-        return new Operator
-        {
-            Index = 0, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.Embedding,
-            M = rows, N = h, Instances = 1,
-            InputA = new Operand(OperandKind.Activation, rows, 32), // token ids
-            InputB = Weight(rows * h), // the embedding rows read
-            Output = Act(rows * h),
-            Dependencies = new Dependencies(0),
-        };
-    }
-
-    private Operator FinalNorm(StepShape step)
-    {
-        long rows = (long)Workload.Batch * step.Tokens, h = Model.HiddenSize;
-        return new Operator
-        {
-            Index = FinalNormIndex, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.RmsNorm,
-            M = rows, N = h, Instances = 1, Flops = 4 * rows * h,
-            InputA = Act(rows * h), InputB = Weight(h), Output = Act(rows * h),
-            Dependencies = new Dependencies(1, FinalNormIndex - 1),
-        };
-    }
-
-    private Operator LmHead(StepShape step)
-    {
-        long rows = (long)Workload.Batch * step.LogitTokens, h = Model.HiddenSize, v = Model.VocabSize;
-        return new Operator
-        {
-            Index = LmHeadIndex, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.LmHead,
-            M = rows, K = h, N = v, Instances = 1, Macs = rows * h * v, Flops = 2 * rows * h * v,
-            InputA = Act(rows * h), InputB = Weight(h * v), Output = Act(rows * v),
-            Dependencies = new Dependencies(1, FinalNormIndex),
-        };
-    }
-
-    private Operator LayerOperator(StepShape step, int layer, OperatorTemplate t)
-    {
-        var m = Model;
-        long b = Workload.Batch, tokens = step.Tokens, rows = b * tokens, kvLen = step.KvLength;
-        long h = m.HiddenSize, heads = m.NumAttentionHeads, hd = m.HeadDim, kvDim = m.KeyValueDim;
-        var start = LayerStart(layer);
-        var layerInput = start - 1; // embedding (index 0) or the previous layer's last residual add
-        var deps = t.LocalDependencies;
-        int Dep(int i) => deps[i] == OperatorTemplate.LayerInput ? layerInput : start + deps[i];
-        var dependencies = deps.Length switch
-        {
-            0 => new Dependencies(0),
-            1 => new Dependencies(1, Dep(0)),
-            2 => new Dependencies(2, Dep(0), Dep(1)),
-            _ => new Dependencies(3, Dep(0), Dep(1), Dep(2)),
-        };
-        var op = new Operator
-        {
-            Index = start + t.Index, TemplateIndex = t.Index, Layer = layer, Kind = t.Kind, Module = t.Module,
-            Instances = 1, Dependencies = dependencies,
-        };
-        switch (t.Kind)
-        {
-            case OperatorKind.RmsNorm:
-                return op with { M = rows, N = h, Flops = 4 * rows * h, InputA = Act(rows * h), InputB = Weight(h), Output = Act(rows * h) };
-            case OperatorKind.Projection:
-            {
-                var mod = t.Module!.Value;
-                var (inF, outF) = m.Shape(mod);
-                var bias = m.HasBias(mod) ? outF : 0;
-                long macs = rows * inF * outF;
-                return op with
-                {
-                    M = rows, K = inF, N = outF, Macs = macs, Flops = 2 * macs + rows * bias,
-                    InputA = Act(rows * inF), InputB = Weight((long)inF * outF + bias), Output = Act(rows * outF),
-                };
-            }
-            case OperatorKind.LoraA or OperatorKind.LoraB or OperatorKind.LoraMerge:
-            {
-                var mod = t.Module!.Value;
-                var (inF, outF) = m.Shape(mod);
-                // Layers outside layers_to_transform keep the operator with zero rows, so indices stay uniform.
-                var r = Lora!.Rank;
-                var active = Lora.AppliesToLayer(layer) ? rows : 0;
-                return t.Kind switch
-                {
-                    OperatorKind.LoraA => op with
-                    {
-                        M = active, K = inF, N = r, Macs = active * inF * r, Flops = 2 * active * inF * r,
-                        InputA = Act(active * inF), InputB = LoraWeight(active > 0 ? (long)inF * r : 0), Output = Act(active * r),
-                    },
-                    OperatorKind.LoraB => op with
-                    {
-                        M = active, K = r, N = outF, Macs = active * r * outF, Flops = 2 * active * r * outF,
-                        InputA = Act(active * r), InputB = LoraWeight(active > 0 ? (long)r * outF : 0), Output = Act(active * outF),
-                    },
-                    _ => op with
-                    {
-                        M = active, N = outF, Flops = 2 * active * outF,
-                        InputA = Act(active * outF), InputB = Act(active * outF), Output = Act(active * outF),
-                    },
-                };
-            }
-            case OperatorKind.Rope:
-            {
-                long width = m.QueryDim + kvDim;
-                return op with { M = rows, N = width, Flops = 3 * rows * width, InputA = Act(rows * width), Output = Act(rows * width) };
-            }
-            case OperatorKind.KvWrite:
-                return op with { M = rows, N = 2 * kvDim, InputA = Act(rows * 2 * kvDim), Output = Kv(rows * 2 * kvDim) };
-            case OperatorKind.AttentionScore:
-            {
-                long inst = b * heads, macs = inst * tokens * hd * kvLen;
-                return op with
-                {
-                    Instances = inst, M = tokens, K = hd, N = kvLen, Macs = macs, Flops = 2 * macs,
-                    InputA = Act(inst * tokens * hd), InputB = Kv(b * kvDim * kvLen), Output = Act(inst * tokens * kvLen),
-                };
-            }
-            case OperatorKind.Softmax:
-            {
-                long inst = b * heads, e = inst * tokens * kvLen;
-                return op with { Instances = inst, M = tokens, N = kvLen, Flops = 6 * e, InputA = Act(e), Output = Act(e) };
-            }
-            case OperatorKind.AttentionContext:
-            {
-                long inst = b * heads, macs = inst * tokens * kvLen * hd;
-                return op with
-                {
-                    Instances = inst, M = tokens, K = kvLen, N = hd, Macs = macs, Flops = 2 * macs,
-                    InputA = Act(inst * tokens * kvLen), InputB = Kv(b * kvDim * kvLen), Output = Act(inst * tokens * hd),
-                };
-            }
-            case OperatorKind.Silu:
-            {
-                long e = rows * m.IntermediateSize;
-                return op with { M = rows, N = m.IntermediateSize, Flops = 4 * e, InputA = Act(e), Output = Act(e) };
-            }
-            case OperatorKind.Multiply:
-            {
-                long e = rows * m.IntermediateSize;
-                return op with { M = rows, N = m.IntermediateSize, Flops = e, InputA = Act(e), InputB = Act(e), Output = Act(e) };
-            }
-            case OperatorKind.ResidualAdd:
-                return op with { M = rows, N = h, Flops = rows * h, InputA = Act(rows * h), InputB = Act(rows * h), Output = Act(rows * h) };
-            default:
-                throw new InvalidOperationException($"operator kind {t.Kind} has no layer instance");
-        }
     }
 
     /// <summary>The operators of one step as a struct enumerable (foreach allocates nothing).</summary>

@@ -30,7 +30,10 @@ public enum OperatorKind
     /// <summary>Attention scores S = Q K^T per (sequence, query head): M = tokens, K = head_dim, N = KV length.</summary>
     AttentionScore,
 
-    /// <summary>Softmax over the KV axis with the 1/sqrt(head_dim) scale: 6 FLOPs per element (scale, max, subtract, exp, sum, divide).</summary>
+    /// <summary>
+    /// Softmax over the KV axis with the 1/sqrt(head_dim) scale: 6 FLOPs per element (scale, max, subtract, exp, sum,
+    /// divide), plus 3 (divide, tanh, multiply) where Gemma 2 soft-caps the scores.
+    /// </summary>
     Softmax,
 
     /// <summary>Attention context O = P V per (sequence, query head): M = tokens, K = KV length, N = head_dim.</summary>
@@ -39,14 +42,20 @@ public enum OperatorKind
     /// <summary>SiLU of the gate projection: 4 FLOPs per element (exp, add, divide, multiply).</summary>
     Silu,
 
-    /// <summary>Element-wise product SiLU(gate) x up: 1 FLOP per element.</summary>
+    /// <summary>Element-wise product act(gate) x up: 1 FLOP per element.</summary>
     Multiply,
 
     /// <summary>Residual add: 1 FLOP per element.</summary>
     ResidualAdd,
 
-    /// <summary>The output projection to vocabulary logits (tied to the embedding or not).</summary>
+    /// <summary>The output projection to vocabulary logits (tied to the embedding or not); Gemma 2's final soft-capping adds 3 FLOPs per logit.</summary>
     LmHead,
+
+    /// <summary>
+    /// GELU, tanh approximation (Gemma's `gelu_pytorch_tanh`): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+    /// 8 FLOPs per element (cube, scale, add, scale, tanh, add, multiply, halve).
+    /// </summary>
+    GeluTanh,
 }
 
 /// <summary>What kind of tensor an operand is: static weights can live in CIM arrays; dynamic ones move every step.</summary>

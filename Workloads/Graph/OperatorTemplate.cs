@@ -11,6 +11,9 @@ public sealed record OperatorTemplate(int Index, OperatorKind Kind, LinearModule
 {
     public const int LayerInput = -1;
 
+    /// <summary>What an RMSNorm normalises: the hidden vector, or every query / key head (Qwen3's and Gemma 3's q/k norms).</summary>
+    public NormWidth NormWidth { get; init; } = NormWidth.Hidden;
+
     /// <summary>Hugging Face module path in layer <paramref name="layer"/>: "model.layers.3.self_attn.q_proj",
     /// "model.layers.3.self_attn.q_proj.lora_A", or the operator's functional name for ops without a module.</summary>
     public string HfModuleName(int layer) => $"model.layers.{layer}.{Name}";
@@ -18,3 +21,11 @@ public sealed record OperatorTemplate(int Index, OperatorKind Kind, LinearModule
 
 /// <summary>One step of the run: prefill (index 0) or decode step s = 1 .. G - 1.</summary>
 public readonly record struct StepShape(Phase Phase, int Index, int Tokens, int KvLength, int LogitTokens);
+
+/// <summary>Width of an RMSNorm: the hidden vector (weight [hidden]) or each query / key head (weight [head_dim]).</summary>
+public enum NormWidth : byte
+{
+    Hidden,
+    QueryHeads,
+    KeyHeads,
+}

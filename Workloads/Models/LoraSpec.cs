@@ -33,14 +33,23 @@ public sealed record LoraSpec
     /// <summary>Multiplier of the LoRA branch: alpha / r (alpha / sqrt(r) with rsLoRA).</summary>
     public double Scaling => UseRsLora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
 
+    /// <summary>
+    /// True when <paramref name="m"/> carries a LoRA branch. Fused matrices resolve both ways: Phi-3's `qkv_proj` is
+    /// targeted when it or any of q, k, v is named (so the paper's q,k,v,up,down adapts qkv_proj, gate_up_proj and
+    /// down_proj there), and a separate q_proj is targeted when `qkv_proj` is named. The branch then spans the whole
+    /// module the model has: A [r x In], B [Out x r] of the fused matrix, as PEFT builds it.
+    /// </summary>
     public bool IsTarget(LinearModule m)
     {
         foreach (var t in Targets)
         {
-            if (t == m) return true;
+            if (t == m || t.FusedParent() == m || m.FusedParent() == t) return true;
         }
         return false;
     }
+
+    /// <summary>The projections of <paramref name="model"/> that carry a branch, in layer order.</summary>
+    public IReadOnlyList<LinearModule> ResolvedTargets(ModelSpec model) => model.Projections.Where(IsTarget).ToList();
 
     public bool AppliesToLayer(int layer) => Layers is null || Layers.Contains(layer);
 
@@ -56,17 +65,18 @@ public sealed record LoraSpec
         return (long)Rank * (i + o);
     }
 
-    /// <summary>All LoRA parameters on <paramref name="model"/>: layers x sum over targets of r (In + Out).</summary>
+    /// <summary>All LoRA parameters on <paramref name="model"/>: layers x sum over its targeted projections of r (In + Out).</summary>
     public long ParameterCount(ModelSpec model)
     {
         long perLayer = 0;
-        foreach (var m in Targets) perLayer += ParameterCount(model, m);
+        foreach (var m in model.Projections)
+            if (IsTarget(m)) perLayer += ParameterCount(model, m);
         return perLayer * LayerCount(model);
     }
 
     /// <summary>
     /// From flags: `--lora-rank`, `--lora-targets` (comma-separated, "q,k,v,up,down" or "q_proj,..."; "all" for
-    /// all seven), `--lora-alpha` (default 2r), `--lora-dropout`.
+    /// the seven, which resolve to the fused matrices on Phi-3; "qkv" and "gate_up" name those directly), `--lora-alpha` (default 2r), `--lora-dropout`.
     /// </summary>
     public static LoraSpec FromFlags(int rank, string targets, double? alpha = null, double dropout = 0.0)
     {
@@ -82,7 +92,7 @@ public sealed record LoraSpec
             foreach (var n in names)
             {
                 if (LinearModules.TryParse(n, out var m)) list.Add(m);
-                else problems.Add($"--lora-targets: found '{n}', expected q, k, v, o, gate, up, down (or q_proj ... down_proj, or all)");
+                else problems.Add($"--lora-targets: found '{n}', expected q, k, v, o, gate, up, down, qkv, gate_up (or q_proj ... gate_up_proj, or all)");
             }
         }
         if (names.Length == 0) problems.Add("--lora-targets: empty; expected a comma-separated list such as q,k,v,up,down");
@@ -164,7 +174,7 @@ public sealed record LoraSpec
                 // PEFT matches a list entry against the module name's last component(s); take the last one.
                 var name = e.ValueKind == JsonValueKind.String ? e.GetString()!.Split('.')[^1] : "";
                 if (LinearModules.TryParse(name, out var m) && name.EndsWith("_proj", StringComparison.Ordinal)) targets.Add(m);
-                else Bad("target_modules", e, "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj or down_proj");
+                else Bad("target_modules", e, "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, qkv_proj or gate_up_proj");
             }
         }
         else if (tm is JsonElement s && s.ValueKind == JsonValueKind.String)
@@ -177,13 +187,13 @@ public sealed record LoraSpec
                 try
                 {
                     var rx = new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-                    targets.AddRange(LinearModules.All.Where(m => rx.IsMatch(m.HfPath(0))));
+                    targets.AddRange(LinearModules.Every.Where(m => rx.IsMatch(m.HfPath(0))));
                 }
                 catch (ArgumentException)
                 {
                     Bad("target_modules", s, "a valid regular expression");
                 }
-                if (targets.Count == 0) Bad("target_modules", s, "a pattern matching at least one of q_proj ... down_proj");
+                if (targets.Count == 0) Bad("target_modules", s, "a pattern matching at least one of q_proj ... down_proj, qkv_proj, gate_up_proj");
             }
         }
         else Bad("target_modules", tm, "a list of module names or a regular expression");

@@ -10,7 +10,10 @@ namespace CimSim.Workloads.Models;
 public static class ModelCatalog
 {
     /// <summary>Preset names, each the lower-cased Hugging Face repository name.</summary>
-    public static readonly IReadOnlyList<string> PresetNames = ["llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "qwen2.5-0.5b", "qwen2.5-1.5b"];
+    public static readonly IReadOnlyList<string> PresetNames = [
+        "llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen3-0.6b",
+        "mistral-7b-v0.1", "mistral-7b-v0.3", "phi-3-mini-4k-instruct", "gemma-2-2b", "gemma-3-1b-pt",
+    ];
 
     /// <summary>Hugging Face repository of each preset (where its config.json came from).</summary>
     public static readonly IReadOnlyDictionary<string, string> PresetRepositories = new Dictionary<string, string>
@@ -20,6 +23,12 @@ public static class ModelCatalog
         ["llama-3.1-8b"] = "meta-llama/Llama-3.1-8B",
         ["qwen2.5-0.5b"] = "Qwen/Qwen2.5-0.5B",
         ["qwen2.5-1.5b"] = "Qwen/Qwen2.5-1.5B",
+        ["qwen3-0.6b"] = "Qwen/Qwen3-0.6B",
+        ["mistral-7b-v0.1"] = "mistralai/Mistral-7B-v0.1",
+        ["mistral-7b-v0.3"] = "mistralai/Mistral-7B-v0.3",
+        ["phi-3-mini-4k-instruct"] = "microsoft/Phi-3-mini-4k-instruct",
+        ["gemma-2-2b"] = "google/gemma-2-2b",
+        ["gemma-3-1b-pt"] = "google/gemma-3-1b-pt",
     };
 
     /// <summary>The default model of `cimsim` commands (the paper's smallest model).</summary>

@@ -11,7 +11,24 @@ namespace CimSim.Workloads.Models;
 /// </summary>
 public static class ModelConfigParser
 {
-    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "qwen2"];
+    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "qwen2", "qwen3", "mistral", "phi3", "gemma2", "gemma3_text"];
+
+    /// <summary>Published model types that are deliberately not modelled, with what they need that is missing.</summary>
+    private static readonly IReadOnlyDictionary<string, string> UnsupportedModelTypes = new Dictionary<string, string>
+    {
+        ["mixtral"] = "a mixture-of-experts MLP (num_local_experts), which is not modelled",
+        ["qwen2_moe"] = "a mixture-of-experts MLP (num_experts), which is not modelled",
+        ["qwen3_moe"] = "a mixture-of-experts MLP (num_experts), which is not modelled",
+        ["phimoe"] = "a mixture-of-experts MLP (num_local_experts), which is not modelled",
+        ["deepseek_v2"] = "multi-head latent attention and a mixture-of-experts MLP, which are not modelled",
+        ["deepseek_v3"] = "multi-head latent attention and a mixture-of-experts MLP, which are not modelled",
+        ["gemma"] = "Gemma 1 (GeGLU without Gemma 2's sandwich norms), which is not modelled; Gemma 2 and 3 are",
+        ["gemma3"] = "the multimodal Gemma 3 wrapper (text_config + vision_config); give the text model's config (model_type gemma3_text, e.g. google/gemma-3-1b-pt)",
+        ["phi"] = "Phi-1/2 (LayerNorm, parallel attention and MLP), which is not modelled; Phi-3 is",
+    };
+
+    /// <summary>Keys whose positive value means a mixture-of-experts MLP, which no supported family has.</summary>
+    private static readonly string[] ExpertKeys = ["num_local_experts", "num_experts", "n_routed_experts"];
 
     /// <summary>Parses a config.json file; the model name defaults to its directory's name.</summary>
     public static ModelSpec ParseFile(string path, string? name = null)
@@ -56,9 +73,17 @@ public static class ModelConfigParser
     private static ModelSpec? Build(Reader r, string name)
     {
         var modelType = r.String("model_type", required: true, fallback: "");
-        if (modelType.Length > 0 && !SupportedModelTypes.Contains(modelType))
-            r.Problem("model_type", $"'{modelType}'", "one of " + string.Join(", ", SupportedModelTypes.Select(s => "'" + s + "'")));
-        var isQwen2 = modelType == "qwen2";
+        if (UnsupportedModelTypes.TryGetValue(modelType, out var missing))
+            r.Problem("model_type", $"'{modelType}'", $"a supported family; '{modelType}' needs {missing}");
+        else if (modelType.Length > 0 && !SupportedModelTypes.Contains(modelType))
+            r.Problem("model_type", $"'{modelType}' (not modelled)", "one of " + string.Join(", ", SupportedModelTypes.Select(s => "'" + s + "'")));
+        foreach (var key in ExpertKeys)
+        {
+            if (r.Has(key) && r.Root.GetProperty(key) is { ValueKind: JsonValueKind.Number } e && e.TryGetInt32(out var n) && n > 0)
+                r.Problem(key, n.ToString(), "absent or 0: a mixture-of-experts MLP is not modelled");
+        }
+        var isQwen = modelType is "qwen2" or "qwen3";
+        var isGemma = modelType is "gemma2" or "gemma3_text";
 
         var hidden = r.PositiveInt("hidden_size", required: true);
         var layers = r.PositiveInt("num_hidden_layers", required: true);
@@ -66,7 +91,7 @@ public static class ModelConfigParser
         var kvHeads = r.PositiveInt("num_key_value_heads", required: false) ?? heads;
         var ffn = r.PositiveInt("intermediate_size", required: true);
         var vocab = r.PositiveInt("vocab_size", required: true);
-        var maxPos = r.PositiveInt("max_position_embeddings", required: false) ?? (isQwen2 ? 32768 : 2048);
+        var maxPos = r.PositiveInt("max_position_embeddings", required: false) ?? (isQwen ? 32768 : 2048);
         int? headDim = r.PositiveInt("head_dim", required: false);
         if (headDim is null && hidden is int h && heads is int nh)
         {
@@ -78,16 +103,22 @@ public static class ModelConfigParser
 
         var eps = r.Double("rms_norm_eps", required: false) ?? 1e-6;
         if (!(eps > 0)) r.Problem("rms_norm_eps", eps.ToString("R"), "a positive number");
-        var tie = r.Bool("tie_word_embeddings") ?? false;
-        var act = r.String("hidden_act", required: false, fallback: "silu");
-        if (act != "silu") r.Problem("hidden_act", $"'{act}'", "'silu' (the SwiGLU MLP of Llama and Qwen2)");
+        // Gemma ties lm_head to the embedding unless told otherwise (Gemma2Config / Gemma3TextConfig defaults).
+        var tie = r.Bool("tie_word_embeddings") ?? isGemma;
+        var actKey = isGemma && r.Has("hidden_activation") ? "hidden_activation" : "hidden_act";
+        var act = r.String(actKey, required: false, fallback: isGemma ? "gelu_pytorch_tanh" : "silu");
+        var expectedAct = isGemma ? "gelu_pytorch_tanh" : "silu";
+        if (act != expectedAct)
+            r.Problem(actKey, $"'{act}'", isGemma ? "'gelu_pytorch_tanh' (Gemma's GeGLU MLP)" : "'silu' (the SwiGLU MLP of this family)");
         var dtype = r.Has("torch_dtype") ? r.String("torch_dtype", false, "float32") : r.String("dtype", false, "float32");
         var attentionBias = r.Bool("attention_bias") ?? false;
         var mlpBias = r.Bool("mlp_bias") ?? false;
-        var rope = ReadRope(r);
+        var (rope, localRope) = ReadRopes(r, modelType);
         int? bos = r.Has("bos_token_id") && r.Root.GetProperty("bos_token_id").ValueKind == JsonValueKind.Number
             ? r.PositiveOrZeroInt("bos_token_id") : null;
         var eos = ReadEos(r);
+        var (window, sliding) = layers is int nl ? ReadSlidingWindow(r, modelType, nl) : (null, EquatableList<bool>.Empty);
+        var family = ReadFamilyFeatures(r, modelType);
 
         if (hidden is null || layers is null || heads is null || ffn is null || vocab is null || headDim is null || rope is null)
             return null;
@@ -106,15 +137,96 @@ public static class ModelConfigParser
             TieWordEmbeddings = tie,
             RmsNormEps = eps,
             Rope = rope,
-            // Qwen2 always has q/k/v biases and no o_proj bias (modeling_qwen2.py); Llama's attention_bias covers all four.
-            QkvBias = isQwen2 || attentionBias,
-            OutputBias = !isQwen2 && attentionBias,
-            MlpBias = mlpBias,
+            LocalRope = localRope,
+            // Qwen2 always has q/k/v biases and no o_proj bias (modeling_qwen2.py); attention_bias covers all four
+            // elsewhere (Llama, Qwen3, Gemma); Mistral and Phi-3 have none (modeling_mistral.py, modeling_phi3.py).
+            QkvBias = modelType == "qwen2" || (attentionBias && modelType is not ("mistral" or "phi3")),
+            OutputBias = attentionBias && modelType is not ("qwen2" or "mistral" or "phi3"),
+            MlpBias = mlpBias && modelType == "llama",
             TorchDtype = dtype,
             HiddenAct = act,
             BosTokenId = bos,
             EosTokenIds = eos,
+            SlidingWindow = window,
+            SlidingLayers = sliding,
+            QkNorm = modelType is "qwen3" or "gemma3_text",
+            NormUnitOffset = isGemma,
+            SandwichNorms = isGemma,
+            ScaleEmbeddings = isGemma,
+            AttentionSoftcap = family.AttentionSoftcap,
+            FinalLogitSoftcap = family.FinalLogitSoftcap,
+            QueryPreAttnScalar = family.QueryPreAttnScalar,
+            FusedProjections = modelType == "phi3",
         };
+    }
+
+    private readonly record struct FamilyFeatures(double? AttentionSoftcap, double? FinalLogitSoftcap, double? QueryPreAttnScalar);
+
+    /// <summary>Gemma's soft-capping and query scale; Phi-3's partial rotary factor (only 1 is modelled).</summary>
+    private static FamilyFeatures ReadFamilyFeatures(Reader r, string modelType)
+    {
+        double? Positive(string key)
+        {
+            var v = r.Double(key, required: false);
+            if (v is double d && !(d > 0)) r.Problem(key, d.ToString("R"), "a positive number or null");
+            return v is > 0 ? v : null;
+        }
+        if (modelType is "phi3" && r.Double("partial_rotary_factor", required: false) is double prf && prf != 1.0)
+            r.Problem("partial_rotary_factor", prf.ToString("R"), "1.0 (partial rotary embeddings are not modelled)");
+        if (modelType is not ("gemma2" or "gemma3_text")) return default;
+        return new FamilyFeatures(Positive("attn_logit_softcapping"), Positive("final_logit_softcapping"), Positive("query_pre_attn_scalar"));
+    }
+
+    /// <summary>
+    /// The sliding window and which layers use it. `layer_types` (transformers 5) decides when present; otherwise the
+    /// family's rule: Mistral and Phi-3 slide on every layer when `sliding_window` is set; Qwen2/3 on layers from
+    /// `max_window_layers` on when `use_sliding_window`; Gemma 2 on even layers; Gemma 3 on all but every
+    /// `sliding_window_pattern`-th (6). Llama has none.
+    /// </summary>
+    private static (int? Window, EquatableList<bool> Layers) ReadSlidingWindow(Reader r, string modelType, int layers)
+    {
+        if (modelType == "llama") return (null, EquatableList<bool>.Empty);
+        var window = r.PositiveInt("sliding_window", required: false);
+        if (modelType is "qwen2" or "qwen3" && r.Bool("use_sliding_window") != true) window = null;
+        if (window is null) return (null, EquatableList<bool>.Empty);
+        if (r.Has("layer_types") && r.Root.GetProperty("layer_types").ValueKind != JsonValueKind.Null)
+        {
+            var lt = r.Root.GetProperty("layer_types");
+            if (lt.ValueKind != JsonValueKind.Array || lt.GetArrayLength() != layers
+                || lt.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString() is not ("sliding_attention" or "full_attention")))
+            {
+                r.Problem("layer_types", lt.GetRawText().Length > 60 ? lt.GetRawText()[..60] + "..." : lt.GetRawText(),
+                    $"a list of {layers} entries, each \"sliding_attention\" or \"full_attention\"");
+                return (null, EquatableList<bool>.Empty);
+            }
+            return (window, new EquatableList<bool>(lt.EnumerateArray().Select(e => e.GetString() == "sliding_attention")));
+        }
+        var pattern = modelType switch
+        {
+            "gemma3_text" => r.PositiveInt("sliding_window_pattern", required: false) ?? r.PositiveInt("_sliding_window_pattern", required: false) ?? 6,
+            "gemma2" => 2,
+            _ => 0,
+        };
+        var maxWindowLayers = modelType is "qwen2" or "qwen3" ? r.PositiveOrZeroInt("max_window_layers") ?? layers : 0;
+        return (window, new EquatableList<bool>(Enumerable.Range(0, layers).Select(i => pattern > 0 ? (i + 1) % pattern != 0 : i >= maxWindowLayers)));
+    }
+
+    /// <summary>The global RoPE and, for Gemma 3, the local layers' RoPE (`rope_parameters.sliding_attention` or `rope_local_base_freq`).</summary>
+    private static (RopeSpec? Global, RopeSpec? Local) ReadRopes(Reader r, string modelType)
+    {
+        if (r.Has("rope_parameters") && r.Root.GetProperty("rope_parameters") is { ValueKind: JsonValueKind.Object } rp
+            && rp.TryGetProperty("full_attention", out var full))
+        {
+            // transformers 5 per-layer-type layout (Gemma 3): {"full_attention": {...}, "sliding_attention": {...}}.
+            var global = ReadRopeObject(r, full, "rope_parameters.full_attention", null);
+            var local = rp.TryGetProperty("sliding_attention", out var sl) ? ReadRopeObject(r, sl, "rope_parameters.sliding_attention", null) : global;
+            return (global, local);
+        }
+        var rope = ReadRope(r);
+        if (modelType != "gemma3_text") return (rope, null);
+        var localTheta = r.Double("rope_local_base_freq", required: false) ?? 10000.0;
+        if (!(localTheta > 0)) r.Problem("rope_local_base_freq", localTheta.ToString("R"), "a positive number");
+        return (rope, new RopeSpec { Theta = localTheta });
     }
 
     private static RopeSpec? ReadRope(Reader r)
@@ -146,12 +258,26 @@ public static class ModelConfigParser
                 else if (s.ValueKind != JsonValueKind.Null) r.Problem(scalingKey, s.ValueKind.ToString(), "an object or null");
             }
         }
+        return ReadRopeObject(r, scaling, scalingKey, theta);
+    }
+
+    /// <summary>One RoPE description: theta (given, or the object's `rope_theta`) and the scaling type and its parameters.</summary>
+    private static RopeSpec? ReadRopeObject(Reader r, JsonElement? scaling, string scalingKey, double? theta)
+    {
+        if (scaling is JsonElement obj && obj.ValueKind != JsonValueKind.Object)
+        {
+            r.Problem(scalingKey, obj.ValueKind.ToString(), "an object");
+            return null;
+        }
+        if (theta is null && scaling is JsonElement withTheta) theta = r.Sub(withTheta, scalingKey).Double("rope_theta", required: false);
         theta ??= 10000.0;
         if (!(theta > 0)) r.Problem("rope_theta", theta.Value.ToString("R"), "a positive number");
         var rope = new RopeSpec { Theta = theta.Value };
         if (scaling is not JsonElement sc) return rope;
 
         var sr = r.Sub(sc, scalingKey);
+        if (sr.Double("partial_rotary_factor", required: false) is double prf && prf != 1.0)
+            sr.Problem("partial_rotary_factor", prf.ToString("R"), "1.0 (partial rotary embeddings are not modelled)");
         var type = sr.Has("rope_type") ? sr.String("rope_type", false, "default") : sr.String("type", false, "default");
         if (!RopeSpec.SupportedTypes.Contains(type))
         {

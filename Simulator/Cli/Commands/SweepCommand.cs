@@ -85,7 +85,7 @@ public sealed class SweepCommand : ICliCommand
     /// <summary>Runs a sweep from the CLI: validation first, then points with progress, Ctrl+C/SIGTERM stop cleanly (rows so far kept).</summary>
     public static int Run(SimulationRequest request, string gridPath, string outDir, SweepRunOptions options, IAccuracyProbe? probe, string progressMode)
     {
-        if (!File.Exists(request.HardwarePath)) throw new UserInputException($"--hw '{request.HardwarePath}': hardware config not found");
+        if (!Devices.Config.HardwareConfigLoader.Exists(request.HardwarePath)) throw new UserInputException($"--hw '{request.HardwarePath}': hardware config not found");
         var definition = SweepDefinition.Load(gridPath);
         var evaluator = new SimulationPointEvaluator(request, probe);
         // Check the grid and the base config before anything runs (a bad base config fails every point the same way).

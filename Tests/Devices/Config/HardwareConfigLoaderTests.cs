@@ -8,6 +8,25 @@ public class HardwareConfigLoaderTests
     private static UserInputException LoadFails(string yaml, IReadOnlyList<string>? overrides = null, string? dir = null) =>
         Assert.Throws<UserInputException>(() => HardwareConfigLoader.LoadText(yaml, "bad.yaml", overrides, dir))!;
 
+    // The tool runs outside the source tree: each shipped config is built in, includes resolved among the built-ins.
+    [TestCase("default")]
+    [TestCase("isaac-like")]
+    [TestCase("neurosim-like")]
+    [TestCase("test-ideal")]
+    public void Load_BuiltInName_EqualsTheShippedFile(string name)
+    {
+        var fromFile = HardwareConfigLoader.Load(Path.Combine(ConfigTestPaths.HwConfigs, name + ".yaml"));
+        Assert.That(HardwareConfigLoader.Load(name), Is.EqualTo(fromFile));
+        Assert.That(HardwareConfigLoader.MachineText(name), Is.EqualTo(File.ReadAllText(Path.Combine(ConfigTestPaths.HwConfigs, name + ".yaml"))));
+    }
+
+    [Test]
+    public void Load_UnknownName_ListsBuiltInConfigs()
+    {
+        var ex = Assert.Throws<UserInputException>(() => HardwareConfigLoader.Load("no-such-chip"));
+        Assert.That(ex!.Message, Does.Contain("no-such-chip").And.Contain("default").And.Contain("isaac-like"));
+    }
+
     [TestCaseSource(typeof(ConfigTestPaths), nameof(ConfigTestPaths.ShippedConfigs))]
     public void Load_ShippedConfig_Validates(string file)
     {

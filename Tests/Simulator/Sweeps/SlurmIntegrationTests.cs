@@ -28,7 +28,11 @@ public partial class SlurmIntegrationTests
         var grid = Path.Combine(root, "grid.yaml");
         File.WriteAllText(grid, "rram.adc.bits: [6, 8]\nrram.array.rows: [64, 128, 256]\n");
         var hw = Path.Combine(repo, "hw-configs", "default.yaml");
-        string[] sweepOptions = ["--hw", hw, "--model", "qwen2.5-0.5b", "--prompt", "16", "--generate", "4"];
+        // The hardware config lies beside the grid and is named relatively: the template must resolve it there, not in
+        // the job's working directory (an empty one).
+        File.Copy(hw, Path.Combine(root, "chip.yaml"));
+        var workDir = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+        string[] sweepOptions = ["--hw", "chip.yaml", "--model", "qwen2.5-0.5b", "--prompt", "16", "--generate", "4"];
         var env = new Dictionary<string, string>
         {
             ["SLURM_CONF"] = Path.Combine(cluster, "slurm.conf"),
@@ -43,21 +47,25 @@ public partial class SlurmIntegrationTests
             Assert.That(pids, Has.Count.EqualTo(3), "munged, slurmctld, slurmd");
 
             (rc, output) = ProcessHelpers.Run("sbatch",
-                ["--parsable", $"--array=0-{Tasks - 1}", "--output=" + Path.Combine(root, "slurm-%A_%a.out"), "--chdir=" + repo,
+                ["--parsable", $"--array=0-{Tasks - 1}", "--chdir=" + workDir,
                  Path.Combine(repo, "docs", "slurm", "sweep.sbatch"), grid, Path.Combine(root, "out"), .. sweepOptions], env);
             Assert.That(rc, Is.Zero, output);
             var jobId = output.Trim().Split(';')[0];
 
             var states = WaitForArray(jobId, env, TimeSpan.FromSeconds(240));
-            var logs = string.Join("\n", Directory.EnumerateFiles(root, "slurm-*.out").Order(StringComparer.Ordinal).Select(f => f + ":\n" + File.ReadAllText(f)));
+            var logDir = Path.Combine(root, "out", "logs");
+            var logs = Directory.Exists(logDir)
+                ? string.Join("\n", Directory.EnumerateFiles(logDir).Order(StringComparer.Ordinal).Select(f => f + ":\n" + File.ReadAllText(f))) : "(no logs)";
             Assert.That(states, Has.Count.EqualTo(Tasks), logs);
             Assert.That(states.Values, Is.All.EqualTo("COMPLETED 0:0"), logs);
+            Assert.That(Directory.EnumerateFiles(logDir, "shard-*.log").Count(), Is.EqualTo(Tasks), "one log per task under the sweep directory");
+            Assert.That(Directory.EnumerateFileSystemEntries(workDir), Is.Empty, "nothing written to the job's working directory");
 
             var shards = Enumerable.Range(0, Tasks).Select(i => Path.Combine(root, "out", "shard-" + i)).ToList();
             (rc, output) = ProcessHelpers.Run("dotnet", [ProcessHelpers.CimsimDll, "merge", .. shards, "--out", Path.Combine(root, "merged")]);
             Assert.That(rc, Is.Zero, output);
 
-            var request = new SimulationRequest { HardwarePath = hw, Model = "qwen2.5-0.5b", PromptTokens = 16, GeneratedTokens = 4 };
+            var request = new SimulationRequest { HardwarePath = Path.Combine(root, "chip.yaml"), Model = "qwen2.5-0.5b", PromptTokens = 16, GeneratedTokens = 4 };
             var evaluator = new SimulationPointEvaluator(request);
             var unsharded = Path.Combine(root, "unsharded");
             new SweepRunner(unsharded, SweepDefinition.Load(grid), evaluator.Identity(), evaluator).Run(new SweepRunOptions { Jobs = 2 });

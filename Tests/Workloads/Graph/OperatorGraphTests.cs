@@ -11,10 +11,26 @@ public class OperatorGraphTests
         yield return new TestCaseData("qwen2.5-0.5b", "all", 3, 4, 9);
         yield return new TestCaseData("llama-3.1-8b", null, 2, 3, 1);
         yield return new TestCaseData("qwen2.5-1.5b", "o,gate", 1, 1, 12);
+        yield return new TestCaseData("qwen3-0.6b", "q,k,v,up,down", 2, 5, 4);
+        yield return new TestCaseData("phi-3-mini-4k-instruct", "q,k,v,up,down", 1, 6, 3);
+        yield return new TestCaseData("gemma-2-2b", "all", 1, 4, 3);
+        yield return new TestCaseData("gemma-3-1b-pt", "qkv,gate_up", 2, 3, 2);
+        // Windows of 5 and 7 tokens, crossed during prefill (prompt 9) or during decode (prompt 3, 12 generated).
+        yield return new TestCaseData("mistral-7b-v0.1@5", "q,v", 1, 9, 4);
+        yield return new TestCaseData("mistral-7b-v0.1@5", null, 2, 3, 12);
+        yield return new TestCaseData("gemma-2-2b@7", "o", 1, 3, 12);
+    }
+
+    /// <summary>A preset, optionally with its sliding window shrunk ("name@W") so that short workloads cross it.</summary>
+    private static ModelSpec Model(string preset)
+    {
+        var parts = preset.Split('@');
+        var m = ModelCatalog.Preset(parts[0]);
+        return parts.Length == 1 ? m : m with { SlidingWindow = int.Parse(parts[1]) };
     }
 
     private static OperatorGraph Make(string preset, string? targets, int batch, int prompt, int generate)
-        => new(ModelCatalog.Preset(preset), targets is null ? null : LoraSpec.FromFlags(4, targets), new WorkloadSpec(batch, prompt, generate));
+        => new(Model(preset), targets is null ? null : LoraSpec.FromFlags(4, targets), new WorkloadSpec(batch, prompt, generate));
 
     [TestCaseSource(nameof(Cases))]
     public void SumAll_Macs_EqualClosedForm(string preset, string? targets, int batch, int prompt, int generate)
@@ -41,6 +57,51 @@ public class OperatorGraphTests
         long kvSum = 512L * 512 + (511L * 512 + 511L * 512 / 2);
         long expected = tokens * (proj + lora) + 512 * head + 16L * 2 * 2048 * kvSum;
         Assert.That(g.ClosedFormTotalMacs(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ClosedFormTotalMacs_SlidingWindowMistral_MatchesHandCount()
+    {
+        // Mistral-7B-v0.1 (window 4096 on all 32 layers), batch 1, 4000 + 200 tokens, no LoRA. Decode step s attends
+        // min(4000 + s, 4096) keys: 96 steps below the window (4001..4096) and 103 at 4096. Prefill attends 4000 x 4000.
+        var m = ModelCatalog.Preset("mistral-7b-v0.1");
+        var g = new OperatorGraph(m, null, new WorkloadSpec(1, 4000, 200));
+        long proj = 32L * 218_103_808, head = 4096L * 32000, perKey = 32L * 2 * 32 * 128;
+        long attendedDecode = (4001L + 4096) * 96 / 2 + 103L * 4096;
+        long expected = 4000 * proj + head + perKey * 4000 * 4000 + 199 * (proj + head) + perKey * attendedDecode;
+        Assert.That(g.ClosedFormTotalMacs(), Is.EqualTo(expected));
+        Assert.That(g.Sum(g.DecodeStep(199)).Macs, Is.EqualTo(proj + head + perKey * 4096));
+    }
+
+    [Test]
+    public void LayerTemplate_Gemma3_HasQkNormsSandwichNormsAndGelu()
+    {
+        var g = new OperatorGraph(ModelCatalog.Preset("gemma-3-1b-pt"), null, new WorkloadSpec(1, 4, 2));
+        var names = g.LayerTemplate.Select(t => t.Name).ToList();
+        Assert.That(names, Is.EqualTo(new[]
+        {
+            "input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.q_norm", "self_attn.k_norm",
+            "self_attn.rotary_emb", "self_attn.kv_cache", "self_attn.qk_matmul", "self_attn.softmax", "self_attn.pv_matmul",
+            "self_attn.o_proj", "post_attention_layernorm", "attn_residual", "pre_feedforward_layernorm", "mlp.gate_proj",
+            "mlp.up_proj", "mlp.act_fn", "mlp.gate_up_product", "mlp.down_proj", "post_feedforward_layernorm", "mlp_residual",
+        }));
+        Assert.That(g.LayerTemplate.Single(t => t.Name == "mlp.act_fn").Kind, Is.EqualTo(OperatorKind.GeluTanh));
+    }
+
+    [Test]
+    public void LayerTemplate_Phi3WithLora_ProjectsFusedMatricesOnce()
+    {
+        var m = ModelCatalog.Preset("phi-3-mini-4k-instruct");
+        var g = new OperatorGraph(m, LoraSpec.Paper, new WorkloadSpec(1, 4, 2));
+        var projections = g.LayerTemplate.Where(t => t.Kind == OperatorKind.Projection).Select(t => t.Module).ToList();
+        var loraB = g.LayerTemplate.Single(t => t.Kind == OperatorKind.LoraB && t.Module == LinearModule.QkvProj);
+        var op = g.GetLayerOperator(g.Prefill, 0, loraB.Index);
+        Assert.Multiple(() =>
+        {
+            Assert.That(projections, Is.EqualTo(new LinearModule?[] { LinearModule.QkvProj, LinearModule.OProj, LinearModule.GateUpProj, LinearModule.DownProj }));
+            Assert.That((op.K, op.N), Is.EqualTo((4L, 3072L * 3)), "qkv_proj's LoRA B spans q, k and v: 3072 + 2 x 32 x 96 outputs");
+            Assert.That(g.HfModuleName(op), Is.EqualTo("model.layers.0.self_attn.qkv_proj.lora_B"));
+        });
     }
 
     [Test]

@@ -14,6 +14,12 @@ public class HfFixtureTests
     [TestCase("qwen2_f32", 107_072L)]
     [TestCase("llama_bf16", 106_816L)]
     [TestCase("qwen2_f16", 90_688L)]
+    // make_family_fixtures.py (manifest-families.json)
+    [TestCase("mistral_f32", 106_816L)]
+    [TestCase("qwen3_f32", 115_136L)]
+    [TestCase("phi3_f32", 106_816L)]
+    [TestCase("gemma2_f32", 115_264L)]
+    [TestCase("gemma3_f32", 115_392L)]
     public void ParameterCount_HfFixture_EqualsTorchNumel(string fixture, long expected)
     {
         var m = ModelCatalog.Resolve(Fixture(fixture));

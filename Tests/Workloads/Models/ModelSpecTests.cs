@@ -12,6 +12,14 @@ public class ModelSpecTests
     [TestCase("llama-3.1-8b", 8_030_261_248L)]
     [TestCase("qwen2.5-0.5b", 494_032_768L)]
     [TestCase("qwen2.5-1.5b", 1_543_714_304L)]
+    // The families of docs/workloads.md, as their model cards round them: Mistral 7.24B / 7.25B, Qwen3 0.6B
+    // (0.44B non-embedding), Phi-3-mini 3.8B, Gemma 2 2.61B, Gemma 3 1B.
+    [TestCase("mistral-7b-v0.1", 7_241_732_096L)]
+    [TestCase("mistral-7b-v0.3", 7_248_023_552L)]
+    [TestCase("qwen3-0.6b", 596_049_920L)]
+    [TestCase("phi-3-mini-4k-instruct", 3_821_079_552L)]
+    [TestCase("gemma-2-2b", 2_614_341_888L)]
+    [TestCase("gemma-3-1b-pt", 999_885_952L)]
     public void ParameterCount_Preset_EqualsPublishedCount(string preset, long expected)
     {
         Assert.That(ModelCatalog.Preset(preset).ParameterCount, Is.EqualTo(expected));

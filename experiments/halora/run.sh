@@ -8,8 +8,8 @@
 #
 # Usage: bash experiments/halora/run.sh              full grid (every arm of issue 12; hours on the shared 2-core machine)
 #        QUICK=1 bash experiments/halora/run.sh      LoRA and HaLoRA, 1 seed, 40 questions, 2 chips at sigma 0.05
-# Knobs: OUT, ARMS (names below), SEEDS (training seeds, "1 2 3"), CHIPS (5), LEVELS (0.02,0.05,0.1), STEPS (150),
-#        PAR (arms trained and scored at once, 4), DATA (test set).
+# Knobs: OUT, ARMS (names below), SEEDS (training seeds, "1 2 3"), CHIPS (5), LEVELS (0.02,0.05,0.1), STEPS (100),
+#        PAR (runs trained and scored at once, 4), DATA (test set).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -19,7 +19,7 @@ if [ "${QUICK:-0}" = 1 ]; then
   data="${DATA:-data/test_quick.jsonl}"
 else
   arms="${ARMS:-lora noise reg both mu0.001 mu0.1 sigma0.01 sigma0.02 resample1 resample400}"
-  seeds="${SEEDS:-1 2 3}"; chips="${CHIPS:-5}"; levels="${LEVELS:-0.02,0.05,0.1}"; steps="${STEPS:-150}"
+  seeds="${SEEDS:-1 2 3}"; chips="${CHIPS:-5}"; levels="${LEVELS:-0.02,0.05,0.1}"; steps="${STEPS:-100}"
   data="${DATA:-data/test_mc.jsonl}"
 fi
 par="${PAR:-4}"
@@ -60,22 +60,20 @@ cimsim=(nice -n 10 dotnet "$bin_sim/cimsim.dll")
 cd "$here"
 for a in $arms; do flags "$a" > /dev/null; done
 
-# One arm: every training seed, finetune then deploy. Skips what is already there (re-running resumes a grid).
-arm() {
-  local a="$1" s
-  for s in $seeds; do
-    local run="$out/$a-s$s" acc="$out/acc-$a-s$s"
-    if [ ! -f "$run/adapter_model.safetensors" ]; then
-      # shellcheck disable=SC2046
-      "${train[@]}" --model pretrained --data data/train_qa.jsonl $(flags "$a") --lora-rank 4 \
-        --lora-targets q,k,v,up,down --steps "$steps" --batch-size 16 --lr 5e-3 --warmup 15 --seed "$s" \
-        --out "$run" --log-every 50 > "$run.log" 2>&1 || { cat "$run.log"; return 1; }
-    fi
-    if [ ! -f "$acc/report.json" ]; then
-      "${cimsim[@]}" accuracy --hw "$root/hw-configs/default.yaml" --model pretrained --adapter "$run" \
-        --data "$data" --seeds "$chips" --sigma "$levels" --out "$acc" > "$acc.log" 2>&1 || { cat "$acc.log"; return 1; }
-    fi
-  done
+# One run: finetune arm $1 with training seed $2, then deploy it. Skips what is already there (re-running resumes).
+job() {
+  local a="$1" s="$2"
+  local run="$out/$a-s$s" acc="$out/acc-$a-s$s"
+  if [ ! -f "$run/adapter_model.safetensors" ]; then
+    # shellcheck disable=SC2046
+    "${train[@]}" --model pretrained --data data/train_qa.jsonl $(flags "$a") --lora-rank 4 \
+      --lora-targets q,k,v,up,down --steps "$steps" --batch-size 16 --lr 5e-3 --warmup 15 --seed "$s" \
+      --out "$run" --log-every 50 > "$run.log" 2>&1 || { cat "$run.log"; return 1; }
+  fi
+  if [ ! -f "$acc/report.json" ]; then
+    "${cimsim[@]}" accuracy --hw "$root/hw-configs/default.yaml" --model pretrained --adapter "$run" \
+      --data "$data" --seeds "$chips" --sigma "$levels" --out "$acc" > "$acc.log" 2>&1 || { cat "$acc.log"; return 1; }
+  fi
 }
 
 start=$(date +%s)
@@ -84,10 +82,12 @@ if [ ! -f "$out/acc-base/report.json" ]; then
     --sigma 0 --out "$out/acc-base" > "$out/acc-base.log" 2>&1
 fi
 running=0
-for a in $arms; do
-  arm "$a" &
-  running=$((running + 1))
-  if [ "$running" -ge "$par" ]; then wait -n; running=$((running - 1)); fi
+for s in $seeds; do
+  for a in $arms; do
+    job "$a" "$s" &
+    running=$((running + 1))
+    if [ "$running" -ge "$par" ]; then wait -n; running=$((running - 1)); fi
+  done
 done
 wait
 "${train[@]}" summarize-experiment "$out"

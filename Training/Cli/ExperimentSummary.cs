@@ -72,7 +72,7 @@ public static partial class ExperimentSummary
             foreach (var s in sigmas)
             {
                 var xs = runs[a].Values.Where(l => l.ContainsKey(s)).Select(l => 100 * l[s]).ToList();
-                sb.Append(' ').Append(xs.Count == 0 ? "n/a" : Show(Interval(xs))).Append(" |");
+                sb.Append(' ').Append(xs.Count == 0 ? "n/a" : Show(Interval(xs), runs[a].Count)).Append(" |");
             }
             sb.Append('\n');
         }
@@ -87,7 +87,7 @@ public static partial class ExperimentSummary
                 {
                     var ds = paired.Where(k => runs[a][k].ContainsKey(s) && runs[Reference][k].ContainsKey(s))
                         .Select(k => 100 * (runs[a][k][s] - runs[Reference][k][s])).ToList();
-                    sb.Append(' ').Append(ds.Count == 0 ? "n/a" : Show(Interval(ds), signed: true)).Append(" |");
+                    sb.Append(' ').Append(ds.Count == 0 ? "n/a" : Show(Interval(ds), paired.Count, signed: true)).Append(" |");
                 }
                 sb.Append('\n');
             }
@@ -107,8 +107,10 @@ public static partial class ExperimentSummary
         return 0;
     }
 
-    private static string Show((double Mean, double? HalfWidth, int N) i, bool signed = false)
-        => (signed && i.Mean > 0 ? "+" : "") + F(i.Mean, "0.0") + (i.HalfWidth is { } h ? " ± " + F(h, "0.0") : "");
+    /// <summary>"mean ± half-width", with "(n = k)" when the cell has fewer seeds than the row.</summary>
+    private static string Show((double Mean, double? HalfWidth, int N) i, int rowSeeds, bool signed = false)
+        => (signed && i.Mean > 0 ? "+" : "") + F(i.Mean, "0.0") + (i.HalfWidth is { } h ? " ± " + F(h, "0.0") : "")
+           + (i.N < rowSeeds ? $" (n = {i.N})" : "");
 
     private static (double Loss, double Reg) ReadTrain(string path)
     {

@@ -3,8 +3,8 @@
 are committed; the pretraining corpus is drawn on the fly by pretrain.py from the same world (it is ~100 MB).
 
 World: PEOPLE people with made-up names (three consonant-vowel syllables), each with four attributes (home city,
-pet, job, favourite colour), 16 values each, drawn uniformly: 20,000 x 4 x 4 bits = 320 kbit of facts, dense for
-a ~1.5M-parameter model, so that the facts are stored with small margins (as a real LLM's knowledge is).
+pet, job, favourite colour), 16 values each, drawn uniformly. 1,200 people (19 kbit of facts) is what a 1.5M-
+parameter model memorised in a 60 s GPU pretraining; 20,000 (320 kbit) stayed at chance after 270 s.
 
   pretraining (pretrain.py): biographies, one per document: the four facts of one person in a random order, each in
       one of three templates ("madelo lives in lima.", "the pet of madelo is a cat.", ...), lower case; mixed with

@@ -2,7 +2,7 @@
 """Checks that Hugging Face PEFT loads an adapter written by cimsim-train, and that its logits equal the
 TorchSharp trainer's (run on the device machine, which has torch, transformers and peft):
 
-    python3 scripts/check-peft-adapter.py --model experiments/halora/pretrained --adapter out/halora-experiment/lora
+    python3 scripts/check-peft-adapter.py --model experiments/halora/pretrained --adapter out/halora-experiment/lora-s1
 
 It loads the base model with transformers, the adapter with PeftModel.from_pretrained, verifies that every
 lora_A/lora_B tensor of adapter_model.safetensors was loaded into the model unchanged, and prints the logits

@@ -30,4 +30,20 @@ public class GaussianWeightNoiseTests
         Assert.That(noise.std().item<float>(), Is.EqualTo(expected).Within(0.02 * expected));
         Assert.That(Math.Abs(noise.mean().item<float>()), Is.LessThan(0.01 * expected));
     }
+
+    [Test]
+    public void Sample_TileScope_StdIsSigmaTimesEachTilesMax()
+    {
+        using var g = new Generator(2);
+        var w = randn(new long[] { 128, 128 }, generator: g);
+        w[0, 0] = tensor(10f);
+        var noise = new GaussianWeightNoise(0.02, SigmaScope.Tile, tileSize: 64).Sample("m", w, g)!;
+        foreach (var (r, c) in new[] { (0, 0), (0, 64), (64, 0), (64, 64) })
+        {
+            var tile = w[TensorIndex.Slice(r, r + 64), TensorIndex.Slice(c, c + 64)];
+            var expected = 0.02 * tile.abs().max().item<float>();
+            var std = noise[TensorIndex.Slice(r, r + 64), TensorIndex.Slice(c, c + 64)].std().item<float>();
+            Assert.That(std, Is.EqualTo(expected).Within(0.05 * expected), $"tile at ({r},{c})");
+        }
+    }
 }

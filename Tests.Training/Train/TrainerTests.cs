@@ -103,4 +103,67 @@ public class TrainerTests
         var s1 = SpectralSum(m1);
         Assert.That(s1, Is.LessThan(0.8 * s0), $"sum of ||AA^T||_2 + ||B^TB||_2: mu=0 {s0:F4}, mu=1 {s1:F4}");
     }
+
+    private static Tensor FirstNoise(CausalLm model) => model.Projections().First().Linear.WeightNoise!.clone();
+
+    [Test]
+    public void ApplyNoise_ResampleEvery3_ChangesNoiseExactlyAtSteps3And6()
+    {
+        var o = Options(TrainMethod.HaLora, 10);
+        using var model = Model(o);
+        var trainer = new Trainer(model, Sampler(o), o, dir);
+        var drawn = new List<Tensor>();
+        for (var step = 0; step < 7; step++)
+        {
+            trainer.ApplyNoise(step);
+            drawn.Add(FirstNoise(model));
+        }
+        for (var step = 1; step < 7; step++)
+        {
+            var same = drawn[step].eq(drawn[step - 1]).all().item<bool>();
+            Assert.That(same, Is.EqualTo(step % 3 != 0), $"step {step}: noise {(same ? "kept" : "redrawn")}");
+        }
+    }
+
+    [Test]
+    public void Run_HaLoraMuZero_MatchesPlainLoraOnTheNoisyW0()
+    {
+        // With mu = 0 HaLoRA's gradient is plain LoRA's gradient at W0 + N: train both and compare A, B.
+        var halora = Options(TrainMethod.HaLora, 4, mu: 0.0) with { NoiseResampleEvery = 100 };
+        using var noisy = Model(halora);
+        var t1 = new Trainer(noisy, Sampler(halora), halora, Path.Combine(dir, "a"));
+        t1.ApplyNoise(0);
+        var noise = noisy.Projections().Select(p => p.Linear.WeightNoise!.clone()).ToList();
+        t1.Run();
+
+        var lora = Options(TrainMethod.Lora, 4);
+        using var shifted = Model(lora);
+        using (no_grad())
+        {
+            foreach (var ((_, _, _, linear), n) in shifted.Projections().Zip(noise)) linear.Weight.add_(n);
+        }
+        var t2 = new Trainer(shifted, Sampler(lora), lora, Path.Combine(dir, "b"));
+        t2.Run();
+
+        Assert.That(t1.Log.Select(r => r.Reg), Is.All.EqualTo(0.0));
+        Assert.That(t1.Log.Select(r => r.Loss), Is.EqualTo(t2.Log.Select(r => r.Loss)).Within(1e-6));
+        foreach (var ((name, p1), (_, p2)) in noisy.PeftParameters().Zip(shifted.PeftParameters()))
+        {
+            Assert.That(p1.data<float>().ToArray(), Is.EqualTo(p2.data<float>().ToArray()).Within(1e-6), name);
+        }
+    }
+
+    [Test]
+    public void Run_HaLoraWithoutNoiseMuZero_EqualsPlainLora()
+    {
+        var halora = Options(TrainMethod.HaLora, 4, mu: 0.0) with { Noise = null };
+        var lora = Options(TrainMethod.Lora, 4);
+        using var m1 = Model(halora);
+        var t1 = new Trainer(m1, Sampler(halora), halora, Path.Combine(dir, "a"));
+        t1.Run();
+        using var m2 = Model(lora);
+        var t2 = new Trainer(m2, Sampler(lora), lora, Path.Combine(dir, "b"));
+        t2.Run();
+        Assert.That(t1.Log.Select(r => r.Loss), Is.EqualTo(t2.Log.Select(r => r.Loss)));
+    }
 }

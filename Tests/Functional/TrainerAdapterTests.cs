@@ -4,7 +4,8 @@ namespace CimSim.Tests.Functional;
 
 /// <summary>
 /// The training loop closes: an adapter written by `cimsim-train --method halora` (on the committed
-/// experiments/halora/pretrained model) was loaded by Hugging Face PEFT on the device machine
+/// first HaLoRA stand-in, kept as Tests/Fixtures/trainer_halora_base since experiments/halora/pretrained was
+/// replaced) was loaded by Hugging Face PEFT on the device machine
 /// (scripts/check-peft-adapter.py: every LoRA tensor loaded unchanged), and the logits PEFT computed are the
 /// reference here. The simulator deploying the same adapter with ideal devices must reproduce them.
 /// </summary>
@@ -14,7 +15,7 @@ public class TrainerAdapterTests
     public void Forward_TrainerWrittenAdapter_ReproducesPeftLogits()
     {
         var reference = ReferenceLogitsTests.LoadReference("trainer_halora_peft");
-        var model = Path.Combine(FixturePaths.RepoRoot, "experiments", "halora", "pretrained");
+        var model = FixturePaths.Of("trainer_halora_base");
         var m = FunctionalModel.Load(model, IdealPlacer.Instance, FixturePaths.Of("trainer_halora_adapter"));
         var logits = new InferenceSession(m).Forward(reference.Tokens);
         Assert.That(logits, Has.Length.EqualTo(reference.Tokens.Length * m.Spec.VocabSize));
@@ -26,7 +27,7 @@ public class TrainerAdapterTests
     {
         // Guards the test above against a reference that the adapter does not influence.
         var reference = ReferenceLogitsTests.LoadReference("trainer_halora_peft");
-        var model = Path.Combine(FixturePaths.RepoRoot, "experiments", "halora", "pretrained");
+        var model = FixturePaths.Of("trainer_halora_base");
         var m = FunctionalModel.Load(model, IdealPlacer.Instance, null);
         var logits = new InferenceSession(m).Forward(reference.Tokens);
         Assert.That(ReferenceLogitsTests.MaxAbsError(logits, reference.Logits, m.Spec.VocabSize), Is.GreaterThan(0.1));

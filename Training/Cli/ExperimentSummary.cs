@@ -1,86 +1,142 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CimSim.Common.Errors;
 using CimSim.Common.IO;
 using CimSim.Training.Train;
+using MathNet.Numerics.Distributions;
 
 namespace CimSim.Training.Cli;
 
 /// <summary>
-/// `cimsim-train summarize-experiment DIR`: the HaLoRA robustness table (REFERENCES.md section 1 layout: one row per
-/// method, one column per noise level, mean over chip seeds) and its plot, from the `cimsim accuracy` reports
-/// DIR/acc-{method}/report.json (the --sigma sweep) and DIR/acc-{method}-device/report.json (the config's own device
-/// noise), plus DIR/{method}/train_summary.json. Numbers are copied as measured.
+/// `cimsim-train summarize-experiment DIR`: the HaLoRA ablation table and plot (experiments/halora/run.sh) from the
+/// `cimsim accuracy` reports DIR/acc-{arm}-s{seed}/report.json and the trainer's DIR/{arm}-s{seed}/train_summary.json.
+/// Each training seed contributes the mean over its chip instances at each level; the table gives, per arm and
+/// level, the mean over training seeds with a 95 % Student-t interval, and the arm minus vanilla LoRA paired by
+/// training seed (same LoRA initialisation and data order). Numbers are copied as measured.
 /// </summary>
-public static class ExperimentSummary
+public static partial class ExperimentSummary
 {
-    /// <summary>Output folders of the finetuned adapters, and their row labels.</summary>
-    public static readonly (string Dir, string Label)[] Methods = [("lora", "LoRA"), ("halora", "HaLoRA"), ("halora-mu0.1", "HaLoRA, mu 0.1 (paper)")];
+    /// <summary>Arm of vanilla LoRA, the reference of the paired differences.</summary>
+    public const string Reference = "lora";
 
-    private sealed record Row(string Label, double? Ideal, List<(double Sigma, double? Mean, double? Std, int Chips)> Levels, (double? Mean, double? Std)? Device, double? HeldOut);
+    [GeneratedRegex(@"^acc-(?<arm>.+)-s(?<seed>\d+)$")]
+    private static partial Regex AccDir();
+
+    /// <summary>Mean and half-width of the two-sided 95 % Student-t interval (null half-width below two values).</summary>
+    public static (double Mean, double? HalfWidth, int N) Interval(IReadOnlyList<double> xs)
+    {
+        if (xs.Count == 0) throw new ArgumentException("no values", nameof(xs));
+        var mean = xs.Average();
+        if (xs.Count < 2) return (mean, null, 1);
+        var sd = Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1));
+        return (mean, StudentT.InvCDF(0, 1, xs.Count - 1, 0.975) * sd / Math.Sqrt(xs.Count), xs.Count);
+    }
 
     public static int Run(string dir)
     {
-        var rows = new List<Row>();
-        double? before = null;
-        var basePath = Path.Combine(dir, "acc-base", "report.json");
-        if (File.Exists(basePath)) before = ReadReport(basePath).Ideal;
-        foreach (var (m, label) in Methods)
+        if (!Directory.Exists(dir)) throw new UserInputException($"{dir}: not a directory");
+        // arm -> seed -> sigma (0: ideal devices) -> accuracy averaged over the chips of that level.
+        var runs = new SortedDictionary<string, SortedDictionary<int, SortedDictionary<double, double>>>(StringComparer.Ordinal);
+        var chips = 0;
+        foreach (var sub in Directory.GetDirectories(dir).Order(StringComparer.Ordinal))
         {
-            if (!Directory.Exists(Path.Combine(dir, m))) continue;
-            var sweep = Path.Combine(dir, $"acc-{m}", "report.json");
-            if (!File.Exists(sweep)) throw new UserInputException($"{sweep}: not found (run the experiment's cimsim accuracy step first)");
-            var (ideal, levels) = ReadReport(sweep);
-            var devicePath = Path.Combine(dir, $"acc-{m}-device", "report.json");
-            (double?, double?)? device = null;
-            if (File.Exists(devicePath))
-            {
-                var (_, dl) = ReadReport(devicePath);
-                if (dl.Count > 0) device = (dl[0].Mean, dl[0].Std);
-            }
-            var heldPath = Path.Combine(dir, $"acc-{m}-heldout", "report.json");
-            double? held = File.Exists(heldPath) ? ReadReport(heldPath).Ideal : null;
-            rows.Add(new Row(label, ideal, levels, device, held));
+            var m = AccDir().Match(Path.GetFileName(sub));
+            var report = Path.Combine(sub, "report.json");
+            if (!m.Success || !File.Exists(report)) continue;
+            var (ideal, levels) = ReadReport(report);
+            var bySigma = new SortedDictionary<double, double>();
+            if (ideal is not null) bySigma[0] = ideal.Value;
+            foreach (var l in levels.Where(l => l.Mean is not null)) bySigma[l.Sigma] = l.Mean!.Value;
+            chips = Math.Max(chips, levels.Select(l => l.Chips).DefaultIfEmpty(0).Max());
+            var arm = m.Groups["arm"].Value;
+            if (!runs.TryGetValue(arm, out var seeds)) runs[arm] = seeds = new();
+            seeds[int.Parse(m.Groups["seed"].Value, CultureInfo.InvariantCulture)] = bySigma;
         }
-        var sigmas = rows.SelectMany(r => r.Levels.Select(l => l.Sigma)).Distinct().OrderBy(s => s).ToList();
+        if (runs.Count == 0) throw new UserInputException($"{dir}: no acc-<arm>-s<seed>/report.json (run experiments/halora/run.sh first)");
+        double? baseAcc = null;
+        var basePath = Path.Combine(dir, "acc-base", "report.json");
+        if (File.Exists(basePath)) baseAcc = ReadReport(basePath).Ideal;
+        var sigmas = runs.Values.SelectMany(s => s.Values).SelectMany(l => l.Keys).Distinct().Order().ToList();
+        var arms = runs.Keys.OrderBy(a => a == Reference ? 0 : 1).ThenBy(a => a, StringComparer.Ordinal).ToList();
+
         var sb = new StringBuilder();
-        var chips = rows.SelectMany(r => r.Levels).Select(l => l.Chips).DefaultIfEmpty(0).Max();
-        sb.Append("| method | ideal devices | ")
-          .Append(string.Join(" | ", sigmas.Select(s => $"sigma {F(s, "0.###")}")))
-          .Append(" | default.yaml device noise | held-out people, ideal |\n");
-        sb.Append("|---|---|").Append(string.Concat(sigmas.Select(_ => "---|"))).Append("---|---|\n");
-        sb.Append($"| base model, no adapter | {Pct(before)} |").Append(string.Concat(sigmas.Select(_ => " |"))).Append(" | |\n");
-        foreach (var r in rows)
+        string Header(string first) => $"| {first} | seeds | " + string.Join(" | ", sigmas.Select(s => s == 0 ? "ideal devices" : $"sigma {F(s, "0.###")}")) + " |\n"
+            + "|---|---|" + string.Concat(sigmas.Select(_ => "---|")) + "\n";
+        sb.Append("Accuracy (%), mean over training seeds ± 95 % interval (Student t over seeds; each seed is the mean over its chip instances)\n\n");
+        sb.Append(Header("arm"));
+        foreach (var a in arms)
         {
-            sb.Append($"| {r.Label} | {Pct(r.Ideal)} | ");
+            sb.Append($"| {a} | {runs[a].Count} |");
             foreach (var s in sigmas)
             {
-                var l = r.Levels.FirstOrDefault(x => x.Sigma == s);
-                sb.Append(l.Mean is null ? "n/a" : $"{Pct(l.Mean)} ± {Pct(l.Std)}").Append(" | ");
+                var xs = runs[a].Values.Where(l => l.ContainsKey(s)).Select(l => 100 * l[s]).ToList();
+                sb.Append(' ').Append(xs.Count == 0 ? "n/a" : Show(Interval(xs), runs[a].Count)).Append(" |");
             }
-            sb.Append(r.Device is { } d ? $"{Pct(d.Mean)} ± {Pct(d.Std)}" : "not run").Append($" | {Pct(r.HeldOut)} |\n");
+            sb.Append('\n');
         }
-        sb.Append($"\nMultiple-choice accuracy (%) on the finetuning questions (data/train_mc.jsonl, 4 choices, chance 25 %), mean ± std over {chips} chip instances (noise seeds) per level, scored by `cimsim accuracy` (log-likelihood) with W0 on the noisy RRAM model of hw-configs/default.yaml and A, B exact. Last column: the same question types about the held-out people (data/eval_mc.jsonl), ideal devices.\n");
+        if (runs.ContainsKey(Reference))
+        {
+            sb.Append($"\nArm minus vanilla LoRA (points), paired by training seed, mean ± 95 % interval\n\n").Append(Header("arm"));
+            foreach (var a in arms.Where(a => a != Reference))
+            {
+                var paired = runs[a].Keys.Where(runs[Reference].ContainsKey).ToList();
+                sb.Append($"| {a} | {paired.Count} |");
+                foreach (var s in sigmas)
+                {
+                    var ds = paired.Where(k => runs[a][k].ContainsKey(s) && runs[Reference][k].ContainsKey(s))
+                        .Select(k => 100 * (runs[a][k][s] - runs[Reference][k][s])).ToList();
+                    sb.Append(' ').Append(ds.Count == 0 ? "n/a" : Show(Interval(ds), paired.Count, signed: true)).Append(" |");
+                }
+                sb.Append('\n');
+            }
+        }
+        sb.Append($"\nBase model without adapter, ideal devices: {(baseAcc is null ? "not run" : F(100 * baseAcc.Value, "0.0"))} %. ")
+          .Append($"Up to {chips} chip instances per level and seed; chance is 25 %.\n");
+        sb.Append("\nFinal training loss (answer cross-entropy) and L_reg, mean over seeds:\n\n| arm | loss | L_reg |\n|---|---|---|\n");
+        foreach (var a in arms)
+        {
+            var sums = runs[a].Keys.Select(k => Path.Combine(dir, $"{a}-s{k}", "train_summary.json")).Where(File.Exists).Select(ReadTrain).ToList();
+            sb.Append($"| {a} | {(sums.Count == 0 ? "n/a" : F(sums.Average(x => x.Loss), "0.000"))} | {(sums.Count == 0 ? "n/a" : F(sums.Average(x => x.Reg), "0.00"))} |\n");
+        }
         var table = sb.ToString();
         AtomicFile.WriteAllText(Path.Combine(dir, "results.md"), table);
         Console.Write(table);
-        Plot(rows, sigmas, Path.Combine(dir, "accuracy-vs-sigma.png"));
+        Plot(arms, runs, sigmas, Path.Combine(dir, "accuracy-vs-sigma.png"));
         return 0;
     }
 
-    private static (double? Ideal, List<(double Sigma, double? Mean, double? Std, int Chips)> Levels) ReadReport(string path)
+    /// <summary>"mean ± half-width", with "(n = k)" when the cell has fewer seeds than the row.</summary>
+    private static string Show((double Mean, double? HalfWidth, int N) i, int rowSeeds, bool signed = false)
+        => (signed && i.Mean > 0 ? "+" : "") + F(i.Mean, "0.0") + (i.HalfWidth is { } h ? " ± " + F(h, "0.0") : "")
+           + (i.N < rowSeeds ? $" (n = {i.N})" : "");
+
+    private static (double Loss, double Reg) ReadTrain(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var root = doc.RootElement;
-        double? ideal = root.TryGetProperty("ideal", out var id) ? Num(id, "choice_accuracy") : null;
-        var levels = new List<(double, double?, double?, int)>();
-        foreach (var l in root.GetProperty("levels").EnumerateArray())
+        var r = doc.RootElement;
+        return (Num(r, "final_loss") ?? double.NaN, Num(r, "final_l_reg") ?? 0);
+    }
+
+    private static (double? Ideal, List<(double Sigma, double? Mean, int Chips)> Levels) ReadReport(string path)
+    {
+        try
         {
-            var acc = l.GetProperty("choice_accuracy");
-            levels.Add((l.GetProperty("sigma").GetDouble(), Num(acc, "mean"), Num(acc, "std"), l.GetProperty("chips").GetArrayLength()));
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            double? ideal = root.TryGetProperty("ideal", out var id) ? Num(id, "choice_accuracy") : null;
+            var levels = new List<(double, double?, int)>();
+            foreach (var l in root.GetProperty("levels").EnumerateArray())
+            {
+                levels.Add((l.GetProperty("sigma").GetDouble(), Num(l.GetProperty("choice_accuracy"), "mean"), l.GetProperty("chips").GetArrayLength()));
+            }
+            return (ideal, levels);
         }
-        return (ideal, levels);
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UserInputException($"{path}: not a `cimsim accuracy` report.json ({e.Message})");
+        }
     }
 
     private static double? Num(JsonElement e, string key)
@@ -88,36 +144,31 @@ public static class ExperimentSummary
 
     private static string F(double v, string fmt) => v.ToString(fmt, CultureInfo.InvariantCulture);
 
-    private static string Pct(double? v) => v is null ? "n/a" : F(100 * v.Value, "0.0");
-
-    private static void Plot(List<Row> rows, List<double> sigmas, string path)
+    private static void Plot(List<string> arms, SortedDictionary<string, SortedDictionary<int, SortedDictionary<double, double>>> runs, List<double> sigmas, string path)
     {
         var plot = new ScottPlot.Plot();
         plot.Font.Set(LossPlot.FontName);
-        foreach (var r in rows)
+        foreach (var a in arms)
         {
-            var pts = r.Levels.Where(l => l.Mean is not null).OrderBy(l => l.Sigma).ToList();
-            var xs = new List<double> { 0 };
-            var ys = new List<double> { 100 * (r.Ideal ?? double.NaN) };
-            var es = new List<double> { 0 };
-            xs.AddRange(pts.Select(p => p.Sigma));
-            ys.AddRange(pts.Select(p => 100 * p.Mean!.Value));
-            es.AddRange(pts.Select(p => 100 * (p.Std ?? 0)));
-            var sc = plot.Add.Scatter(xs.ToArray(), ys.ToArray());
-            sc.LegendText = r.Label;
-            var eb = plot.Add.ErrorBar(xs.ToArray(), ys.ToArray(), es.ToArray());
+            var pts = sigmas.Select(s => (s, xs: runs[a].Values.Where(l => l.ContainsKey(s)).Select(l => 100 * l[s]).ToList()))
+                .Where(p => p.xs.Count > 0).Select(p => (p.s, i: Interval(p.xs))).ToList();
+            var xs = pts.Select(p => p.s).ToArray();
+            var ys = pts.Select(p => p.i.Mean).ToArray();
+            var sc = plot.Add.Scatter(xs, ys);
+            sc.LegendText = $"{a} ({runs[a].Count} seeds)";
+            var eb = plot.Add.ErrorBar(xs, ys, pts.Select(p => p.i.HalfWidth ?? 0).ToArray());
             eb.Color = sc.Color;
         }
         var chance = plot.Add.HorizontalLine(25);
         chance.LinePattern = ScottPlot.LinePattern.Dashed;
         chance.LegendText = "chance (4 choices)";
-        plot.Title("Multiple-choice accuracy (finetuning questions) on the simulated hybrid chip");
+        plot.Title("Held-out test questions on the simulated hybrid chip (mean, 95 % interval over training seeds)");
         plot.XLabel("RRAM weight noise sigma (relative to max|W| per 64x64 tile); 0 = ideal devices");
-        plot.Axes.SetLimitsY(0, 105);
         plot.YLabel("accuracy (%)");
+        plot.Axes.SetLimitsY(0, 100);
         plot.ShowLegend();
         var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 900, 560);
+        plot.SavePng(tmp, 960, 600);
         File.Move(tmp, path, overwrite: true);
     }
 }

@@ -51,6 +51,7 @@ public static class TrainCommand
         var regNorm = Opt("--reg-norm", "HaLoRA: spectral (torch.linalg) | spectral-power (power iteration) | frobenius.", "spectral");
         var resample = Opt("--resample-every", "HaLoRA: draw new weight noise every K updates (paper 400).", 400);
         var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma." };
+        var noiseSwitch = Opt("--noise", "HaLoRA: on | off (off: clean W0, L_reg only; with --mu 0 it is plain LoRA). Ablation switch separating noise injection from the regulariser.", "on");
         var sigma = Opt("--sigma", "HaLoRA paper preset: Gaussian sigma relative to max|W|.", 0.01);
         var scope = Opt("--sigma-scope", "What max|W| --sigma refers to: tile | layer | weight.", "tile");
         var tile = Opt("--tile-size", "Tile edge for --sigma-scope tile (paper 64).", 64);
@@ -61,7 +62,7 @@ public static class TrainCommand
 
         var root = new RootCommand("cimsim-train: LoRA / HaLoRA finetuning (and small-model pretraining) of Llama/Qwen2 models with TorchSharp; writes a PEFT adapter that `cimsim accuracy --adapter` deploys.\n" +
             "Example: cimsim-train --model models/tiny --data train.jsonl --method halora --sigma 0.01 --steps 400 --out out/halora");
-        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, sigma, scope, tile, tokenizer, plain, threads, eval })
+        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, noiseSwitch, sigma, scope, tile, tokenizer, plain, threads, eval })
         {
             root.Options.Add(o);
         }
@@ -82,6 +83,8 @@ public static class TrainCommand
             if (p.GetValue(batch) < 1) problems.Add($"--batch-size: found {p.GetValue(batch)}, expected a positive integer");
             if (p.GetValue(maxLen) < 2) problems.Add($"--max-len: found {p.GetValue(maxLen)}, expected at least 2");
             if (!(p.GetValue(lr) > 0)) problems.Add($"--lr: found {p.GetValue(lr)}, expected a positive number");
+            var noiseOn = p.GetValue(noiseSwitch)!.Trim().ToLowerInvariant();
+            if (noiseOn is not ("on" or "off")) problems.Add($"--noise: found '{noiseOn}', expected on or off");
             if (p.GetValue(resample) < 1) problems.Add($"--resample-every: found {p.GetValue(resample)}, expected a positive integer");
             if (problems.Count > 0) throw new UserInputException("invalid options", problems);
             if (p.GetValue(threads) > 0) set_num_threads(p.GetValue(threads));
@@ -90,7 +93,7 @@ public static class TrainCommand
             var output = p.GetValue(outDir)!;
             LoraSpec? lora = m == TrainMethod.Full ? null : LoraSpec.FromFlags(p.GetValue(rank), p.GetValue(targets)!, p.GetValue(alpha), p.GetValue(dropout));
             IWeightNoise? noise = null;
-            if (m == TrainMethod.HaLora)
+            if (m == TrainMethod.HaLora && noiseOn == "on")
             {
                 var prof = p.GetValue(profile);
                 noise = prof is not null

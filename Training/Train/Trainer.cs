@@ -141,8 +141,11 @@ public sealed class Trainer
         Serilog.Log.Information("checkpoint at step {Step}: {Path}", nextStep, CheckpointPath);
     }
 
-    /// <summary>HaLoRA: draws the noise of epoch floor(step / K) for every projection, unless already drawn.</summary>
-    private void ApplyNoise(int step)
+    /// <summary>
+    /// HaLoRA: draws the noise of epoch floor(step / K) for every projection, unless already drawn (Run calls it
+    /// before every update; public so that tests can watch when the noise changes).
+    /// </summary>
+    public void ApplyNoise(int step)
     {
         if (options.Method != TrainMethod.HaLora || options.Noise is null) return;
         var epoch = step / Math.Max(1, options.NoiseResampleEvery);

@@ -19,7 +19,7 @@ public class SimulateAccuracyTests
     {
         var root = FixturePaths.RepoRoot;
         var data = Path.Combine(_dir, "mc.jsonl");
-        File.WriteAllLines(data, File.ReadLines(Path.Combine(root, "experiments", "halora", "data", "eval_mc.jsonl")).Take(4));
+        File.WriteAllLines(data, File.ReadLines(Path.Combine(root, "experiments", "halora", "data", "test_mc.jsonl")).Take(4));
         var output = Path.Combine(_dir, "out");
         var rc = CliApp.Run(["simulate", "--hw", Path.Combine(root, "hw-configs", "default.yaml"),
             "--model", Path.Combine(root, "experiments", "halora", "pretrained"), "--prompt", "8", "--generate", "4",

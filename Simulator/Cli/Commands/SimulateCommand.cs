@@ -3,6 +3,7 @@ using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
+using CimSim.Workloads.Datasets;
 using Serilog;
 
 namespace CimSim.Simulator.Cli.Commands;
@@ -40,7 +41,7 @@ public sealed class SimulateCommand : ICliCommand
                     AdapterDirectory = pr.GetValue(adapter),
                     Hardware = HardwareConfigLoader.Load(req.HardwarePath, req.Overrides),
                     HardwareName = req.HardwarePath,
-                    Items = EvalDataset.Load(dataPath),
+                    Items = DatasetReader.Load(dataPath).Items,
                     DataName = dataPath,
                     Seeds = pr.GetValue(seeds),
                     Sigmas = AccuracyCommand.ParseSigmas(pr.GetValue(sigma)),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CimSim.Common.Errors;
+using CimSim.Common.Units;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
@@ -51,9 +52,9 @@ public sealed class SimulateCommand : ICliCommand
             ReportWriter.WriteAll(report, outDir);
             var c = report.Cim;
             Log.Information("CIM: latency {Latency}, TTFT {Ttft}, TPOT {Tpot}, energy {Energy}, area {Area:0.##} mm^2 ({Events} events)",
-                ReportWriter.Seconds(c.LatencyS), ReportWriter.Seconds(c.TtftS), ReportWriter.Seconds(c.TpotS), ReportWriter.Joules(c.EnergyJ), c.AreaMm2, c.Events);
+                UnitFormat.Seconds(c.LatencyS), UnitFormat.Seconds(c.TtftS), UnitFormat.Seconds(c.TpotS), UnitFormat.Joules(c.EnergyJ), c.AreaMm2, c.Events);
             Log.Information("{Gpu}: latency {Latency}, board energy {Energy}, compute-only energy {Compute}; CIM/GPU energy {R1:0.####} (board), {R2:0.####} (compute-only)",
-                report.Gpu.Spec.Name, ReportWriter.Seconds(report.Gpu.LatencyS), ReportWriter.Joules(report.Gpu.EnergyJ), ReportWriter.Joules(report.Gpu.ComputeEnergyJ),
+                report.Gpu.Spec.Name, UnitFormat.Seconds(report.Gpu.LatencyS), UnitFormat.Joules(report.Gpu.EnergyJ), UnitFormat.Joules(report.Gpu.ComputeEnergyJ),
                 report.EnergyVsGpu, report.ComputeEnergyVsGpu);
             Log.Information("wrote {Dir}/report.json, report.md and plots", outDir);
             return 0;

@@ -3,7 +3,7 @@ using CimSim.Common.Numerics;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 
-namespace CimSim.Simulator.Cli.Benchmarks;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench devices`: functional RRAM MVM throughput on a 2048 x 8192 layer (64 tokens) for the

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using CimSim.Common.Numerics;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
-using CimSim.Simulator.Cli;
+using CimSim.Simulator.Functional;
 using CimSim.Workloads.Models;
 
-namespace CimSim.Simulator.Functional;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench accuracy`: tokens/s of functional inference (ideal, statistical and bit-accurate RRAM paths)

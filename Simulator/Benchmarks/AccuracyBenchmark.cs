@@ -102,18 +102,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>Best FLOP/s of <paramref name="repeats"/> timed runs after one warm-up.</summary>
-    private static double BestRate(Action run, double flops, int repeats)
-    {
-        run();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return flops / best;
-    }
+    private static double BestRate(Action run, double flops, int repeats) => flops / BenchTiming.BestSeconds(run, repeats);
 
     /// <summary>Resets Linux's peak-RSS counter (VmHWM) so each phase is measured alone; a no-op elsewhere.</summary>
     private static void ResetPeakMemory()

@@ -12,12 +12,6 @@ namespace CimSim.Simulator.Scheduling;
 /// </summary>
 public static class HardwareModelBuilder
 {
-    /// <summary>
-    /// Fraction of word lines that conduct in one DAC step: the device layer's bit-serial row activity (1/2),
-    /// documented in docs/devices.md and docs/scheduler.md.
-    /// </summary>
-    public const double InputActivity = CimSim.Devices.Rram.RramArrayModel.DefaultRowActivity;
-
     private static long Cycles(double seconds, double hz) => Math.Max(0, (long)Math.Ceiling(seconds * hz - 1e-9));
 
     /// <summary>
@@ -119,8 +113,8 @@ public static class HardwareModelBuilder
             ShiftAddCycles = Cycles(rram.ShiftAdd.LatencySeconds, f),
             PartialSumAddCycles = Math.Max(1, Cycles(rram.ShiftAdd.LatencySeconds, f)),
             Replication = arr.Replication,
-            // Ohmic read of one cell for one DAC step: E = a V^2 G t at the mid conductance, a the input activity (docs/scheduler.md).
-            ArrayReadEnergyPjPerRowColumn = InputActivity * v * v * gMid * rram.Device.ReadPulseSeconds * 1e12,
+            // Ohmic read of one cell for one DAC step: E = a V^2 G t at the mid conductance, a the row activity (docs/devices.md).
+            ArrayReadEnergyPjPerRowColumn = CimSim.Devices.Rram.RramArrayModel.DefaultRowActivity * v * v * gMid * rram.Device.ReadPulseSeconds * 1e12,
             DacEnergyPjPerConversion = rram.Dac.EnergyPicojoulesPerDrive,
             AdcEnergyPjPerConversion = adcE,
             ShiftAddEnergyPjPerOp = rram.ShiftAdd.EnergyPicojoules,

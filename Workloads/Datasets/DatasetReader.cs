@@ -46,7 +46,7 @@ public static class DatasetReader
             if (format == DatasetFormat.Auto) format = found.Value;
             if (!Accepts(format, found.Value))
             {
-                problems.Add($"{source}:{r.Line}: a {Name(found.Value)} record in a {Name(format)} file; one file holds one format");
+                problems.Add($"{source}:{r.Line}: a record of format {Name(found.Value)} in a file read as {Name(format)}; one file holds one format (--format)");
                 continue;
             }
             string problem;

@@ -142,7 +142,7 @@ public class DatasetReaderTests
     public void Load_FormatDisagreesWithFile_SaysWhichFormatItFound()
     {
         var ex = Assert.Throws<UserInputException>(() => DatasetReader.Load(Sample("lm-eval-docs.jsonl"), new DatasetOptions(DatasetFormat.LlmAdapters)))!;
-        Assert.That(ex.Problems[0], Does.Contain("a lm-eval record in a llm-adapters file"));
+        Assert.That(ex.Problems[0], Does.Contain("a record of format lm-eval in a file read as llm-adapters"));
     }
 
     [Test]

@@ -62,7 +62,18 @@ public static class JsonRecords
             problems.Add($"{source}:{(ex.LineNumber ?? 0) + 1}: not valid JSON ({ex.Message.Split(". ")[0]})");
             return [];
         }
-        using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException ex)
+        {
+            // The list itself was well formed, so this is what follows it.
+            problems.Add($"{source}:{(ex.LineNumber ?? 0) + 1}: not valid JSON after the list ({ex.Message.Split(". ")[0]})");
+            return [];
+        }
+        using var _ = doc;
         var records = new List<JsonRecord>(starts.Count);
         int i = 0, line = 1;
         long at = 0;

@@ -99,6 +99,15 @@ public class DatasetReaderTests
         }
     }
 
+    [TestCase("[{\"instruction\": \"x\"},\n", "t.json:2:")]
+    [TestCase("[{\"instruction\": \"x\"}] trailing", "t.json:1:")]
+    [TestCase("[\n{\"instruction\": \"x\",\n\"input\": }]", "t.json:3:")]
+    public void Parse_BrokenJsonList_IsOneProblemWithItsLine(string text, string location)
+    {
+        var ex = Assert.Throws<UserInputException>(() => DatasetReader.Parse(text, "t.json", new DatasetOptions()))!;
+        Assert.That(ex.Problems.Single(), Does.StartWith(location).And.Contain("not valid JSON"));
+    }
+
     [Test]
     public void Load_LlmAdaptersForTraining_KeepsInstructionsAndOutputs()
     {

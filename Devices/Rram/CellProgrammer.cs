@@ -16,8 +16,8 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     private readonly double _driftRatio = f.DriftOn ? f.Spec.Noise.Drift.TSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
     private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
 
-    /// <summary>Programs output rows [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
-    public RramFaultCounts ProgramRows(float[] w, float[] scales, float[][] slices, float[][]? readVar, float[]? groupMax,
+    /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
+    public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, float[]? groupMax,
         int o0, int o1, ulong seed, string purpose)
     {
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;

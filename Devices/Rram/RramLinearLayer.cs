@@ -85,7 +85,7 @@ public sealed class RramLinearLayer
     /// <summary>
     /// Programs <paramref name="weights"/> ([outFeatures, inFeatures] row-major, the Hugging Face layout) into
     /// crossbars. Random draws come from <see cref="RandomStreams"/> with (seed, purpose + "/..."), one stream
-    /// per non-ideality and per block of 64 output rows, so results do not depend on thread count, and turning
+    /// per non-ideality and per block of 64 outputs, so results do not depend on thread count, and turning
     /// one non-ideality on never changes another's draws.
     /// </summary>
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
@@ -93,35 +93,35 @@ public sealed class RramLinearLayer
 
     /// <summary>As <see cref="Program(ReadOnlySpan{float}, int, int, RramSpec, ulong, string)"/> with the derived format already built.</summary>
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
-        RramFormat settings, ulong seed, string purpose)
+        RramFormat format, ulong seed, string purpose)
     {
-        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(purpose);
         if (outFeatures < 1 || inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), $"layer shape {outFeatures} x {inFeatures}");
         if (weights.Length != (long)outFeatures * inFeatures)
             throw new ArgumentException($"weights hold {weights.Length} floats, expected {outFeatures} x {inFeatures}", nameof(weights));
 
-        var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, settings);
-        int nSlices = settings.SlicesPerWeight;
+        var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, format);
+        int nSlices = format.SlicesPerWeight;
         long n = (long)outFeatures * inFeatures;
         var slices = new float[nSlices][];
         for (int s = 0; s < nSlices; s++) slices[s] = new float[n];
 
         float[][]? readVar = null;
-        if (settings.ReadNoiseRelativeToG)
+        if (format.ReadNoiseRelativeToG)
         {
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
         }
-        float[]? groupMax = settings.WeightNoiseOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, settings.Spec.Noise.WeightNoise) : null;
+        float[]? groupMax = format.WeightNoiseOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, format.Spec.Noise.WeightNoise) : null;
         var w = weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
-        var programmer = new CellProgrammer(settings, inFeatures);
+        var programmer = new CellProgrammer(format, inFeatures);
         Parallel.For(0, chunks, c =>
         {
             int o0 = c * RowsPerRandomChunk, o1 = Math.Min(outFeatures, o0 + RowsPerRandomChunk);
-            faults[c] = programmer.ProgramRows(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}");
+            faults[c] = programmer.ProgramOutputs(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}"); // label kept: renaming it would change every chip instance
         });
         var total = new RramFaultCounts();
         foreach (var f in faults) total += f;
@@ -132,9 +132,9 @@ public sealed class RramLinearLayer
         {
             combined = new float[n];
             for (int s = 0; s < nSlices; s++)
-                TensorPrimitives.MultiplyAdd(slices[s], (float)(1L << (settings.BitsPerCell * s)), combined, combined);
+                TensorPrimitives.MultiplyAdd(slices[s], (float)(1L << (format.BitsPerCell * s)), combined, combined);
         }
-        return new RramLinearLayer(outFeatures, inFeatures, settings, slices, combined, readVar, scales, total, seed, purpose);
+        return new RramLinearLayer(outFeatures, inFeatures, format, slices, combined, readVar, scales, total, seed, purpose);
     }
 
     /// <summary>The weights the chip really holds, dequantised: W_eff[o,i] = s_o (sum_s 2^(b s) E_s[o,i] - offset).</summary>

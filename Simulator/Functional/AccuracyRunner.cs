@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
+using CimSim.Workloads.Datasets;
 using CimSim.Workloads.Models;
 using CimSim.Workloads.Weights;
 using Serilog;
@@ -188,7 +189,7 @@ public static class AccuracyRunner
                     for (int k = 0; k < c.Choices.Count; k++)
                     {
                         // lm-evaluation-harness: encode context + continuation together, split at the context's length.
-                        var cont = " " + c.Choices[k];
+                        var cont = c.Continuation(k);
                         var whole = tok.Encode(c.Question + cont);
                         int from = Math.Min(ctxLen, whole.Length - 1);
                         if (whole.Length > maxTokens)

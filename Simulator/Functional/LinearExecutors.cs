@@ -69,12 +69,12 @@ public sealed class IdealPlacer : ILinearPlacer
 }
 
 /// <summary>
-/// Every W0 linear programmed into RRAM crossbars as <paramref name="settings"/> (derived from an RramSpec) describes them; the chip instance is
+/// Every W0 linear programmed into RRAM crossbars as <paramref name="format"/> (derived from an RramSpec) describes them; the chip instance is
 /// <paramref name="seed"/>, and each module draws from its own stream (seed, "rram/" + module name).
 /// </summary>
-public sealed class RramPlacer(RramFormat settings, ulong seed, RramPath path) : ILinearPlacer
+public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path) : ILinearPlacer
 {
-    public RramFormat Settings { get; } = settings;
+    public RramFormat Format { get; } = format;
 
     public ulong Seed { get; } = seed;
 
@@ -83,5 +83,5 @@ public sealed class RramPlacer(RramFormat settings, ulong seed, RramPath path) :
     public string Describe => $"rram {(Path == RramPath.BitAccurate ? "bit_accurate" : "statistical")} (seed {Seed})";
 
     public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures)
-        => new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, Settings, Seed, "rram/" + module), Path);
+        => new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, Format, Seed, "rram/" + module), Path);
 }

@@ -1,4 +1,5 @@
 using CimSim.Common.IO;
+using CimSim.Common.Units;
 using CimSim.Simulator.Reports;
 using ScottPlot;
 
@@ -29,9 +30,9 @@ public static class ReportPlots
         var plot = PlotDefaults.NewPlot();
         var columns = new (string Label, IReadOnlyDictionary<string, double> Parts, double Total)[]
         {
-            ($"hybrid CIM\n{ReportWriter.Joules(r.Cim.EnergyJ)}", r.Cim.EnergyBreakdownJ, r.Cim.EnergyJ),
-            ($"{r.Gpu.Spec.Name} compute-only\n{ReportWriter.Joules(r.Gpu.ComputeEnergyJ)}", new Dictionary<string, double> { ["gpu_macs (compute-only)"] = r.Gpu.ComputeEnergyJ }, r.Gpu.ComputeEnergyJ),
-            ($"{r.Gpu.Spec.Name} board\n{ReportWriter.Joules(r.Gpu.EnergyJ)}", r.Gpu.EnergyByGroupJ.ToDictionary(kv => "gpu_" + kv.Key, kv => kv.Value), r.Gpu.EnergyJ),
+            ($"hybrid CIM\n{UnitFormat.Joules(r.Cim.EnergyJ)}", r.Cim.EnergyBreakdownJ, r.Cim.EnergyJ),
+            ($"{r.Gpu.Spec.Name} compute-only\n{UnitFormat.Joules(r.Gpu.ComputeEnergyJ)}", new Dictionary<string, double> { ["gpu_macs (compute-only)"] = r.Gpu.ComputeEnergyJ }, r.Gpu.ComputeEnergyJ),
+            ($"{r.Gpu.Spec.Name} board\n{UnitFormat.Joules(r.Gpu.EnergyJ)}", r.Gpu.EnergyByGroupJ.ToDictionary(kv => "gpu_" + kv.Key, kv => kv.Value), r.Gpu.EnergyJ),
         };
         var legend = new List<LegendItem>();
         var colorOf = new Dictionary<string, Color>(StringComparer.Ordinal);

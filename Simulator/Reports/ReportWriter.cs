@@ -4,6 +4,7 @@ using System.Text.Json;
 using CimSim.Common.IO;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Plots;
+using static CimSim.Common.Units.UnitFormat;
 
 namespace CimSim.Simulator.Reports;
 
@@ -147,11 +148,6 @@ public static class ReportWriter
     }
 
     private static string F(double v, string fmt = "G4") => v.ToString(fmt, CultureInfo.InvariantCulture);
-
-    /// <summary>Formats joules with a readable prefix.</summary>
-    public static string Joules(double j) => Math.Abs(j) >= 1 ? F(j, "0.###") + " J" : Math.Abs(j) >= 1e-3 ? F(j * 1e3, "0.###") + " mJ" : F(j * 1e6, "0.###") + " uJ";
-
-    public static string Seconds(double s) => Math.Abs(s) >= 1 ? F(s, "0.###") + " s" : Math.Abs(s) >= 1e-3 ? F(s * 1e3, "0.###") + " ms" : F(s * 1e6, "0.###") + " us";
 
     public static string ToMarkdown(SimulationReport r)
     {

@@ -5,6 +5,7 @@ using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
+using CimSim.Workloads.Datasets;
 
 namespace CimSim.Simulator.Sweeps;
 
@@ -16,7 +17,7 @@ namespace CimSim.Simulator.Sweeps;
 /// </summary>
 public sealed class FunctionalAccuracyProbe(string modelDirectory, string? adapterDirectory, string dataPath, int seeds, ulong firstSeed, RramPath path, int maxTokens) : IAccuracyProbe
 {
-    private readonly IReadOnlyList<EvalItem> _items = EvalDataset.Load(dataPath);
+    private readonly IReadOnlyList<EvalItem> _items = DatasetReader.Load(dataPath).Items;
 
     public string Identity =>
         string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Workloads.Datasets;
 
 namespace CimSim.Simulator.Sweeps;
 
@@ -22,16 +23,12 @@ public static class SweepTable
         var manifest = SweepManifest.Read(directory);
         var path = Path.Combine(directory, SweepOutput.JsonlFile);
         if (!File.Exists(path)) throw new UserInputException($"{path}: not found; run `cimsim sweep` (or `cimsim merge`) into '{directory}' first");
+        var problems = new List<string>();
         var rows = new List<SweepRow>();
-        var lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (line, o) in JsonRecords.ReadLines(File.ReadLines(path), path, problems))
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
-                using var doc = JsonDocument.Parse(line);
-                var o = doc.RootElement;
                 var parameters = o.GetProperty("parameters").EnumerateObject()
                     .Select(p => new SweepParameter(p.Name, p.Value.ValueKind switch
                     {
@@ -50,11 +47,12 @@ public static class SweepTable
                 var reason = o.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
                 rows.Add(new SweepRow(o.GetProperty("point").GetString()!, o.GetProperty("status").GetString()!, parameters, metrics, order, reason));
             }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
             {
-                throw new UserInputException($"{path} line {lineNo}: not a sweep result row: {ex.Message}", ex);
+                problems.Add($"{path}:{line}: not a sweep result row: {ex.Message}");
             }
         }
+        if (problems.Count > 0) throw new UserInputException($"{path}: {problems.Count} bad row(s)", problems);
         return (manifest.ParameterPaths, rows);
     }
 }

@@ -1,6 +1,7 @@
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using CimSim.Simulator.Functional;
+using CimSim.Workloads.Datasets;
 
 namespace CimSim.Tests.Functional;
 

@@ -14,33 +14,6 @@ public class InputErrorTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    [Test]
-    public void EvalDatasetLoad_MalformedLines_NamesEachLine()
-    {
-        var path = Path.Combine(_dir, "bad.jsonl");
-        File.WriteAllLines(path,
-        [
-            "{\"text\": \"fine\"}",
-            "",
-            "{\"text\": \"unterminated",
-            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": 5}",
-            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": \"B\"}",
-            "[1, 2]",
-        ]);
-        var ex = Assert.Throws<UserInputException>(() => EvalDataset.Load(path))!;
-        Assert.That(ex.Problems, Has.Count.EqualTo(3));
-        Assert.That(ex.Problems[0], Does.StartWith(path + ":3:").And.Contain("not valid JSON"));
-        Assert.That(ex.Problems[1], Does.StartWith(path + ":4:").And.Contain("\"answer\" is 5"));
-        Assert.That(ex.Problems[2], Does.StartWith(path + ":6:").And.Contain("expected an object"));
-    }
-
-    [Test]
-    public void EvalDatasetParse_LetterAnswer_MapsToIndex()
-    {
-        var items = EvalDataset.Parse(["{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": \"B\"}"], "x");
-        Assert.That(((ChoiceItem)items[0]).Answer, Is.EqualTo(1));
-    }
-
     private string CopyFixture(string name)
     {
         var dst = Path.Combine(_dir, name);

@@ -156,7 +156,7 @@ public static class TrainCommand
         {
             Log.Information("HaLoRA noise: {Noise}, resampled every {K} updates; mu {Mu}, {Norm} norm", options.Noise.Describe(), options.NoiseResampleEvery, options.Mu, options.RegNorm);
         }
-        var evalItems = evalPath is null ? null : MultipleChoiceScorer.Load(evalPath, tok);
+        var evalItems = evalPath is null ? null : MultipleChoiceScorer.Load(evalPath, tok, plainPrompt);
         double? accBefore = evalItems is null ? null : MultipleChoiceScorer.Accuracy(model, evalItems);
         if (accBefore is not null) Log.Information("multiple-choice accuracy before training: {Acc:P1} on {N} items", accBefore, evalItems!.Count);
         var sampler = new BatchSampler(examples, options.BatchSize, options.Seed, tok.PadId);

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using CimSim.Common.Errors;
 using CimSim.Training.Data;
+using CimSim.Workloads.Datasets;
 using CimSim.Training.Model;
 using static TorchSharp.torch;
 
@@ -16,35 +16,27 @@ public sealed record MultipleChoiceItem(int[] Context, int[][] Continuations, in
 /// </summary>
 public static class MultipleChoiceScorer
 {
-    public static List<MultipleChoiceItem> Load(string path, ITokenizer tok)
+    /// <summary>The multiple-choice records of an evaluation file (any format of <see cref="DatasetReader"/>), tokenised.</summary>
+    public static List<MultipleChoiceItem> Load(string path, ITokenizer tok, bool plainPrompt = false)
     {
-        if (!File.Exists(path)) throw new UserInputException($"--eval: file '{path}' not found");
+        var data = DatasetReader.Load(path, new DatasetOptions(PlainPrompt: plainPrompt));
         var items = new List<MultipleChoiceItem>();
         var problems = new List<string>();
-        var lineNo = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var item in data.Items)
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
+            if (item is not ChoiceItem c)
             {
-                using var doc = JsonDocument.Parse(line);
-                var root = doc.RootElement;
-                var q = root.GetProperty("question").GetString() ?? "";
-                var choices = root.GetProperty("choices").EnumerateArray().Select(c => c.GetString() ?? "").ToArray();
-                var answer = JsonlDataset.AnswerIndex(root, choices, path, lineNo, problems);
-                if (answer is null) continue;
-                // Scored like `cimsim accuracy`: no BOS, context + continuation encoded together and split.
-                var prompt = JsonlDataset.MultipleChoicePrompt(q);
-                var ctx = JsonlDataset.SplitEncode(tok, prompt, JsonlDataset.MultipleChoiceContinuation(choices[0])).Prompt;
-                var conts = choices.Select(c => JsonlDataset.SplitEncode(tok, prompt, JsonlDataset.MultipleChoiceContinuation(c))).ToArray();
-                if (conts.Any(c => c.Prompt.Length != ctx.Length)) throw new InvalidOperationException("the tokenizer merges the question with a choice differently per choice");
-                items.Add(new MultipleChoiceItem(ctx, conts.Select(c => c.Target).ToArray(), answer.Value));
+                problems.Add($"{path}:{item.Line}: a {item.GetType().Name} record; --eval needs multiple-choice records");
+                continue;
             }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            // Scored like `cimsim accuracy`: no BOS, context + continuation encoded together and split.
+            var conts = Enumerable.Range(0, c.Choices.Count).Select(k => JsonlDataset.SplitEncode(tok, c.Context, c.Continuation(k))).ToArray();
+            if (conts.Any(x => x.Prompt.Length != conts[0].Prompt.Length))
             {
-                problems.Add($"{path}:{lineNo}: expected {{\"question\": string, \"choices\": [strings], \"answer\": index}} ({ex.Message})");
+                problems.Add($"{path}:{c.Line}: the tokenizer merges the question with a choice differently per choice");
+                continue;
             }
+            items.Add(new MultipleChoiceItem(conts[0].Prompt, conts.Select(x => x.Target).ToArray(), c.Answer));
         }
         if (problems.Count > 0) throw new UserInputException($"{path}: {problems.Count} problem(s) in the multiple-choice data", problems);
         return items;

@@ -3,6 +3,7 @@ using System.Globalization;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
+using CimSim.Workloads.Datasets;
 using Serilog;
 
 namespace CimSim.Simulator.Cli.Commands;
@@ -17,7 +18,8 @@ public sealed class AccuracyCommand : ICliCommand
         var hw = new Option<string>("--hw") { Description = "Hardware config YAML (its RRAM device model).", Required = true };
         var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + safetensors; tokenizer.json if any).", Required = true };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory; default: none." };
-        var data = new Option<string>("--data") { Description = "JSONL: {\"text\"} lines (perplexity) and/or {\"question\",\"choices\",\"answer\"} lines (multiple choice).", Required = true };
+        var data = new Option<string>("--data") { Description = "Evaluation data: JSONL {\"text\"} lines (perplexity) and/or {\"question\",\"choices\",\"answer\"} lines (multiple choice), an LLM-Adapters test.json, or lm-evaluation-harness samples (docs/workloads.md).", Required = true };
+        var format = new Option<string>("--format") { Description = "Data format: auto, jsonl, llm-adapters or lm-eval.", DefaultValueFactory = _ => "auto" };
         var seeds = new Option<int>("--seeds") { Description = "Chip instances per noise level.", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance.", DefaultValueFactory = _ => 0UL };
         var sigma = new Option<string?>("--sigma") { Description = "Comma-separated values of rram.noise.weight_noise.sigma (noise relative to max|W| per tile), e.g. 0.005,0.01,0.02; default: the config's value." };
@@ -33,7 +35,7 @@ public sealed class AccuracyCommand : ICliCommand
               cimsim accuracy --hw hw-configs/default.yaml --model models/llama --adapter adapters/halora --data eval.jsonl --seeds 5 --sigma 0.005,0.01,0.02 --out out/accuracy
             """)
         {
-            hw, model, adapter, data, seeds, firstSeed, sigma, path, maxTokens, output,
+            hw, model, adapter, data, format, seeds, firstSeed, sigma, path, maxTokens, output,
         };
         cmd.SetAction(pr =>
         {
@@ -45,7 +47,7 @@ public sealed class AccuracyCommand : ICliCommand
                 AdapterDirectory = pr.GetValue(adapter),
                 Hardware = spec,
                 HardwareName = hwPath,
-                Items = EvalDataset.Load(pr.GetValue(data)!),
+                Items = DatasetReader.Load(pr.GetValue(data)!, new DatasetOptions(DatasetOptions.ParseFormat(pr.GetValue(format)!))).Items,
                 DataName = pr.GetValue(data)!,
                 Seeds = pr.GetValue(seeds),
                 FirstSeed = pr.GetValue(firstSeed),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimSim.Simulator.Benchmarks;
 
 namespace CimSim.Simulator.Cli.Commands;
 

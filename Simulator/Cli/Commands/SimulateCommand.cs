@@ -1,8 +1,10 @@
 using System.CommandLine;
 using CimSim.Common.Errors;
+using CimSim.Common.Units;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
+using CimSim.Workloads.Datasets;
 using Serilog;
 
 namespace CimSim.Simulator.Cli.Commands;
@@ -40,7 +42,7 @@ public sealed class SimulateCommand : ICliCommand
                     AdapterDirectory = pr.GetValue(adapter),
                     Hardware = HardwareConfigLoader.Load(req.HardwarePath, req.Overrides),
                     HardwareName = req.HardwarePath,
-                    Items = EvalDataset.Load(dataPath),
+                    Items = DatasetReader.Load(dataPath).Items,
                     DataName = dataPath,
                     Seeds = pr.GetValue(seeds),
                     Sigmas = AccuracyCommand.ParseSigmas(pr.GetValue(sigma)),
@@ -50,9 +52,9 @@ public sealed class SimulateCommand : ICliCommand
             ReportWriter.WriteAll(report, outDir);
             var c = report.Cim;
             Log.Information("CIM: latency {Latency}, TTFT {Ttft}, TPOT {Tpot}, energy {Energy}, area {Area:0.##} mm^2 ({Events} events)",
-                ReportWriter.Seconds(c.LatencyS), ReportWriter.Seconds(c.TtftS), ReportWriter.Seconds(c.TpotS), ReportWriter.Joules(c.EnergyJ), c.AreaMm2, c.Events);
+                UnitFormat.Seconds(c.LatencyS), UnitFormat.Seconds(c.TtftS), UnitFormat.Seconds(c.TpotS), UnitFormat.Joules(c.EnergyJ), c.AreaMm2, c.Events);
             Log.Information("{Gpu}: latency {Latency}, board energy {Energy}, compute-only energy {Compute}; CIM/GPU energy {R1:0.####} (board), {R2:0.####} (compute-only)",
-                report.Gpu.Spec.Name, ReportWriter.Seconds(report.Gpu.LatencyS), ReportWriter.Joules(report.Gpu.EnergyJ), ReportWriter.Joules(report.Gpu.ComputeEnergyJ),
+                report.Gpu.Spec.Name, UnitFormat.Seconds(report.Gpu.LatencyS), UnitFormat.Joules(report.Gpu.EnergyJ), UnitFormat.Joules(report.Gpu.ComputeEnergyJ),
                 report.EnergyVsGpu, report.ComputeEnergyVsGpu);
             Log.Information("wrote {Dir}/report.json, report.md and plots", outDir);
             return 0;

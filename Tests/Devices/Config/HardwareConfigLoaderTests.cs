@@ -27,12 +27,77 @@ public class HardwareConfigLoaderTests
         Assert.That(ex!.Message, Does.Contain("no-such-chip").And.Contain("default").And.Contain("isaac-like"));
     }
 
+    /// <summary>
+    /// Every scalar a shipped config writes itself (the last layer over include and preset) reaches the spec with
+    /// that value: the file's text is scanned line by line here, independently of the loader, and each YAML path is
+    /// followed through the records' [ConfigKey] names. Catches a key bound to the wrong field, a layer that wins
+    /// over the file, a unit or number parsed wrongly.
+    /// </summary>
     [TestCaseSource(typeof(ConfigTestPaths), nameof(ConfigTestPaths.ShippedConfigs))]
-    public void Load_ShippedConfig_Validates(string file)
+    public void Load_ShippedConfig_EveryScalarTheFileSetsReachesTheSpec(string file)
     {
-        var spec = HardwareConfigLoader.Load(Path.Combine(ConfigTestPaths.HwConfigs, file));
-        Assert.That(spec.Name, Is.Not.Empty);
+        var path = Path.Combine(ConfigTestPaths.HwConfigs, file);
+        var spec = HardwareConfigLoader.Load(path);
+        var leaves = ShippedYamlScalars(File.ReadAllLines(path));
+        var mismatches = new List<string>();
+        int checkedCount = 0;
+        foreach (var (yamlPath, text) in leaves)
+        {
+            object? node = spec;
+            foreach (var key in yamlPath.Split('.'))
+            {
+                var prop = node?.GetType().GetProperties()
+                    .FirstOrDefault(p => p.GetCustomAttributes(typeof(ConfigKeyAttribute), false).Cast<ConfigKeyAttribute>().Any(a => a.Name == key));
+                node = prop?.GetValue(node);
+                if (prop is null) { node = null; break; }
+            }
+            if (node is null) { mismatches.Add($"{yamlPath}: no spec field"); continue; }
+            checkedCount++;
+            if (!SameValue(node, text)) mismatches.Add($"{yamlPath}: file says {text}, spec has {node}");
+        }
+        TestContext.Out.WriteLine($"{file}: {checkedCount} scalars checked");
+        Assert.That(mismatches, Is.Empty);
+        Assert.That(checkedCount, Is.GreaterThanOrEqualTo(1));
+        Assert.That(spec.Name, Is.EqualTo(leaves.Single(l => l.Path == "name").Value));
     }
+
+    /// <summary>"a.b.c" -> scalar text of every `key: value` line (folded text, lists, include and preset skipped).</summary>
+    private static List<(string Path, string Value)> ShippedYamlScalars(string[] lines)
+    {
+        var result = new List<(string, string)>();
+        var stack = new List<(int Indent, string Key)>();
+        int skipDeeperThan = -1;
+        foreach (var raw in lines)
+        {
+            var line = raw.Split(" #")[0].TrimEnd();
+            if (line.TrimStart().StartsWith('#') || line.Trim().Length == 0) continue;
+            int indent = line.Length - line.TrimStart().Length;
+            if (skipDeeperThan >= 0 && indent > skipDeeperThan) continue;
+            skipDeeperThan = -1;
+            int colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            var key = line[indent..colon].Trim();
+            var value = line[(colon + 1)..].Trim();
+            while (stack.Count > 0 && stack[^1].Indent >= indent) stack.RemoveAt(stack.Count - 1);
+            if (value.Length == 0) { stack.Add((indent, key)); continue; }
+            if (value.StartsWith('>') || value.StartsWith('|')) { skipDeeperThan = indent; continue; }
+            if (value.StartsWith('[') || key is "include" or "preset" || (stack.Count == 0 && key == "description")) continue;
+            result.Add((string.Join(".", stack.Select(s => s.Key).Append(key)), value.Trim('"')));
+        }
+        return result;
+    }
+
+    private static bool SameValue(object actual, string text) => actual switch
+    {
+        bool b => b == bool.Parse(text),
+        int or long or double or float => Math.Abs(Convert.ToDouble(actual, System.Globalization.CultureInfo.InvariantCulture)
+            - double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)) <= 1e-12 * Math.Abs(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture)),
+        Enum e => Normalise(e.ToString()) == Normalise(text),
+        string s => s == text,
+        _ => actual.ToString() == text,
+    };
+
+    private static string Normalise(string s) => s.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
     [Test]
     public void Load_DefaultYaml_EqualsBuiltInRecordDefaults()

@@ -48,11 +48,11 @@ public class RramLinearLayerTests
     [TestCaseSource(nameof(ExactCases))]
     public void Forward_NoiseOffIdealAdc_BothPathsEqualExactIntegerProduct(WeightEncoding enc, int bitsPerCell, int dacBits, int adcBits)
     {
-        var settings = RramTestSpecs.NoiseFree(enc, bitsPerCell, dacBits, adcBits);
+        var format = RramTestSpecs.NoiseFree(enc, bitsPerCell, dacBits, adcBits);
         const int outF = 13, inF = 37, tokens = 5;
         var w = RandomMatrix(outF * inF, 1);
         var x = RandomMatrix(tokens * inF, 2, 3f);
-        var layer = RramLinearLayer.Program(w, outF, inF, settings, 7, "test");
+        var layer = RramLinearLayer.Program(w, outF, inF, format, 7, "test");
         var expected = ExactReference(layer, w, x, tokens);
         foreach (var path in new[] { RramPath.BitAccurate, RramPath.Statistical })
         {

@@ -7,8 +7,22 @@ internal static class ProcessHelpers
 {
     public static string RepoRoot() => FixturePaths.RepoRoot;
 
-    /// <summary>The cimsim.dll built beside the tests (the Simulator project reference copies it).</summary>
-    public static string CimsimDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "cimsim.dll");
+    /// <summary>
+    /// The cimsim.dll of the same build, for child processes: the Simulator project's own output
+    /// (Simulator/bin/CONFIG/TFM) when it exists, else the copy beside the tests. The copy beside the tests is the one
+    /// coverlet instruments in place during `scripts/test`; child processes running it all write their hits to one
+    /// tracker file at exit and collide (IOException in a Slurm array job), so they run the uninstrumented original.
+    /// </summary>
+    public static string CimsimDll
+    {
+        get
+        {
+            var testDir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            string tfm = testDir.Name, config = testDir.Parent!.Name;
+            var own = Path.Combine(FixturePaths.RepoRoot, "Simulator", "bin", config, tfm, "cimsim.dll");
+            return File.Exists(own) ? own : Path.Combine(testDir.FullName, "cimsim.dll");
+        }
+    }
 
     public static ProcessStartInfo Info(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, string? workingDirectory = null)
     {

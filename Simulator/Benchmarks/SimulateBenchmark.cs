@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using CimSim.Simulator.Cli;
+using CimSim.Simulator.Reports;
 
-namespace CimSim.Simulator.Reports;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>`cimsim bench simulate`: wall time and events/s of the default run (Llama-3.2-1B, 512 + 512 tokens, default config).</summary>
 public sealed class SimulateBenchmark : IBenchmark

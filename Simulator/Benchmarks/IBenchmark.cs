@@ -1,4 +1,4 @@
-namespace CimSim.Simulator.Cli;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// One `cimsim bench NAME` benchmark. Discovered by reflection like commands. Benchmarks print their

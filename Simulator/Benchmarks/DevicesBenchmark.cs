@@ -3,7 +3,7 @@ using CimSim.Common.Numerics;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 
-namespace CimSim.Simulator.Cli.Benchmarks;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench devices`: functional RRAM MVM throughput on a 2048 x 8192 layer (64 tokens) for the
@@ -37,9 +37,9 @@ public sealed class DevicesBenchmark : IBenchmark
         double flops = 2.0 * tokens * inF * outF;
         int steps = layer.Format.DacSteps, slices = layer.Format.SlicesPerWeight;
 
-        double raw = Best(() => Blas.Gemm(false, true, tokens, outF, inF, 1f, x, w, 0f, y), quick ? 5 : 20);
-        double stat = Best(() => layer.Forward(x, y, tokens, RramPath.Statistical), quick ? 5 : 20);
-        double bit = Best(() => layer.Forward(x, y, tokens, RramPath.BitAccurate), quick ? 2 : 5);
+        double raw = BenchTiming.BestSeconds(() => Blas.Gemm(false, true, tokens, outF, inF, 1f, x, w, 0f, y), quick ? 5 : 20);
+        double stat = BenchTiming.BestSeconds(() => layer.Forward(x, y, tokens, RramPath.Statistical), quick ? 5 : 20);
+        double bit = BenchTiming.BestSeconds(() => layer.Forward(x, y, tokens, RramPath.BitAccurate), quick ? 2 : 5);
 
         double rawG = flops / raw / 1e9, statG = flops / stat / 1e9, bitG = flops / bit / 1e9;
         double statRatio = statG / rawG, bitRatio = bitG / (rawG / (steps * slices));
@@ -52,18 +52,5 @@ public sealed class DevicesBenchmark : IBenchmark
         bool ok = statRatio >= 0.5 && bitRatio >= 0.5;
         output.WriteLine(ok ? "  result: both paths meet their minimum" : "  result: BELOW MINIMUM");
         return ok ? 0 : 1;
-    }
-
-    private static double Best(Action run, int reps)
-    {
-        run();
-        double best = double.MaxValue;
-        for (int i = 0; i < reps; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
     }
 }

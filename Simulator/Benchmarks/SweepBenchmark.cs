@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using CimSim.Simulator.Cli;
 using CimSim.Simulator.Reports;
+using CimSim.Simulator.Sweeps;
 
-namespace CimSim.Simulator.Sweeps;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench sweep`: sweep throughput in points per minute for llama-3.2-1b, 512 + 512 tokens, on 2 jobs

@@ -5,7 +5,7 @@ using CimSim.Mapping;
 using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
-namespace CimSim.Simulator.Cli;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench mapping`: maps Llama-3.1-8B (LoRA r=4 on q,k,v,up,down) with its full operator graph for 512 + 512

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using CimSim.Common.Numerics;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
-using CimSim.Simulator.Cli;
+using CimSim.Simulator.Functional;
 using CimSim.Workloads.Models;
 
-namespace CimSim.Simulator.Functional;
+namespace CimSim.Simulator.Benchmarks;
 
 /// <summary>
 /// `cimsim bench accuracy`: tokens/s of functional inference (ideal, statistical and bit-accurate RRAM paths)
@@ -102,18 +102,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>Best FLOP/s of <paramref name="repeats"/> timed runs after one warm-up.</summary>
-    private static double BestRate(Action run, double flops, int repeats)
-    {
-        run();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return flops / best;
-    }
+    private static double BestRate(Action run, double flops, int repeats) => flops / BenchTiming.BestSeconds(run, repeats);
 
     /// <summary>Resets Linux's peak-RSS counter (VmHWM) so each phase is measured alone; a no-op elsewhere.</summary>
     private static void ResetPeakMemory()

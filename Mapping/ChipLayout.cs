@@ -88,8 +88,8 @@ internal sealed class ChipLayout
 
     private readonly record struct Item(long Arrays, long Macros, int Layers);
 
-    /// <summary>Items [Start, End) on one chip.</summary>
-    private readonly record struct Group(int Start, int End);
+    /// <summary>Items [Start, End) on one chip; for lm_head split across chips, its column slice <see cref="Slice"/> of <see cref="Slices"/>.</summary>
+    private readonly record struct Group(int Start, int End, int Slice = 0, int Slices = 1);
 
     private static long TilesFor(HardwareSpec hw, long arrays, long macros)
     {
@@ -112,6 +112,22 @@ internal sealed class ChipLayout
         for (var i = 0; i < items.Length; i++)
         {
             var it = items[i];
+            var units = it.Arrays + it.Macros;
+            if (it.Layers == 0 && units > 1 && !Fits(it.Arrays, it.Macros, 0) && Fits(Math.Min(1, it.Arrays), Math.Min(1, it.Macros), 0))
+            {
+                // lm_head larger than a chip: split its columns (vocabulary) over the fewest chips that hold a slice each
+                // (binary search; a chip that cannot hold even one unit leaves it whole and reported).
+                long lo = 2, hi = units;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) / 2;
+                    if (Fits(Tiling.CeilDiv(it.Arrays, mid), Tiling.CeilDiv(it.Macros, mid), 0)) hi = mid; else lo = mid + 1;
+                }
+                var slices = (int)lo;
+                if (i > start) groups.Add(new Group(start, i));
+                for (var s = 0; s < slices; s++) groups.Add(new Group(i, i + 1, s, slices));
+                return groups;
+            }
             if (i > start && !Fits(arrays + it.Arrays, macros + it.Macros, layers + it.Layers))
             {
                 groups.Add(new Group(start, i));
@@ -241,52 +257,70 @@ internal sealed class ChipLayout
             // Count first: the mesh (and so every hop count) depends on the chip's tile count.
             long arrays = 0, macros = 0;
             var nLayers = Math.Min(g.End, layers) - g.Start;
-            foreach (var p in Matrices(g)) { if (p.Target == ComputeTarget.Rram) arrays += p.Units; else if (p.Target == ComputeTarget.Sram) macros += p.Units; }
+            foreach (var p in Matrices(g))
+            {
+                var n = p.Role == MatrixRole.LmHead ? SliceUnits(p, g).Count : p.Units;
+                if (p.Target == ComputeTarget.Rram) arrays += n; else if (p.Target == ComputeTarget.Sram) macros += n;
+            }
             var pool = ctx.AttentionPoolMacros(nLayers);
             var tiles = TilesFor(hw, arrays, macros + pool);
             var mesh = MeshTopology.For(hw.Interconnect, tiles);
             var need = new long[tiles];
             long nextArray = 0, nextMacro = 0;
-            MatrixPlacement Put(MatrixPlacement p)
+            MatrixPlacement Put(MatrixPlacement p, (int Offset, int Count) slice)
             {
                 if (p.Target == ComputeTarget.Digital) return p with { Chip = c };
                 var rram = p.Target == ComputeTarget.Rram;
-                var first = rram ? nextArray : nextMacro;
+                var first = (rram ? nextArray : nextMacro) - slice.Offset;   // unit 0 of the matrix, as if it started here
                 var perTile = rram ? apt : mpt;
-                if (rram) nextArray += p.Units; else nextMacro += p.Units;
-                var (ft, lt) = (first / perTile, (first + p.Units - 1) / perTile);
+                if (rram) nextArray += slice.Count; else nextMacro += slice.Count;
+                var (ft, lt) = ((first + slice.Offset) / perTile, (first + slice.Offset + slice.Count - 1) / perTile);
                 double hopSum = 0;
                 var rows = rram ? hw.Rram.Array.Rows : hw.SramCim.Rows;
                 var blocksPerUnit = rram ? 1 : p.BlocksPerUnit;
                 var weightBits = rram ? hw.Rram.Array.WeightBits : hw.SramCim.WeightBits;
                 for (var t = ft; t <= lt; t++)
                 {
-                    var u0 = Math.Max(first, t * perTile) - first;
-                    var u1 = Math.Min(first + p.Units, (t + 1) * perTile) - first;
+                    var u0 = Math.Max(first + slice.Offset, t * perTile) - first;
+                    var u1 = Math.Min(first + slice.Offset + slice.Count, (t + 1) * perTile) - first;
                     hopSum += (u1 - u0) * (double)mesh.HopsFromHub((int)t);
                     if (t >= need.Length) continue; // macros_per_tile 0: already a config problem
                     var (rb, cb) = BufferNeeds.Distinct(u0 * blocksPerUnit, Math.Min(u1 * blocksPerUnit, (long)p.RowBlocks * p.ColumnBlocks * p.Replication), p.RowBlocks, p.ColumnBlocks);
                     need[t] += BufferNeeds.TileBits(ctx.Workload.Batch, Math.Min(p.K, rb * rows), Math.Min(p.N, cb * p.OutputsPerUnit), ctx.Options.Precision.ActivationBits, weightBits, p.K);
                 }
-                return p with { Chip = c, FirstUnit = (int)first, FirstTile = (int)ft, LastTile = (int)lt, Hops = hopSum / p.Units };
+                if (slice.Offset > 0)
+                {
+                    // A later slice of a split lm_head: keep slice 0's position, accumulate the unit-weighted hops.
+                    return p with { Hops = p.Hops + hopSum / p.Units, ChipSpan = p.ChipSpan + 1 };
+                }
+                return p with { Chip = c, FirstUnit = (int)(first + slice.Offset), FirstTile = (int)ft, LastTile = (int)lt, Hops = hopSum / p.Units, ChipSpan = 1 };
             }
             for (var l = g.Start; l < Math.Min(g.End, layers); l++)
             {
                 foreach (var m in LinearModules.All)
                 {
                     var i = l * LinearModules.Count + (int)m;
-                    w0o[i] = Put(w0o[i]);
-                    if (ao[i] is { } a) ao[i] = Put(a);
-                    if (bo[i] is { } b) bo[i] = Put(b);
+                    w0o[i] = Put(w0o[i], (0, w0o[i].Units));
+                    if (ao[i] is { } a) ao[i] = Put(a, (0, a.Units));
+                    if (bo[i] is { } b) bo[i] = Put(b, (0, b.Units));
                 }
             }
-            if (g.End > layers) head = Put(head);
+            if (g.End > layers) head = Put(head, SliceUnits(head, g));
             double poolHops = 0;
             for (var u = nextMacro; u < nextMacro + pool; u++) poolHops += mesh.HopsFromHub((int)(u / mpt));
             chips.Add(new ChipUnits(arrays, macros, pool, tiles, mesh, pool > 0 ? poolHops / pool : 0));
             tileNeedBits = Math.Max(tileNeedBits, need.DefaultIfEmpty(0).Max());
         }
         return new Positioned(w0o, ao, bo, head, chips, Math.Max(1, Tiling.CeilDiv(tileNeedBits, 8)));
+
+        // Slice s of S holds units [s x per, (s + 1) x per), per = ceil(units / S): mostly whole column blocks (units are column-block-major).
+        static (int Offset, int Count) SliceUnits(MatrixPlacement p, Group g)
+        {
+            if (g.Slices == 1 || p.Units == 0) return (0, p.Units);
+            var per = (int)Tiling.CeilDiv(p.Units, g.Slices);
+            var offset = Math.Min(p.Units, g.Slice * per);
+            return (offset, Math.Min(p.Units, offset + per) - offset);
+        }
 
         IEnumerable<MatrixPlacement> Matrices(Group g)
         {

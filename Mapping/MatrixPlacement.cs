@@ -67,6 +67,9 @@ public sealed record MatrixPlacement
     /// <summary>The chip holding this matrix (pipeline partition by layers; 0 on a one-chip mapping).</summary>
     public int Chip { get; init; }
 
+    /// <summary>Consecutive chips from <see cref="Chip"/> holding column slices of this matrix (only an lm_head larger than one chip spans more than 1).</summary>
+    public int ChipSpan { get; init; } = 1;
+
     /// <summary>
     /// Mean mesh hops between the chip's hub (global buffer and digital unit) and this matrix's tiles, weighted by
     /// units per tile: the distance its input and output activations travel (docs/mapping.md "Topology"); 0 on Digital.

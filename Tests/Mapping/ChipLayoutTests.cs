@@ -156,3 +156,25 @@ public class ChipLayoutTests
         });
     }
 }
+
+public class ChipLayoutSplitTests
+{
+    [Test]
+    public void Map_LmHeadLargerThanAChip_SplitsItsColumnsAcrossChips()
+    {
+        var model = ModelCatalog.Preset("llama-3.2-3b");
+        var hw = new HardwareSpec();
+        var r = Mapper.Map(hw, model, LoraSpec.Paper, WorkloadSpec.Default, new MapperOptions { ComputeWork = false });
+        var head = r.ChipList.Where(c => c.HoldsLmHead).ToList();
+        // lm_head: ceil(3072 / 64) x ceil(128256 / 63) arrays, all of them on the lm_head chips.
+        long arrays = (3072 / 64) * ((128256 + 62) / 63);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Fits, Is.True, string.Join("; ", r.Problems));
+            Assert.That(r.LmHead.ChipSpan, Is.EqualTo(head.Count).And.GreaterThan(1));
+            Assert.That(head.Sum(c => c.RramArrays), Is.EqualTo(arrays));
+            Assert.That(head.All(c => c.Layers == 0 && c.AreaSquareMillimetres <= 858.0));
+            Assert.That(r.ChipLinks.Count(l => r.ChipList[l.To].HoldsLmHead), Is.EqualTo(head.Count), "hidden state forwarded to every slice");
+        });
+    }
+}

@@ -192,10 +192,18 @@ public sealed class MappingResult
     public int ChipOfLayer(int layer)
     {
         if (layer < 0) return LmHead.Chip;
-        foreach (var c in ChipList)
-            if (layer >= c.FirstLayer && layer <= c.LastLayer) return c.Index;
-        throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {Model.NumLayers} layers");
+        if (_chipOfLayer is null)
+        {
+            var map = new int[Model.NumLayers];
+            foreach (var c in ChipList)
+                for (var l = Math.Max(0, c.FirstLayer); l <= c.LastLayer; l++) map[l] = c.Index;
+            _chipOfLayer = map;
+        }
+        return (uint)layer < (uint)_chipOfLayer.Length ? _chipOfLayer[layer]
+            : throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {Model.NumLayers} layers");
     }
+
+    private int[]? _chipOfLayer;
 
     /// <summary>Every static-matrix placement: W0 by layer and module, then LoRA A/B, then lm_head.</summary>
     public IEnumerable<MatrixPlacement> AllPlacements

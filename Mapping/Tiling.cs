@@ -9,7 +9,7 @@ namespace CimSim.Mapping;
 public static class Tiling
 {
     /// <summary>RRAM columns reserved per array for the signed encoding: 1 reference column for offset encoding, 0 for differential.</summary>
-    public static int ReferenceColumns(RramArraySpec a) => a.Encoding == WeightEncoding.Offset ? 1 : 0;
+    public static int ReferenceColumns(RramArraySpec a) => a.ReferenceColumns;
 
     /// <summary>
     /// Outputs one crossbar holds: floor((cols - reference columns) / cells per weight), where cells per weight =

@@ -24,6 +24,12 @@ public enum AdcModelKind
 
     /// <summary>Energy per conversion tabulated against resolution (e.g. ISAAC's 4/6/8/10-bit points), log-linear interpolation.</summary>
     Table,
+
+    /// <summary>
+    /// One survey design point (Murmann's ADC survey): E = max(Walden FoM x 2^ENOB, Schreier thermal limit) x speed
+    /// penalty above a corner rate; conversion time 1 / sample rate; area doubling per ENOB bit from a reference point.
+    /// </summary>
+    Survey,
 }
 
 /// <summary>How the ADC full-scale range is set relative to the column partial sum.</summary>

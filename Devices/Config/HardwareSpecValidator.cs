@@ -101,9 +101,8 @@ public static class HardwareSpecValidator
             w.Add("rram.noise.drift: enabled with nu 0 and nu_sigma 0 has no effect");
         if (n.IrDrop.Enabled && n.IrDrop.WireResistanceOhmPerCell == 0)
             w.Add("rram.noise.ir_drop: enabled with wire_resistance_ohm 0 has no effect");
-        var adc = spec.Rram.Adc;
-        if (adc.Impl == AdcModelKind.Table && adc.Table.Bits.Count > 0 && (adc.Bits < adc.Table.Bits[0] || adc.Bits > adc.Table.Bits[^1]))
-            w.Add($"rram.adc: {adc.Bits}-bit ADC lies outside the table's {adc.Table.Bits[0]}..{adc.Table.Bits[^1]} bits; its energy is extrapolated");
+        // The ADC model states its own validity range (docs/devices.md, "ADC cost models").
+        if (Validate(spec).Count == 0 && Rram.RramFormat.Problems(spec.Rram).Count == 0) w.AddRange(new Rram.RramArrayModel(spec.Rram).Adc.RangeWarnings);
         if (p.Impl == ProgrammingNoiseModel.Polynomial && Math.Abs(p.FitGMaxMicrosiemens - spec.Rram.Device.GMaxMicrosiemens) > 1e-9 * p.FitGMaxMicrosiemens)
             w.Add($"rram.noise.programming: the polynomial was fitted for gmax_us {p.FitGMaxMicrosiemens} but the device has g_max_us {spec.Rram.Device.GMaxMicrosiemens}; check how the model rescales it (docs/devices.md)");
         return w;

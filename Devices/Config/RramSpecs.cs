@@ -73,6 +73,10 @@ public sealed record RramArraySpec
     /// <summary>Physical cells per weight: slices, times two for a differential pair.</summary>
     public int CellsPerWeight => WeightSlices * (Encoding == WeightEncoding.Differential ? 2 : 1);
 
+    /// <summary>Columns per array reserved for the signed encoding: 1 reference column for offset encoding (NeuroSim's
+    /// dummy column, read and converted with every step so its current can be subtracted), 0 for differential pairs.</summary>
+    public int ReferenceColumns => Encoding == WeightEncoding.Offset ? 1 : 0;
+
     /// <summary>Cells per array.</summary>
     public long Cells => (long)Rows * Cols;
 }
@@ -165,7 +169,7 @@ public sealed record AdcSpec
 {
     /// <summary>Energy/latency model selected by name.</summary>
     [ConfigKey("impl")]
-    public AdcModelKind Impl { get; init; } = AdcModelKind.SarNeurosim;
+    public AdcModelKind Impl { get; init; } = AdcModelKind.Survey;
 
     /// <summary>Resolution (output levels 2^bits).</summary>
     [ConfigKey("bits", Unit = "bit", Min = 1, Max = 16)]
@@ -190,6 +194,10 @@ public sealed record AdcSpec
     /// <summary>Parameters of the walden model.</summary>
     [ConfigKey("walden")]
     public WaldenAdcSpec Walden { get; init; } = new();
+
+    /// <summary>Parameters of the survey model.</summary>
+    [ConfigKey("survey")]
+    public SurveyAdcSpec Survey { get; init; } = new();
 
     /// <summary>Parameters of the table model.</summary>
     [ConfigKey("table")]
@@ -265,6 +273,41 @@ public sealed record WaldenAdcSpec
     /// <summary>Conversion rate; latency per conversion = 1 / rate.</summary>
     [ConfigKey("sample_rate_hz", Unit = "Hz", Min = 0, MinExclusive = true)]
     public double SampleRateHz { get; init; } = 1.2e9;
+}
+
+/// <summary>
+/// One ADC design point from the survey frontier (docs/devices.md, "ADC cost models"): energy, conversion time and
+/// area of the same ADC. ENOB = bits - enob_loss_bits; SNDR = 6.02 ENOB + 1.76 dB.
+/// </summary>
+public sealed record SurveyAdcSpec
+{
+    /// <summary>Walden figure of merit of the frontier, femtojoules per conversion step (low-resolution limit).</summary>
+    [ConfigKey("fom_walden_fj_per_step", Unit = "fJ", Min = 0, MinExclusive = true)]
+    public double FomWaldenFemtojoulesPerStep { get; init; } = 2.2;
+
+    /// <summary>Schreier figure of merit of the frontier, dB (thermal-noise limit at high resolution).</summary>
+    [ConfigKey("fom_schreier_db", Unit = "dB", Min = 100, Max = 200)]
+    public double FomSchreierDecibels { get; init; } = 175.0;
+
+    /// <summary>Conversion rate of one ADC; time per conversion = 1 / rate.</summary>
+    [ConfigKey("sample_rate_hz", Unit = "Hz", Min = 0, MinExclusive = true, Max = 1e12)]
+    public double SampleRateHz { get; init; } = 1.2e9;
+
+    /// <summary>Rate above which energy per conversion grows in proportion to the rate (the frontier's speed corner).</summary>
+    [ConfigKey("corner_rate_hz", Unit = "Hz", Min = 0, MinExclusive = true, Max = 1e12)]
+    public double CornerRateHz { get; init; } = 1.2e9;
+
+    /// <summary>Bits lost to noise and distortion (ENOB = bits - this).</summary>
+    [ConfigKey("enob_loss_bits", Unit = "bit", Min = 0, Max = 16)]
+    public double EnobLossBits { get; init; }
+
+    /// <summary>Area of one ADC at reference_bits, square micrometres.</summary>
+    [ConfigKey("reference_area_um2", Unit = "um^2", Min = 0, MinExclusive = true)]
+    public double ReferenceAreaSquareMicrometres { get; init; } = 567.0;
+
+    /// <summary>ENOB of the reference area point.</summary>
+    [ConfigKey("reference_bits", Unit = "bit", Min = 1, Max = 20)]
+    public double ReferenceBits { get; init; } = 8;
 }
 
 /// <summary>Tabulated ADC energy against resolution; other resolutions interpolate log-linearly (extrapolate at the ends).</summary>

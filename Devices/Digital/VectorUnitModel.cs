@@ -24,6 +24,9 @@ public enum VectorOp
 
     /// <summary>Elementwise multiply (gate x up in SwiGLU, scaling): 1 mul per element.</summary>
     Mul,
+
+    /// <summary>Multiply-accumulate of a matrix product on the vector unit: 1 mul + 1 add per MAC.</summary>
+    Mac,
 }
 
 /// <summary>Primitive operation counts per element (plus per row) of a <see cref="VectorOp"/>.</summary>
@@ -42,6 +45,7 @@ public readonly record struct PrimitiveCounts(double Add, double Mul, double Exp
 /// </summary>
 public sealed class VectorUnitModel
 {
+    public const string Component = "digital_unit";
     public const string AddOp = "add";
     public const string MulOp = "mul";
     public const string ExpOp = "exp";
@@ -54,14 +58,28 @@ public sealed class VectorUnitModel
     {
         Spec = spec;
         Clock = new ClockDomain("digital", spec.FrequencyHz);
-        Energy = new EnergyTable("digital-vector-unit",
+        Energy = new EnergyTable(Component,
         [
             new(AddOp, spec.AddEnergyPicojoules),
             new(MulOp, spec.MulEnergyPicojoules),
             new(ExpOp, spec.ExpEnergyPicojoules),
             new(DivOp, spec.DivEnergyPicojoules),
         ]);
+        Table = new ComponentTable
+        {
+            Component = Component, Instance = "unit", Energy = Energy,
+            LatencySeconds = new Dictionary<string, double>
+            {
+                [AddOp] = Clock.ToSeconds(new Cycles(spec.AddLatencyCycles)), [MulOp] = Clock.ToSeconds(new Cycles(spec.MulLatencyCycles)),
+                [ExpOp] = Clock.ToSeconds(new Cycles(spec.ExpLatencyCycles)), [DivOp] = Clock.ToSeconds(new Cycles(spec.DivLatencyCycles)),
+            },
+            AreaSquareMicrometresPerInstance = spec.AreaSquareMillimetres * 1e6,
+            LeakageWattsPerInstance = spec.LeakagePowerWatts,
+        };
     }
+
+    /// <summary>The unit's reference table (one instance = the whole vector unit).</summary>
+    public ComponentTable Table { get; }
 
     public EnergyTable Energy { get; }
 
@@ -73,6 +91,7 @@ public sealed class VectorUnitModel
         VectorOp.Rope => new(1, 2, 0, 0),
         VectorOp.Add => new(1, 0, 0, 0),
         VectorOp.Mul => new(0, 1, 0, 0),
+        VectorOp.Mac => new(1, 1, 0, 0),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -98,8 +117,11 @@ public sealed class VectorUnitModel
         return (long)Math.Ceiling(c.Add * Spec.AddLatencyCycles + c.Mul * Spec.MulLatencyCycles + c.Exp * Spec.ExpLatencyCycles + c.Div * Spec.DivLatencyCycles);
     }
 
-    public Cycles Latency(VectorOp op, long rows, long elementsPerRow) =>
-        new((long)Math.Ceiling(Count(op, rows, elementsPerRow).Total / Spec.Lanes) + DepthCycles(op));
+    public Cycles Latency(VectorOp op, long rows, long elementsPerRow) => Latency(op, Count(op, rows, elementsPerRow));
+
+    /// <summary>Cycles of this unit's clock for <paramref name="counts"/> primitives of <paramref name="op"/>: ceil(total / lanes) + depth.</summary>
+    public Cycles Latency(VectorOp op, PrimitiveCounts counts) =>
+        new((long)Math.Ceiling(counts.Total / Spec.Lanes - 1e-9) + DepthCycles(op));
 
     public double AreaSquareMillimetres => Spec.AreaSquareMillimetres;
 }

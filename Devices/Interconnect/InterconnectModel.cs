@@ -12,24 +12,42 @@ namespace CimSim.Devices.Interconnect;
 /// </summary>
 public sealed class InterconnectModel
 {
-    public const string LinkBitHop = "link_bit_hop";
-    public const string RouterBit = "router_bit";
-    public const string ChipToChipBit = "chip_to_chip_bit";
+    /// <summary>The on-chip network component.</summary>
+    public const string Component = "interconnect";
+
+    /// <summary>The chip-to-chip link component (multi-chip mappings).</summary>
+    public const string LinkComponent = "link";
+
+    /// <summary>One bit over one hop: one link plus one router.</summary>
+    public const string HopBit = "hop_bit";
+
+    /// <summary>One bit crossing to another chip.</summary>
+    public const string LinkBit = "bit";
 
     public InterconnectSpec Spec { get; }
 
     public InterconnectModel(InterconnectSpec spec)
     {
         Spec = spec;
-        Energy = new EnergyTable("interconnect",
+        Energy = new EnergyTable(Component, [new(HopBit, spec.LinkEnergyPicojoulesPerBitPerHop + spec.RouterEnergyPicojoulesPerBit)]);
+        Tables =
         [
-            new(LinkBitHop, spec.LinkEnergyPicojoulesPerBitPerHop),
-            new(RouterBit, spec.RouterEnergyPicojoulesPerBit),
-            new(ChipToChipBit, spec.ChipToChipEnergyPicojoulesPerBit),
-        ]);
+            new ComponentTable { Component = Component, Instance = "chip", Energy = Energy },
+            new ComponentTable { Component = LinkComponent, Instance = "chip", Energy = new EnergyTable(LinkComponent, [new(LinkBit, spec.ChipToChipEnergyPicojoulesPerBit)]) },
+        ];
     }
 
+    /// <summary>Chip-to-chip link bandwidth, bits per second (interconnect.chip_to_chip_bandwidth_bytes_per_s).</summary>
+    public double LinkBitsPerSecond => Spec.ChipToChipBandwidthBytesPerSecond * 8;
+
+    /// <summary>Latency of one chip-to-chip transfer, seconds (interconnect.chip_to_chip_latency_s).</summary>
+    public double LinkLatencySeconds => Spec.ChipToChipLatencySeconds;
+
+    /// <summary>Energy per on-chip action, picojoules.</summary>
     public EnergyTable Energy { get; }
+
+    /// <summary>The on-chip network's and the chip-to-chip link's reference tables.</summary>
+    public IReadOnlyList<ComponentTable> Tables { get; }
 
     /// <summary>Hops between two tiles of a mesh laid out row-major with <paramref name="meshWidth"/> columns.</summary>
     public int Hops(int fromTile, int toTile, int meshWidth)
@@ -40,7 +58,7 @@ public sealed class InterconnectModel
     }
 
     /// <summary>Energy to move <paramref name="bits"/> bits over <paramref name="hops"/> hops (each hop: one link, one router), picojoules.</summary>
-    public double TransferEnergyPicojoules(long bits, int hops) => (double)bits * hops * (Energy[LinkBitHop] + Energy[RouterBit]);
+    public double TransferEnergyPicojoules(long bits, int hops) => (double)bits * hops * Energy[HopBit];
 
     public long Flits(long bits) => (bits + Spec.LinkWidthBits - 1) / Spec.LinkWidthBits;
 

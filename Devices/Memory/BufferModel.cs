@@ -10,13 +10,17 @@ namespace CimSim.Devices.Memory;
 /// </summary>
 public sealed class BufferModel
 {
+    public const string TileBufferComponent = "tile_buffer";
+    public const string GlobalBufferComponent = "global_buffer";
     public const string ReadAccess = "read_access";
     public const string WriteAccess = "write_access";
+    public const string ReadBit = "read_bit";
+    public const string WriteBit = "write_bit";
 
     public BufferSpec Spec { get; }
     public string Name { get; }
 
-    public BufferModel(BufferSpec spec, string name = "buffer")
+    public BufferModel(BufferSpec spec, string name = GlobalBufferComponent)
     {
         Spec = spec;
         Name = name;
@@ -24,8 +28,23 @@ public sealed class BufferModel
         [
             new(ReadAccess, spec.ReadEnergyPicojoulesPerBit * spec.AccessWidthBits),
             new(WriteAccess, spec.WriteEnergyPicojoulesPerBit * spec.AccessWidthBits),
+            new(ReadBit, spec.ReadEnergyPicojoulesPerBit),
+            new(WriteBit, spec.WriteEnergyPicojoulesPerBit),
         ]);
+        Table = new ComponentTable
+        {
+            Component = name, Instance = name == TileBufferComponent ? "tile" : "chip", Energy = Energy,
+            LatencySeconds = new Dictionary<string, double> { [ReadAccess] = spec.LatencySeconds, [WriteAccess] = spec.LatencySeconds },
+            AreaSquareMicrometresPerInstance = spec.AreaSquareMillimetres * 1e6,
+            LeakageWattsPerInstance = spec.LeakagePowerWatts,
+        };
     }
+
+    /// <summary>The buffer's reference table (one instance = one buffer).</summary>
+    public ComponentTable Table { get; }
+
+    /// <summary>Bits per second over all ports.</summary>
+    public double BitsPerSecond => Spec.BandwidthBytesPerSecond * 8;
 
     /// <summary>Energy per access of access_width_bits, picojoules.</summary>
     public EnergyTable Energy { get; }

@@ -7,6 +7,7 @@ namespace CimSim.Devices.Memory;
 /// <summary>Off-chip DRAM/HBM: energy per bit moved, peak bandwidth, access latency (docs/devices.md, "Off-chip memory").</summary>
 public sealed class DramModel
 {
+    public const string Component = "dram";
     public const string BitTransfer = "bit_transfer";
 
     public DramSpec Spec { get; }
@@ -14,8 +15,16 @@ public sealed class DramModel
     public DramModel(DramSpec spec)
     {
         Spec = spec;
-        Energy = new EnergyTable("dram", [new(BitTransfer, spec.EnergyPicojoulesPerBit)]);
+        Energy = new EnergyTable(Component, [new(BitTransfer, spec.EnergyPicojoulesPerBit)]);
+        Table = new ComponentTable
+        {
+            Component = Component, Instance = "chip", Energy = Energy,
+            LatencySeconds = new Dictionary<string, double> { [BitTransfer] = 1.0 / (8 * spec.BandwidthBytesPerSecond) },
+        };
     }
+
+    /// <summary>The off-chip memory's reference table (energy per bit moved; area is off chip).</summary>
+    public ComponentTable Table { get; }
 
     public EnergyTable Energy { get; }
 

@@ -1,4 +1,3 @@
-using CimSim.Common.Units;
 using CimSim.Devices.Config;
 using CimSim.Devices.Energy;
 using CimSim.Devices.Periphery;
@@ -6,24 +5,34 @@ using CimSim.Devices.Periphery;
 namespace CimSim.Devices.Rram;
 
 /// <summary>
-/// Cost of one RRAM crossbar array with its periphery (DACs, sample-and-holds, column ADCs, shift-and-add):
-/// energy per action, latency, area (docs/devices.md, "Crossbar cost"). Actions of one input-vector MVM on
-/// one array: every row is driven once per DAC step; every ADC channel (a differential column pair, or a
-/// column) is sampled, converted and shift-added once per DAC step. Weight slices sit in separate columns
-/// of the same array, so they add channels, not steps.
+/// Cost of one RRAM crossbar array with its periphery (docs/devices.md, "Crossbar cost"): the reference tables of
+/// the four components it owns, one instance = one array: <c>rram_array</c> (cells), <c>dac</c> (row drivers),
+/// <c>adc</c> (column ADCs with their sample-and-holds), <c>shift_add</c>. Per DAC step every active row is driven
+/// once, every cell under an active row is read once, and every ADC channel (a differential column pair, a
+/// weight column or a reference column) is sampled, converted and shift-added once.
 /// </summary>
 public sealed class RramArrayModel
 {
+    public const string ArrayComponent = "rram_array";
+    public const string DacComponent = "dac";
+    public const string AdcComponent = "adc";
+    public const string ShiftAddComponent = "shift_add";
+
+    /// <summary>One cell under one DAC step (energy averaged over the input activity).</summary>
     public const string CellRead = "cell_read";
-    public const string ArrayReadStep = "array_read_step";
-    public const string DacDrive = "dac_drive";
-    public const string SampleHold = "sample_hold";
-    public const string AdcConversion = "adc_conversion";
-    public const string ShiftAdd = "shift_add";
     public const string CellWrite = "cell_write";
+    /// <summary>One row driven for one DAC step.</summary>
+    public const string Drive = "drive";
+    public const string SampleHold = "sample_hold";
+    public const string Conversion = "conversion";
+    /// <summary>One shift-and-add of one channel's partial sum (or one adder-tree merge).</summary>
+    public const string Add = "add";
 
     /// <summary>Mean fraction of rows driven high in one step: 1/2 for random bit-serial bits (docs/devices.md).</summary>
     public const double DefaultRowActivity = 0.5;
+
+    /// <summary>Mean (level / max level)^2 of uniform multi-bit amplitude inputs: the integral of x^2 over [0, 1].</summary>
+    public const double MultiBitRowActivity = 1.0 / 3.0;
 
     public RramSpec Spec { get; }
     public RramFormat Format { get; }
@@ -34,35 +43,60 @@ public sealed class RramArrayModel
         Spec = spec;
         Format = new RramFormat(spec);
         Adc = AdcCostModel.Create(spec.Adc, ColumnResistanceOhms);
-        Energy = new EnergyTable("rram-array",
+        Tables =
         [
-            new(CellRead, CellReadEnergyPicojoules(MeanConductanceSiemens)),
-            new(ArrayReadStep, ArrayReadStepEnergyPicojoules),
-            new(DacDrive, spec.Dac.EnergyPicojoulesPerDrive),
-            new(SampleHold, spec.Adc.SampleHold.EnergyPicojoules),
-            new(AdcConversion, Adc.EnergyPicojoulesPerConversion),
-            new(ShiftAdd, spec.ShiftAdd.EnergyPicojoules),
-            new(CellWrite, spec.Device.WriteEnergyPicojoulesPerCell),
-        ]);
+            new ComponentTable
+            {
+                Component = ArrayComponent, Instance = "array",
+                Energy = new EnergyTable(ArrayComponent, [new(CellRead, CellReadStepEnergyPicojoules), new(CellWrite, spec.Device.WriteEnergyPicojoulesPerCell)]),
+                LatencySeconds = new Dictionary<string, double> { [CellRead] = AnalogPhaseSeconds, [CellWrite] = spec.Device.WriteLatencySecondsPerRow },
+                AreaSquareMicrometresPerInstance = CellArrayAreaSquareMicrometres,
+            },
+            new ComponentTable
+            {
+                Component = DacComponent, Instance = "array",
+                Energy = new EnergyTable(DacComponent, [new(Drive, spec.Dac.EnergyPicojoulesPerDrive)]),
+                LatencySeconds = new Dictionary<string, double> { [Drive] = spec.Dac.LatencySeconds },
+                AreaSquareMicrometresPerInstance = DacAreaSquareMicrometres,
+            },
+            new ComponentTable
+            {
+                Component = AdcComponent, Instance = "array",
+                Energy = new EnergyTable(AdcComponent, [new(Conversion, Adc.EnergyPicojoulesPerConversion), new(SampleHold, spec.Adc.SampleHold.EnergyPicojoules)]),
+                LatencySeconds = new Dictionary<string, double> { [Conversion] = Adc.LatencySecondsPerConversion, [SampleHold] = spec.Adc.SampleHold.LatencySeconds },
+                AreaSquareMicrometresPerInstance = AdcAreaSquareMicrometres + SampleHoldAreaSquareMicrometres,
+                LeakageWattsPerInstance = AdcsPerArray * spec.Adc.LeakagePowerWatts,
+            },
+            new ComponentTable
+            {
+                Component = ShiftAddComponent, Instance = "array",
+                Energy = new EnergyTable(ShiftAddComponent, [new(Add, spec.ShiftAdd.EnergyPicojoules)]),
+                LatencySeconds = new Dictionary<string, double> { [Add] = spec.ShiftAdd.LatencySeconds },
+                AreaSquareMicrometresPerInstance = ShiftAddAreaSquareMicrometres,
+            },
+        ];
     }
 
-    /// <summary>Energy per action, picojoules.</summary>
-    public EnergyTable Energy { get; }
+    /// <summary>The reference tables of the array's components.</summary>
+    public IReadOnlyList<ComponentTable> Tables { get; }
 
     public int Rows => Spec.Array.Rows;
     public int Columns => Spec.Array.Cols;
 
-    /// <summary>ADC input channels per array: column pairs (differential, subtracted before the ADC) or columns.</summary>
-    public int AdcChannels => Columns / Format.CellsPerSlice;
+    /// <summary>Reference columns per array (offset encoding: 1).</summary>
+    public int ReferenceColumns => Spec.Array.ReferenceColumns;
+
+    /// <summary>Cells per weight slice: 2 for a differential pair (subtracted before the ADC), else 1.</summary>
+    public int CellsPerChannel => Format.CellsPerSlice;
+
+    /// <summary>ADC input channels per array: column pairs (differential) or columns, reference columns included.</summary>
+    public int AdcChannels => (Columns - ReferenceColumns) / CellsPerChannel + ReferenceColumns;
 
     /// <summary>ADCs per array: ceil(columns / cols_per_adc).</summary>
     public int AdcsPerArray => (Columns + Spec.Adc.ColsPerAdc - 1) / Spec.Adc.ColsPerAdc;
 
     /// <summary>Channels each ADC converts one after another in a step (time multiplexing).</summary>
     public int ConversionsPerAdcPerStep => (AdcChannels + AdcsPerArray - 1) / AdcsPerArray;
-
-    /// <summary>Weights (output channels) one array holds across its columns.</summary>
-    public int OutputsPerArray => Math.Max(1, Columns / Spec.Array.CellsPerWeight);
 
     public int DacSteps => Format.DacSteps;
 
@@ -72,75 +106,52 @@ public sealed class RramArrayModel
     /// <summary>Resistance a column presents to the ADC: 1 / (rows x mean G) (the NeuroSim fit's R_col).</summary>
     public double ColumnResistanceOhms => 1.0 / (Rows * MeanConductanceSiemens);
 
-    /// <summary>Energy one cell dissipates during one read pulse: V^2 G t (Joule heating of a resistor), picojoules.</summary>
+    /// <summary>Energy one cell dissipates during one read pulse at full drive: V^2 G t (Joule heating of a resistor), picojoules.</summary>
     public double CellReadEnergyPicojoules(double conductanceSiemens, double voltageFraction = 1.0)
     {
         double v = Spec.Device.ReadVoltageVolts * voltageFraction;
         return v * v * conductanceSiemens * Spec.Device.ReadPulseSeconds * 1e12;
     }
 
-    /// <summary>
-    /// One DAC step over one whole array: rows x cols x activity x V^2 G_mean t (activity: fraction of rows
-    /// driven; for a multi-bit amplitude DAC the mean (c / c_max)^2 = 1/3 of uniform levels replaces 1/2).
-    /// </summary>
-    public double ArrayReadStepEnergyPicojoules =>
-        (double)Rows * Columns * RowActivity * CellReadEnergyPicojoules(MeanConductanceSiemens);
-
     /// <summary>Mean of (applied level / max level)^2 over rows: 1/2 for 1-bit steps, 1/3 for multi-bit amplitude levels.</summary>
-    public double RowActivity => Format.DacBits == 1 ? DefaultRowActivity : 1.0 / 3.0;
+    public double RowActivity => Format.DacBits == 1 ? DefaultRowActivity : MultiBitRowActivity;
 
-    /// <summary>Action counts of one input vector through one array (all its rows and columns in use).</summary>
-    public IReadOnlyDictionary<string, long> ActionsPerVectorMvm(int activeRows = -1, int activeChannels = -1)
+    /// <summary>The <see cref="CellRead"/> price: activity x V^2 G_mean t, picojoules per cell per DAC step.</summary>
+    public double CellReadStepEnergyPicojoules => RowActivity * CellReadEnergyPicojoules(MeanConductanceSiemens);
+
+    /// <summary>Action counts of one input vector through one full array (all rows and channels in use), by (component, action).</summary>
+    public IReadOnlyDictionary<(string Component, string Action), long> ActionsPerVectorMvm()
     {
-        long rows = activeRows < 0 ? Rows : activeRows, ch = activeChannels < 0 ? AdcChannels : activeChannels;
         long steps = DacSteps;
-        return new Dictionary<string, long>
+        return new Dictionary<(string, string), long>
         {
-            [ArrayReadStep] = steps,
-            [DacDrive] = rows * steps,
-            [SampleHold] = ch * steps,
-            [AdcConversion] = ch * steps,
-            [ShiftAdd] = ch * steps,
+            [(ArrayComponent, CellRead)] = (long)Rows * Columns * steps,
+            [(DacComponent, Drive)] = Rows * steps,
+            [(AdcComponent, SampleHold)] = AdcChannels * steps,
+            [(AdcComponent, Conversion)] = AdcChannels * steps,
+            [(ShiftAddComponent, Add)] = AdcChannels * steps,
         };
     }
 
-    /// <summary>Energy of one input vector through one array, picojoules (= ActionsPerVectorMvm priced by Energy).</summary>
-    public double EnergyPerVectorMvmPicojoules => Energy.Price(ActionsPerVectorMvm());
+    /// <summary>MACs one full-array vector MVM performs: rows x weights held across the usable columns.</summary>
+    public long MacsPerVectorMvm => (long)Rows * ((Columns - ReferenceColumns) / Spec.Array.CellsPerWeight);
 
-    /// <summary>Energy to program the whole array once, picojoules.</summary>
-    public double ProgramEnergyPicojoules => Energy[CellWrite] * Rows * Columns;
+    // ---- latency (seconds; the scheduler converts them through its ClockDomain and composes them) ----
 
-    // ---- latency (seconds; converted to cycles only through a ClockDomain) ----
-
-    /// <summary>Drive + read pulse + sample: the analog phase of one step.</summary>
+    /// <summary>Drive + read pulse + sample: the analog phase of one DAC step.</summary>
     public double AnalogPhaseSeconds => Spec.Dac.LatencySeconds + Spec.Device.ReadPulseSeconds + Spec.Adc.SampleHold.LatencySeconds;
 
-    /// <summary>All channels of one ADC converted one after another, then the last shift-add.</summary>
-    public double ConversionPhaseSeconds => ConversionsPerAdcPerStep * Adc.LatencySecondsPerConversion + Spec.ShiftAdd.LatencySeconds;
-
-    /// <summary>
-    /// Time between successive steps when the sample-and-hold lets step k+1's read overlap step k's
-    /// conversions: max(analog phase, conversion phase).
-    /// </summary>
-    public double StepIntervalSeconds => Math.Max(AnalogPhaseSeconds, ConversionPhaseSeconds);
-
-    /// <summary>One input vector through one array: the first analog phase, then one interval per step.</summary>
-    public double VectorMvmSeconds => AnalogPhaseSeconds + DacSteps * StepIntervalSeconds - (StepIntervalSeconds - ConversionPhaseSeconds);
-
-    public Cycles VectorMvmCycles(ClockDomain clock) => clock.FromSecondsCeiling(VectorMvmSeconds);
+    /// <summary>All channels of one ADC converted one after another.</summary>
+    public double ConversionPhaseSeconds => ConversionsPerAdcPerStep * Adc.LatencySecondsPerConversion;
 
     /// <summary>Programming the whole array row by row, seconds.</summary>
     public double ProgramSeconds => Rows * Spec.Device.WriteLatencySecondsPerRow;
 
-    // ---- area (square micrometres) ----
+    // ---- area per array (square micrometres) ----
     public double CellArrayAreaSquareMicrometres => (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;
     public double DacAreaSquareMicrometres => Rows * Spec.Dac.AreaSquareMicrometres;
     public double SampleHoldAreaSquareMicrometres => AdcChannels * Spec.Adc.SampleHold.AreaSquareMicrometres;
-    public double AdcAreaSquareMicrometres => AdcsPerArray * Spec.Adc.AreaSquareMicrometres;
+    public double AdcAreaSquareMicrometres => AdcsPerArray * Adc.AreaSquareMicrometres;
     public double ShiftAddAreaSquareMicrometres => AdcsPerArray * Spec.ShiftAdd.AreaSquareMicrometres;
-    public double PeripheryAreaSquareMicrometres => DacAreaSquareMicrometres + SampleHoldAreaSquareMicrometres + AdcAreaSquareMicrometres + ShiftAddAreaSquareMicrometres;
-    public double AreaSquareMicrometres => CellArrayAreaSquareMicrometres + PeripheryAreaSquareMicrometres;
-
-    /// <summary>Leakage of the array's ADCs, watts.</summary>
-    public double LeakagePowerWatts => AdcsPerArray * Spec.Adc.LeakagePowerWatts;
+    public double AreaSquareMicrometres => Tables.Sum(t => t.AreaSquareMicrometresPerInstance);
 }

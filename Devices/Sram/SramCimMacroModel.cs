@@ -11,6 +11,7 @@ namespace CimSim.Devices.Sram;
 /// </summary>
 public sealed class SramCimMacroModel
 {
+    public const string Component = "sram_cim";
     public const string Mac = "mac";
     public const string Operation = "operation";
     public const string WriteBit = "write_bit";
@@ -20,13 +21,29 @@ public sealed class SramCimMacroModel
     public SramCimMacroModel(SramCimSpec spec)
     {
         Spec = spec;
-        Energy = new EnergyTable("sram-cim-macro",
+        Energy = new EnergyTable(Component,
         [
             new(Mac, spec.EnergyPicojoulesPerMac),
             new(Operation, spec.EnergyPicojoulesPerMac * spec.MacsPerOp),
             new(WriteBit, spec.WriteEnergyPicojoulesPerBit),
         ]);
+        Table = new ComponentTable
+        {
+            Component = Component, Instance = "macro", Energy = Energy,
+            LatencySeconds = new Dictionary<string, double> { [Operation] = spec.LatencySecondsPerOp, [WriteBit] = spec.WriteLatencySecondsPerRow / spec.Cols },
+            AreaSquareMicrometresPerInstance = spec.AreaSquareMicrometres,
+            LeakageWattsPerInstance = spec.LeakagePowerWatts,
+        };
     }
+
+    /// <summary>The macro's reference table (one instance = one macro).</summary>
+    public ComponentTable Table { get; }
+
+    /// <summary>Peak MACs of one macro per second: MACs of one operation / its latency.</summary>
+    public double MacsPerSecondPerMacro => Spec.MacsPerOp / Spec.LatencySecondsPerOp;
+
+    /// <summary>Bits one macro writes per second: one row of cols bits per write latency.</summary>
+    public double WriteBitsPerSecondPerMacro => Spec.Cols / Math.Max(1e-30, Spec.WriteLatencySecondsPerRow);
 
     /// <summary>Energy per action, picojoules ("operation" = one full-macro input vector = MacsPerOp MACs).</summary>
     public EnergyTable Energy { get; }

@@ -35,7 +35,7 @@ public static class GpuRooflineModel
 {
     public static string Group(TaskKind k) => k switch
     {
-        TaskKind.RramMatVec or TaskKind.DigitalMatVec => "linear",
+        TaskKind.RramMatVec or TaskKind.DigitalMatVec or TaskKind.SramMatVec => "linear",
         TaskKind.LoraA or TaskKind.LoraB => "lora",
         TaskKind.AttentionScore or TaskKind.AttentionValue or TaskKind.KvWrite => "attention",
         TaskKind.Vector => "vector",
@@ -95,6 +95,7 @@ public static class GpuRooflineModel
                 {
                     case TaskKind.RramMatVec:
                     case TaskKind.DigitalMatVec:
+                    case TaskKind.SramMatVec:
                     case TaskKind.LoraA:
                     case TaskKind.LoraB:
                         macs = (double)tok * t.In * t.Out;

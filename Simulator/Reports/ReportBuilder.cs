@@ -1,68 +1,85 @@
+using CimSim.Devices.Energy;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Scheduling;
 
 namespace CimSim.Simulator.Reports;
 
-/// <summary>Prices the scheduler's action counts with the energy table and assembles the report (energy = counts x table).</summary>
+/// <summary>
+/// Prices the scheduler's action counts, once, with the device models' reference tables (energy = counts x
+/// table; leakage = power per instance x instances x time; area = area per instance x instances) and assembles the
+/// report. The only place a count meets a price: an action no device table lists stops the run, naming the
+/// component and the action.
+/// </summary>
 public static class ReportBuilder
 {
-    public static string ClassKey(EnergyClass c) => c switch
-    {
-        EnergyClass.RramArrayRead => "rram_array_read",
-        EnergyClass.Dac => "dac",
-        EnergyClass.Adc => "adc",
-        EnergyClass.ShiftAdd => "shift_add",
-        EnergyClass.SramCimMac => "sram_cim_mac",
-        EnergyClass.SramWrite => "sram_write",
-        EnergyClass.Buffer => "buffer",
-        EnergyClass.Interconnect => "interconnect",
-        EnergyClass.DigitalUnit => "digital_unit",
-        EnergyClass.OffChipMemory => "off_chip_memory",
-        EnergyClass.Leakage => "leakage",
-        _ => throw new ArgumentOutOfRangeException(nameof(c), c, null),
-    };
+    /// <summary>Breakdown key of static (leakage) energy, beside the component names.</summary>
+    public const string LeakageKey = "leakage";
 
-    /// <summary>Energy of a count vector (ordered as <see cref="CycleScheduler.CountedClasses"/>), joules.</summary>
-    public static double PriceJ(CimHardwareModel hw, double[] counts)
+    /// <summary>Energy per counted action (index of <see cref="CountedActions"/>), picojoules, looked up in the device tables.</summary>
+    public static double[] PricesPicojoules(DeviceTables devices) =>
+        CountedActions.All.Select(a => devices.EnergyPicojoules(a.Component, a.Action)).ToArray();
+
+    /// <summary>Energy of a count vector (indexed by <see cref="CountedActions"/>), joules.</summary>
+    public static double PriceJ(double[] pricesPj, double[] counts)
     {
-        var classes = CycleScheduler.CountedClasses;
         double pj = 0;
-        for (var i = 0; i < classes.Count; i++) pj += counts[i] * hw.EnergyPj(classes[i]);
+        for (var i = 0; i < pricesPj.Length; i++) pj += counts[i] * pricesPj[i];
         return pj * 1e-12;
     }
 
-    public static CimSummary Summarise(CimHardwareModel hw, ScheduleResult r)
+    /// <summary>Instances of a component on the mapped chip: arrays, macros, tiles, or one per chip / unit.</summary>
+    public static long Instances(ComponentTable t, CimHardwareModel hw) => t.Instance switch
     {
-        var classes = CycleScheduler.CountedClasses;
+        "array" => hw.Mapping.RramArrays,
+        "macro" => hw.Mapping.SramMacros,
+        "tile" => hw.Mapping.Tiles,
+        _ => 1,
+    };
+
+    /// <summary>Static power of the whole chip, watts: sum over components of leakage per instance x instances.</summary>
+    public static double LeakagePowerWatts(DeviceTables devices, CimHardwareModel hw) =>
+        devices.Tables.Sum(t => t.LeakageWattsPerInstance * Instances(t, hw));
+
+    public static CimSummary Summarise(DeviceTables devices, CimHardwareModel hw, ScheduleResult r)
+    {
+        var prices = PricesPicojoules(devices);
+        var actions = CountedActions.All;
         var shape = r.Program.Shape;
         var latency = hw.Clock.ToSeconds(r.TotalCycles);
         var ttft = hw.Clock.ToSeconds(r.PrefillCycles);
-        var leakage = hw.LeakagePowerW * latency;
+        var leakageW = LeakagePowerWatts(devices, hw);
         var breakdown = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var byAction = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var counts = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        for (var i = 0; i < classes.Count; i++)
+        foreach (var t in devices.Tables)
+            if (t.Energy.Count > 0) breakdown[t.Component] = 0;
+        for (var i = 0; i < actions.Count; i++)
         {
-            var n = r.CountsByTemplate.Sum(t => t[i]);
-            counts[ClassKey(classes[i])] = n;
-            breakdown[ClassKey(classes[i])] = n * hw.EnergyPj(classes[i]) * 1e-12;
+            var n = r.CountsByPhase[0][i] + r.CountsByPhase[1][i];
+            var j = n * prices[i] * 1e-12;
+            counts[actions[i].ToString()] = n;
+            byAction[actions[i].ToString()] = j;
+            breakdown[actions[i].Component] += j;
         }
-        breakdown[ClassKey(EnergyClass.Leakage)] = leakage;
+        breakdown[LeakageKey] = leakageW * latency;
         var byLayer = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var byOp = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var t in r.Program.Tasks)
         {
-            var e = PriceJ(hw, r.CountsByTemplate[t.Id]);
+            var e = PriceJ(prices, r.CountsByTemplate[t.Id]);
             var lk = LayerKey(t.Layer);
             byLayer[lk] = byLayer.GetValueOrDefault(lk) + e;
             byOp[t.Operator] = byOp.GetValueOrDefault(t.Operator) + e;
         }
         var byPhase = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
-            ["prefill"] = PriceJ(hw, r.CountsByPhase[0]) + hw.LeakagePowerW * ttft,
-            ["decode"] = PriceJ(hw, r.CountsByPhase[1]) + hw.LeakagePowerW * (latency - ttft),
+            ["prefill"] = PriceJ(prices, r.CountsByPhase[0]) + leakageW * ttft,
+            ["decode"] = PriceJ(prices, r.CountsByPhase[1]) + leakageW * (latency - ttft),
         };
+        var area = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var t in devices.Tables)
+            if (t.AreaSquareMicrometresPerInstance > 0) area[t.Component] = t.AreaSquareMicrometresPerInstance * Instances(t, hw) * 1e-6;
         var energy = breakdown.Values.Sum();
-        var area = new SortedDictionary<string, double>(hw.AreaMm2.ToDictionary(), StringComparer.Ordinal);
         return new CimSummary
         {
             ClockHz = hw.Clock.FrequencyHz,
@@ -76,6 +93,7 @@ public static class ReportBuilder
             Tasks = r.TasksExecuted,
             EnergyJ = energy,
             EnergyBreakdownJ = breakdown,
+            EnergyByActionJ = byAction,
             ActionCounts = counts,
             EnergyByPhaseJ = byPhase,
             EnergyByLayerJ = byLayer,
@@ -88,6 +106,6 @@ public static class ReportBuilder
 
     public static string LayerKey(int layer) => layer < 0 ? "embedding_lm_head" : $"layer_{layer:D2}";
 
-    public static SimulationReport Build(ReportInputs inputs, CimHardwareModel hw, ScheduleResult schedule, GpuBaselineResult gpu) =>
-        new() { Inputs = inputs, Cim = Summarise(hw, schedule), Gpu = gpu };
+    public static SimulationReport Build(ReportInputs inputs, DeviceTables devices, CimHardwareModel hw, ScheduleResult schedule, GpuBaselineResult gpu) =>
+        new() { Inputs = inputs, Cim = Summarise(devices, hw, schedule), Gpu = gpu };
 }

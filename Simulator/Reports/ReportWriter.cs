@@ -73,6 +73,7 @@ public static class ReportWriter
             Num(w, "energy_j", c.EnergyJ);
             Num(w, "energy_per_generated_token_j", c.EnergyJ / Math.Max(1, i.Batch * i.GeneratedTokens));
             Map(w, "energy_breakdown_j", c.EnergyBreakdownJ);
+            Map(w, "energy_by_action_j", c.EnergyByActionJ);
             Map(w, "energy_by_phase_j", c.EnergyByPhaseJ);
             Map(w, "energy_by_layer_j", c.EnergyByLayerJ);
             Map(w, "energy_by_operator_j", c.EnergyByOperatorJ);
@@ -194,7 +195,8 @@ public static class ReportWriter
             foreach (var (k, v) in values) sb.AppendLine($"| {k} | {fmt(v)} | {F(total > 0 ? 100 * v / total : 0, "0.00")} % |");
             sb.AppendLine();
         }
-        Table("CIM energy by component class", "class", c.EnergyBreakdownJ, c.EnergyJ, Joules);
+        Table("CIM energy by component", "component", c.EnergyBreakdownJ, c.EnergyJ, Joules);
+        Table("CIM energy by action", "component.action", c.EnergyByActionJ, c.EnergyJ, Joules);
         Table("CIM energy by phase", "phase", c.EnergyByPhaseJ, c.EnergyJ, Joules);
         Table("CIM energy by operator (summed over layers)", "operator", c.EnergyByOperatorJ, c.EnergyJ, Joules);
         Table("CIM energy by layer", "layer", c.EnergyByLayerJ, c.EnergyJ, Joules);

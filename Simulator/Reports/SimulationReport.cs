@@ -37,8 +37,11 @@ public sealed record CimSummary
     public required long Events { get; init; }
     public required long Tasks { get; init; }
     public required double EnergyJ { get; init; }
-    /// <summary>By energy class name (snake_case), joules.</summary>
+    /// <summary>By component (the device models' names, e.g. "adc", "sram_cim") plus "leakage", joules.</summary>
     public required IReadOnlyDictionary<string, double> EnergyBreakdownJ { get; init; }
+    /// <summary>By "component.action", joules.</summary>
+    public required IReadOnlyDictionary<string, double> EnergyByActionJ { get; init; }
+    /// <summary>By "component.action", counts.</summary>
     public required IReadOnlyDictionary<string, double> ActionCounts { get; init; }
     public required IReadOnlyDictionary<string, double> EnergyByPhaseJ { get; init; }
     /// <summary>Key "embedding_lm_head" for the layer-less operators, then "layer_00".."layer_NN".</summary>

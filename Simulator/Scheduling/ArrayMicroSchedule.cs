@@ -19,7 +19,7 @@ public static class ArrayMicroSchedule
         var engine = new SimulationEngine(hw.Clock);
         var rowTiles = cost.RowTiles(inFeatures);
         var colTiles = cost.ColumnTiles(outFeatures);
-        var adcsPerArray = (int)CimCostModel.CeilDiv(hw.ArrayColumns, hw.ColumnsPerAdc);
+        var adcsPerArray = hw.AdcsPerArray;
         var treeLatency = cost.PartialSumCycles(rowTiles);
         long conversions = 0, dacSteps = 0, end = 0;
         // arrivals[(copy, colTile, vector)] = row tiles finished with that vector
@@ -42,9 +42,9 @@ public static class ArrayMicroSchedule
                         // Word lines driven, bit lines settle, sample and hold.
                         engine.Schedule(new Cycles(hw.ArrayReadCycles), () =>
                         {
-                            var pending = adcs.Length * hw.ColumnsPerAdc;
+                            var pending = adcs.Length * hw.ConversionsPerAdcPerStep;
                             foreach (var adc in adcs)
-                                for (var col = 0; col < hw.ColumnsPerAdc; col++)
+                                for (var col = 0; col < hw.ConversionsPerAdcPerStep; col++)
                                     adc.Request(new Cycles(hw.AdcConversionCycles), _ =>
                                     {
                                         conversions++;

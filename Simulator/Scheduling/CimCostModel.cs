@@ -1,49 +1,12 @@
+using CimSim.Devices.Digital;
+using A = CimSim.Simulator.Scheduling.CountedActions;
+
 namespace CimSim.Simulator.Scheduling;
 
-/// <summary>Action counts of one task, by energy class (counts, never energies: pricing happens once, at the end).</summary>
-public struct ActionCounts
-{
-    private double _rram, _dac, _adc, _shiftAdd, _sramMac, _sramWrite, _buffer, _interconnect, _digital, _offChip;
-
-    public double this[EnergyClass c]
-    {
-        readonly get => c switch
-        {
-            EnergyClass.RramArrayRead => _rram,
-            EnergyClass.Dac => _dac,
-            EnergyClass.Adc => _adc,
-            EnergyClass.ShiftAdd => _shiftAdd,
-            EnergyClass.SramCimMac => _sramMac,
-            EnergyClass.SramWrite => _sramWrite,
-            EnergyClass.Buffer => _buffer,
-            EnergyClass.Interconnect => _interconnect,
-            EnergyClass.DigitalUnit => _digital,
-            EnergyClass.OffChipMemory => _offChip,
-            _ => 0,
-        };
-        set
-        {
-            switch (c)
-            {
-                case EnergyClass.RramArrayRead: _rram = value; break;
-                case EnergyClass.Dac: _dac = value; break;
-                case EnergyClass.Adc: _adc = value; break;
-                case EnergyClass.ShiftAdd: _shiftAdd = value; break;
-                case EnergyClass.SramCimMac: _sramMac = value; break;
-                case EnergyClass.SramWrite: _sramWrite = value; break;
-                case EnergyClass.Buffer: _buffer = value; break;
-                case EnergyClass.Interconnect: _interconnect = value; break;
-                case EnergyClass.DigitalUnit: _digital = value; break;
-                case EnergyClass.OffChipMemory: _offChip = value; break;
-                default: throw new ArgumentOutOfRangeException(nameof(c), c, "leakage is not an action");
-            }
-        }
-    }
-}
-
 /// <summary>
-/// Closed-form micro-schedules: how many cycles a task holds its resource and which actions it performs, given
-/// the tokens it processes and the KV positions it attends to. Equations in docs/scheduler.md.
+/// Closed-form micro-schedules: how many cycles a task holds its resource and which device actions it performs,
+/// given the tokens it processes and the KV positions it attends to. Counts only, named by the device models
+/// (<see cref="CountedActions"/>); pricing happens once, in Reports. Equations in docs/scheduler.md.
 /// </summary>
 public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
 {
@@ -59,12 +22,12 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
     /// <summary>Column tiles: ceil(Out x columns per weight / usable columns per array).</summary>
     public long ColumnTiles(long outFeatures) => CeilDiv(outFeatures * hw.ColumnsPerWeight, hw.ArrayColumns - hw.ReferenceColumnsPerArray);
 
-    /// <summary>ADC phase of one DAC step on one array: columns per ADC x conversion cycles (the ADCs of an array work in parallel).</summary>
-    public long AdcPhaseCyclesPerStep => hw.ColumnsPerAdc * hw.AdcConversionCycles;
+    /// <summary>ADC phase of one DAC step on one array: conversions per ADC x conversion cycles (the ADCs of an array work in parallel).</summary>
+    public long AdcPhaseCyclesPerStep => hw.ConversionsPerAdcPerStep * hw.AdcConversionCycles;
 
     /// <summary>
     /// Cycles for one input vector through one array: S x (t_read + c x t_adc) + t_shift-add, with S DAC steps and c
-    /// columns per ADC (all arrays of a matrix run in parallel on their own DACs and ADCs).
+    /// conversions per ADC (all arrays of a matrix run in parallel on their own DACs and ADCs).
     /// </summary>
     public long ArrayVectorCycles => hw.DacSteps * (hw.ArrayReadCycles + AdcPhaseCyclesPerStep) + hw.ShiftAddCycles;
 
@@ -74,10 +37,6 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
     /// <summary>RRAM matrix-vector product of M vectors: ceil(M / replication) x T_vec + adder-tree latency.</summary>
     public long RramMatVecCycles(long inFeatures, long tokens) =>
         tokens == 0 ? 0 : CeilDiv(tokens, hw.Replication) * ArrayVectorCycles + PartialSumCycles(RowTiles(inFeatures));
-
-    /// <summary>SRAM CIM macros needed to hold an In x Out weight block.</summary>
-    public long SramMacros(long inFeatures, long outFeatures) =>
-        Math.Max(1, CeilDiv(inFeatures * outFeatures * hw.LoraWeightBits, hw.SramMacroCapacityBits));
 
     /// <summary>Layers resident in the attention pool at once (at most the model's layers).</summary>
     public int ResidentLayers => Math.Clamp(hw.AttentionLayersResident, 1, shape.Layers);
@@ -96,6 +55,22 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
         return total <= hw.KvOnChipCapacityBits ? 0 : (total - hw.KvOnChipCapacityBits) / total;
     }
 
+    /// <summary>Primitive operations of a vector task (the digital unit's device model decomposes the op).</summary>
+    private static PrimitiveCounts VectorCounts(TaskTemplate t, long tokens, long kvSum)
+    {
+        var op = t.VectorOp ?? VectorOp.Add;
+        // Softmax: one row of scores per head and query token, as long as the attended KV; others: one row per token.
+        var rows = t.ScalesWithKv ? tokens * t.In : tokens;
+        var elements = t.ScalesWithKv ? (double)kvSum * t.In : (double)tokens * t.In;
+        return VectorUnitModel.PerElement(op) * elements + VectorUnitModel.PerRow(op) * rows;
+    }
+
+    /// <summary>Chip cycles of <paramref name="macs"/> multiply-accumulates on the digital unit.</summary>
+    private long DigitalMacCycles(double macs) =>
+        hw.ChipCyclesOfDigital(hw.Digital.Latency(VectorOp.Mac, VectorUnitModel.PerElement(VectorOp.Mac) * macs));
+
+    private long SramMacCycles(double macs, long macros) => CeilDiv(macs, Math.Max(1, macros) * hw.SramMacsPerCyclePerMacro);
+
     /// <summary>Cycles a task holds its resource. <paramref name="kvSum"/> is the sum over its query tokens of the attended positions.</summary>
     public long Duration(TaskTemplate t, long tokens, long kvSum, long kvLength)
     {
@@ -106,7 +81,8 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 return RramMatVecCycles(t.In, tokens);
             case TaskKind.LoraA:
             case TaskKind.LoraB:
-                return CeilDiv((double)tokens * t.In * t.Out, SramMacros(t.In, t.Out) * hw.SramMacsPerCyclePerMacro);
+            case TaskKind.SramMatVec:
+                return SramMacCycles((double)tokens * t.In * t.Out, t.Units);
             case TaskKind.KvWrite:
                 return hw.AttentionOnSramCim
                     ? CeilDiv((double)tokens * t.BitsPerToken + KvReloadBits(tokens, kvLength, t.BitsPerToken), AttentionMacrosPerLayer * hw.SramWriteBitsPerCyclePerMacro)
@@ -115,99 +91,128 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
             case TaskKind.AttentionValue:
             {
                 var macs = (double)kvSum * t.In;
-                var compute = hw.AttentionOnSramCim
-                    ? CeilDiv(macs, AttentionMacrosPerLayer * hw.SramMacsPerCyclePerMacro)
-                    : CeilDiv(2 * macs, hw.DigitalOpsPerCyclePerUnit);
+                var compute = hw.AttentionOnSramCim ? SramMacCycles(macs, AttentionMacrosPerLayer) : DigitalMacCycles(macs);
                 var spillBits = KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
                 return spillBits <= 0 ? compute : Math.Max(compute, hw.DramLatencyCycles + CeilDiv(spillBits, hw.DramBitsPerCycle));
             }
             case TaskKind.Vector:
-            {
-                var elems = t.ScalesWithKv ? (double)kvSum * t.In : (double)tokens * t.In;
-                return CeilDiv(elems * t.OpsPerElement, hw.DigitalOpsPerCyclePerUnit);
-            }
+                return hw.ChipCyclesOfDigital(hw.Digital.Latency(t.VectorOp ?? VectorOp.Add, VectorCounts(t, tokens, kvSum)));
             case TaskKind.Transfer:
-                return (long)Math.Ceiling(hw.AverageHops) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
+                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle)
+                       + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.ChipLinkBitsPerCycle)));
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)
                     : CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
             case TaskKind.DigitalMatVec:
             {
-                var compute = CeilDiv(2.0 * tokens * t.In * t.Out, hw.DigitalOpsPerCyclePerUnit);
-                var stream = hw.DramLatencyCycles + CeilDiv((double)t.In * t.Out * hw.LoraWeightBits, hw.DramBitsPerCycle);
-                return Math.Max(compute, stream);
+                var stream = hw.DramLatencyCycles + CeilDiv((double)t.In * t.Out * hw.StreamedWeightBits, hw.DramBitsPerCycle);
+                return Math.Max(DigitalMacCycles((double)tokens * t.In * t.Out), stream);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(t), t.Kind, null);
         }
     }
 
-    /// <summary>Actions a task performs (closed form; the same counts whatever it waited for).</summary>
-    public ActionCounts Actions(TaskTemplate t, long tokens, long kvSum, long kvLength)
+    /// <summary>
+    /// Adds the device actions a task performs to <paramref name="counts"/> (indexed by <see cref="CountedActions"/>;
+    /// closed form, the same counts whatever it waited for).
+    /// </summary>
+    public void AddActions(TaskTemplate t, long tokens, long kvSum, long kvLength, Span<double> counts)
     {
-        var a = new ActionCounts();
-        if (tokens == 0) return a;
+        if (tokens == 0) return;
         var act = hw.InputBits;
         switch (t.Kind)
         {
             case TaskKind.RramMatVec:
             {
-                double s = hw.DacSteps, r = RowTiles(t.In), c = ColumnTiles(t.Out), cols = (double)t.Out * hw.ColumnsPerWeight;
-                a[EnergyClass.RramArrayRead] = tokens * s * t.In * cols;
-                a[EnergyClass.Dac] = tokens * s * t.In * c;
-                a[EnergyClass.Adc] = tokens * s * cols * r;
-                a[EnergyClass.ShiftAdd] = tokens * (s * cols * r + (r - 1) * t.Out);
-                a[EnergyClass.Buffer] = tokens * (double)(t.In + t.Out) * act;
+                double s = hw.DacSteps, r = RowTiles(t.In), c = ColumnTiles(t.Out);
+                // Physical columns read (weights plus each column tile's reference columns) and ADC channels converted
+                // (a differential pair is one channel; a reference column is one).
+                double refCols = c * hw.ReferenceColumnsPerArray;
+                double columns = (double)t.Out * hw.ColumnsPerWeight + refCols;
+                double channels = (double)t.Out * hw.ChannelsPerWeight + refCols;
+                counts[A.CellRead] += tokens * s * t.In * columns;
+                counts[A.DacDrive] += tokens * s * t.In * c;
+                counts[A.AdcConversion] += tokens * s * channels * r;
+                counts[A.SampleHold] += tokens * s * channels * r;
+                counts[A.ShiftAdd] += tokens * (s * channels * r + (r - 1) * t.Out);
+                ActivationTraffic(t, tokens, counts);
                 break;
             }
             case TaskKind.LoraA:
             case TaskKind.LoraB:
-                a[EnergyClass.SramCimMac] = (double)tokens * t.In * t.Out;
+            case TaskKind.SramMatVec:
+                counts[A.SramMac] += (double)tokens * t.In * t.Out;
+                ActivationTraffic(t, tokens, counts);
+                break;
+            case TaskKind.DigitalMatVec:
+                AddDigitalMacs((double)tokens * t.In * t.Out, counts);
+                counts[A.DramBit] += (double)t.In * t.Out * hw.StreamedWeightBits;
+                ActivationTraffic(t, tokens, counts);
                 break;
             case TaskKind.KvWrite:
-                if (hw.AttentionOnSramCim)
-                {
-                    var reload = KvReloadBits(tokens, kvLength, t.BitsPerToken);
-                    a[EnergyClass.SramWrite] = (double)tokens * t.BitsPerToken + reload;
-                    a[EnergyClass.Buffer] = reload;
-                }
-                else a[EnergyClass.Buffer] = (double)tokens * t.BitsPerToken;
+            {
+                // The KV store is the global buffer; with attention on SRAM CIM the new rows (and, when the pool is
+                // shared by layers, the reloaded ones read back from the store) are also written into the macros.
+                counts[A.GlobalBufferWrite] += (double)tokens * t.BitsPerToken;
+                if (!hw.AttentionOnSramCim) break;
+                var reload = KvReloadBits(tokens, kvLength, t.BitsPerToken);
+                counts[A.SramWriteBit] += (double)tokens * t.BitsPerToken + reload;
+                counts[A.GlobalBufferRead] += reload;
                 break;
+            }
             case TaskKind.AttentionScore:
             case TaskKind.AttentionValue:
             {
                 var macs = (double)kvSum * t.In;
-                if (hw.AttentionOnSramCim) a[EnergyClass.SramCimMac] = macs;
+                if (hw.AttentionOnSramCim) counts[A.SramMac] += macs;
                 else
                 {
-                    a[EnergyClass.DigitalUnit] = 2 * macs;
-                    a[EnergyClass.Buffer] = (double)kvSum * shape.KvDim * hw.KvBits;
+                    AddDigitalMacs(macs, counts);
+                    counts[A.GlobalBufferRead] += (double)kvSum * shape.KvDim * hw.KvBits;
                 }
-                a[EnergyClass.OffChipMemory] = KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
+                counts[A.DramBit] += KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
                 break;
             }
             case TaskKind.Vector:
             {
+                var p = VectorCounts(t, tokens, kvSum);
+                counts[A.DigitalAdd] += p.Add;
+                counts[A.DigitalMul] += p.Mul;
+                counts[A.DigitalExp] += p.Exp;
+                counts[A.DigitalDiv] += p.Div;
                 var elems = t.ScalesWithKv ? (double)kvSum * t.In : (double)tokens * t.In;
-                a[EnergyClass.DigitalUnit] = elems * t.OpsPerElement;
-                a[EnergyClass.Buffer] = 2 * elems * act;
+                counts[A.TileBufferRead] += elems * act;
+                counts[A.TileBufferWrite] += elems * act;
                 break;
             }
             case TaskKind.Transfer:
-                a[EnergyClass.Interconnect] = (double)tokens * t.BitsPerToken * hw.AverageHops;
+                counts[A.HopBit] += (double)tokens * t.BitsPerToken * Hops(t);
+                counts[A.LinkBit] += (double)tokens * t.BitsPerToken * t.LinkCrossings;
                 break;
             case TaskKind.Embedding:
-                if (hw.EmbeddingOffChip) a[EnergyClass.OffChipMemory] = (double)tokens * t.BitsPerToken;
-                else a[EnergyClass.Buffer] = (double)tokens * t.BitsPerToken;
-                break;
-            case TaskKind.DigitalMatVec:
-                a[EnergyClass.DigitalUnit] = 2.0 * tokens * t.In * t.Out;
-                a[EnergyClass.OffChipMemory] = (double)t.In * t.Out * hw.LoraWeightBits;
+                counts[hw.EmbeddingOffChip ? A.DramBit : A.GlobalBufferRead] += (double)tokens * t.BitsPerToken;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(t), t.Kind, null);
         }
-        return a;
+    }
+
+    /// <summary>Hops of a transfer: the task's own (placed tiles) or the hardware model's mesh average.</summary>
+    private double Hops(TaskTemplate t) => t.Hops ?? hw.AverageHops;
+
+    /// <summary>A matrix task reads its input activations from and writes its outputs to the tile buffer.</summary>
+    private void ActivationTraffic(TaskTemplate t, long tokens, Span<double> counts)
+    {
+        counts[A.TileBufferRead] += (double)tokens * t.In * hw.InputBits;
+        counts[A.TileBufferWrite] += (double)tokens * t.Out * hw.InputBits;
+    }
+
+    private static void AddDigitalMacs(double macs, Span<double> counts)
+    {
+        var p = VectorUnitModel.PerElement(VectorOp.Mac) * macs;
+        counts[A.DigitalAdd] += p.Add;
+        counts[A.DigitalMul] += p.Mul;
     }
 }

@@ -1,46 +1,40 @@
 using CimSim.Common.Units;
+using CimSim.Devices.Digital;
+using CimSim.Mapping;
 
 namespace CimSim.Simulator.Scheduling;
 
-/// <summary>Energy classes of the CIM breakdown (issue 4): every action the scheduler counts lands in one.</summary>
-public enum EnergyClass
-{
-    RramArrayRead,
-    Dac,
-    Adc,
-    ShiftAdd,
-    SramCimMac,
-    SramWrite,
-    Buffer,
-    Interconnect,
-    DigitalUnit,
-    OffChipMemory,
-    Leakage,
-}
-
 /// <summary>
-/// What the scheduler needs to know about the hybrid chip, gathered once from the hardware config, the device
-/// cost models and the mapping: geometry and per-action cycles (timing) and per-action energies (pricing), kept
-/// apart so that the same action counts price any technology. Every field is in the unit its name says.
+/// What the scheduler needs to know about the mapped chip: geometry and per-action cycles, read once from the
+/// device models (<see cref="HardwareModelBuilder"/>) and the mapping. No energy lives here: the scheduler counts
+/// actions (<see cref="CountedActions"/>) and Reports price them with the device models' tables. Every field is
+/// in the unit its name says; cycles are of <see cref="Clock"/>.
 /// </summary>
 public sealed record CimHardwareModel
 {
     public required ClockDomain Clock { get; init; }
 
-    // --- RRAM crossbar arrays (weight-stationary W0) ---
+    /// <summary>The plan every matrix, macro and tile follows (per-matrix targets and unit counts).</summary>
+    public required MappingResult Mapping { get; init; }
+
+    // --- RRAM crossbar arrays ---
     public required int ArrayRows { get; init; }
     public required int ArrayColumns { get; init; }
-    /// <summary>Columns one weight occupies: weight slices x (2 for a differential pair, 1 otherwise).</summary>
+    /// <summary>Physical columns one weight occupies: weight slices x (2 for a differential pair, 1 otherwise).</summary>
     public required int ColumnsPerWeight { get; init; }
-    /// <summary>Extra columns per array for an offset/reference column scheme (0 for differential pairs).</summary>
+    /// <summary>ADC channels one weight occupies: its slices (a differential pair is subtracted before the ADC).</summary>
+    public required int ChannelsPerWeight { get; init; }
+    /// <summary>Reference columns per array (offset encoding: 1): read and converted with every step like a weight column.</summary>
     public int ReferenceColumnsPerArray { get; init; }
     /// <summary>Input (activation) bits.</summary>
     public required int InputBits { get; init; }
     /// <summary>Bits the DAC applies per step (1 = bit-serial).</summary>
     public required int DacBits { get; init; }
-    /// <summary>Columns that share one ADC (converted one after another).</summary>
-    public required int ColumnsPerAdc { get; init; }
-    /// <summary>Cycles to drive the word lines and let the bit lines settle for one DAC step (sample and hold).</summary>
+    /// <summary>ADCs per array.</summary>
+    public required int AdcsPerArray { get; init; }
+    /// <summary>Channels each ADC converts one after another per DAC step.</summary>
+    public required int ConversionsPerAdcPerStep { get; init; }
+    /// <summary>Cycles to drive the word lines, let the bit lines settle and sample (the analog phase of one DAC step).</summary>
     public required long ArrayReadCycles { get; init; }
     /// <summary>Cycles of one ADC conversion.</summary>
     public required long AdcConversionCycles { get; init; }
@@ -51,73 +45,43 @@ public sealed record CimHardwareModel
     /// <summary>Weight copies per matrix (replication for throughput); vectors are spread over the copies.</summary>
     public int Replication { get; init; } = 1;
 
-    public required double ArrayReadEnergyPjPerRowColumn { get; init; }
-    public required double DacEnergyPjPerConversion { get; init; }
-    public required double AdcEnergyPjPerConversion { get; init; }
-    public required double ShiftAddEnergyPjPerOp { get; init; }
-
-    // --- SRAM digital CIM (LoRA A/B, attention QK^T and PV) ---
+    // --- SRAM digital CIM (matrices placed on SRAM, attention QK^T and PV) ---
     public required double SramMacsPerCyclePerMacro { get; init; }
-    public required long SramMacroCapacityBits { get; init; }
-    public required double SramMacEnergyPj { get; init; }
-    public required double SramWriteEnergyPjPerBit { get; init; }
     public required double SramWriteBitsPerCyclePerMacro { get; init; }
     /// <summary>SRAM CIM macros holding the K and V caches and computing QK^T and PV, for all resident layers together.</summary>
     public required int AttentionMacros { get; init; }
-    /// <summary>
-    /// Layers whose K/V are resident in the attention macros at once (the mapper's choice). When fewer than the
-    /// model's layers, a layer's whole K/V is reloaded from the buffer into the pool before it attends.
-    /// </summary>
+    /// <summary>Layers whose K/V are resident in the attention macros at once (the mapper's choice).</summary>
     public int AttentionLayersResident { get; init; } = int.MaxValue;
-    /// <summary>True: QK^T and PV on SRAM CIM; false: on the digital units.</summary>
+    /// <summary>True: QK^T and PV on SRAM CIM; false: on the digital unit.</summary>
     public bool AttentionOnSramCim { get; init; } = true;
-    public int LoraWeightBits { get; init; } = 8;
+    /// <summary>Stored weight bits of a matrix streamed from DRAM to the digital unit.</summary>
+    public int StreamedWeightBits { get; init; } = 8;
     public int KvBits { get; init; } = 8;
 
-    // --- digital vector units (norms, softmax, RoPE, activations, residual adds, LoRA merge) ---
+    // --- digital vector unit: the device model times its own primitives in its own clock ---
+    public required VectorUnitModel Digital { get; init; }
     public required int DigitalUnits { get; init; }
-    public required double DigitalOpsPerCyclePerUnit { get; init; }
-    public required double DigitalEnergyPjPerOp { get; init; }
 
-    // --- buffers and interconnect ---
-    public required double BufferEnergyPjPerBit { get; init; }
+    // --- interconnect ---
     public required int InterconnectLinks { get; init; }
     public required double LinkBitsPerCycle { get; init; }
     public required long LinkLatencyCycles { get; init; }
     public required double AverageHops { get; init; }
-    public required double InterconnectEnergyPjPerBitHop { get; init; }
+    /// <summary>Chip-to-chip link bits per chip cycle (from the interconnect device model; multi-chip mappings).</summary>
+    public double ChipLinkBitsPerCycle { get; init; } = double.PositiveInfinity;
+    /// <summary>Cycles of one chip-to-chip transfer's latency.</summary>
+    public long ChipLinkLatencyCycles { get; init; }
 
-    // --- off-chip memory (embedding table, KV spill, lm_head when not on RRAM) ---
+    // --- off-chip memory (embedding table, KV spill, matrices on the digital unit) ---
     public required double DramBitsPerCycle { get; init; }
     public required long DramLatencyCycles { get; init; }
-    public required double DramEnergyPjPerBit { get; init; }
     /// <summary>On-chip KV capacity in bits; KV beyond it is read from off-chip memory at every step.</summary>
     public required long KvOnChipCapacityBits { get; init; }
-    public bool LmHeadOnRram { get; init; } = true;
     public bool EmbeddingOffChip { get; init; } = true;
-
-    /// <summary>Static (leakage) power of the whole chip, priced over the run's duration.</summary>
-    public required double LeakagePowerW { get; init; }
-
-    /// <summary>Area by component class (mm^2), from the mapping and the device area models.</summary>
-    public IReadOnlyDictionary<string, double> AreaMm2 { get; init; } = new SortedDictionary<string, double>(StringComparer.Ordinal);
 
     /// <summary>Number of DAC steps per input vector: ceil(input bits / DAC bits).</summary>
     public int DacSteps => (InputBits + DacBits - 1) / DacBits;
 
-    public double EnergyPj(EnergyClass c) => c switch
-    {
-        EnergyClass.RramArrayRead => ArrayReadEnergyPjPerRowColumn,
-        EnergyClass.Dac => DacEnergyPjPerConversion,
-        EnergyClass.Adc => AdcEnergyPjPerConversion,
-        EnergyClass.ShiftAdd => ShiftAddEnergyPjPerOp,
-        EnergyClass.SramCimMac => SramMacEnergyPj,
-        EnergyClass.SramWrite => SramWriteEnergyPjPerBit,
-        EnergyClass.Buffer => BufferEnergyPjPerBit,
-        EnergyClass.Interconnect => InterconnectEnergyPjPerBitHop,
-        EnergyClass.DigitalUnit => DigitalEnergyPjPerOp,
-        EnergyClass.OffChipMemory => DramEnergyPjPerBit,
-        EnergyClass.Leakage => 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(c), c, null),
-    };
+    /// <summary>Chip cycles of <paramref name="digitalCycles"/> cycles of the vector unit's clock (through seconds, rounded up).</summary>
+    public long ChipCyclesOfDigital(Cycles digitalCycles) => Clock.FromSecondsCeiling(Digital.Clock.ToSeconds(digitalCycles)).Value;
 }

@@ -15,9 +15,9 @@ public sealed class ScheduleResult
     /// <summary>When the last prefill job finished (the first token of every batch item exists).</summary>
     public required Cycles PrefillCycles { get; init; }
     public required long Events { get; init; }
-    /// <summary>Action counts indexed [task template id][energy class].</summary>
+    /// <summary>Action counts indexed [task template id][<see cref="CountedActions"/> index].</summary>
     public required double[][] CountsByTemplate { get; init; }
-    /// <summary>Action counts indexed [phase 0 prefill, 1 decode][energy class].</summary>
+    /// <summary>Action counts indexed [phase 0 prefill, 1 decode][<see cref="CountedActions"/> index].</summary>
     public required double[][] CountsByPhase { get; init; }
     public required IReadOnlyList<ResourceClassStats> Resources { get; init; }
     public required long TasksExecuted { get; init; }
@@ -40,7 +40,7 @@ public sealed class CycleScheduler
     private readonly int[][] _prevDependents;
     private readonly double[][] _countsByTemplate;
     private readonly double[][] _countsByPhase;
-    private static readonly EnergyClass[] ActionClasses = Enum.GetValues<EnergyClass>().Where(c => c != EnergyClass.Leakage).ToArray();
+    private readonly double[] _scratch = new double[CountedActions.Count];
     private long _tasksExecuted;
     private long _prefillEnd;
 
@@ -75,8 +75,8 @@ public sealed class CycleScheduler
         _prevDependents = new int[tasks.Count][];
         for (var i = 0; i < tasks.Count; i++)
             _prevDependents[i] = tasks.Where(t => t.PreviousJobDependency == i).Select(t => t.Id).ToArray();
-        _countsByTemplate = tasks.Select(_ => new double[ActionClasses.Length + 1]).ToArray();
-        _countsByPhase = [new double[ActionClasses.Length + 1], new double[ActionClasses.Length + 1]];
+        _countsByTemplate = tasks.Select(_ => new double[CountedActions.Count]).ToArray();
+        _countsByPhase = [new double[CountedActions.Count], new double[CountedActions.Count]];
     }
 
     public int PrefillChunkTokens { get; }
@@ -193,12 +193,14 @@ public sealed class CycleScheduler
         var t = _program.Tasks[id];
         var tokens = t.LastTokenOnly ? job.LastTokens : job.Tokens;
         var duration = _cost.Duration(t, tokens, job.KvSum, job.KvLength);
-        var counts = _cost.Actions(t, tokens, job.KvSum, job.KvLength);
+        Array.Clear(_scratch);
+        _cost.AddActions(t, tokens, job.KvSum, job.KvLength, _scratch);
         var byTemplate = _countsByTemplate[id];
         var byPhase = _countsByPhase[job.Phase];
-        for (var c = 0; c < ActionClasses.Length; c++)
+        for (var c = 0; c < _scratch.Length; c++)
         {
-            var v = counts[ActionClasses[c]];
+            var v = _scratch[c];
+            if (v == 0) continue;
             byTemplate[c] += v;
             byPhase[c] += v;
         }
@@ -218,7 +220,4 @@ public sealed class CycleScheduler
                 if (--next.Remaining[s] == 0) Ready(next, s);
         if (job.Done == _program.Tasks.Count) job.OnFinished?.Invoke();
     }
-
-    /// <summary>The energy classes in the order of the count arrays (leakage last, never counted as an action).</summary>
-    public static IReadOnlyList<EnergyClass> CountedClasses => ActionClasses;
 }

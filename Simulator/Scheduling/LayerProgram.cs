@@ -1,3 +1,5 @@
+using CimSim.Devices.Config;
+using CimSim.Devices.Digital;
 using CimSim.Workloads.Graph;
 
 namespace CimSim.Simulator.Scheduling;
@@ -7,7 +9,7 @@ public enum TaskKind
 {
     /// <summary>Token embedding lookup (a memory read).</summary>
     Embedding,
-    /// <summary>A frozen W0 projection on RRAM crossbars.</summary>
+    /// <summary>A static matrix (W0, LoRA or lm_head) placed on RRAM crossbars.</summary>
     RramMatVec,
     /// <summary>LoRA down-projection x A on SRAM CIM.</summary>
     LoraA,
@@ -23,8 +25,10 @@ public enum TaskKind
     Vector,
     /// <summary>Moving activations between tiles over the interconnect.</summary>
     Transfer,
-    /// <summary>lm_head on the digital unit with weights streamed from off-chip memory.</summary>
+    /// <summary>A static matrix placed on the digital unit, its weights streamed from off-chip memory.</summary>
     DigitalMatVec,
+    /// <summary>A W0 projection or lm_head placed on SRAM CIM macros.</summary>
+    SramMatVec,
 }
 
 /// <summary>One node of the per-token dataflow, instantiated for every job (a prefill chunk or a decode step of one batch item).</summary>
@@ -44,8 +48,16 @@ public sealed record TaskTemplate
     public long In { get; init; }
     /// <summary>Output features (matrix ops).</summary>
     public long Out { get; init; }
-    /// <summary>Digital ops per element (vector ops).</summary>
+    /// <summary>FLOPs per element (vector ops; the GPU baseline's count).</summary>
     public double OpsPerElement { get; init; }
+    /// <summary>What the digital unit runs (vector ops), decomposed into primitives by its device model.</summary>
+    public VectorOp? VectorOp { get; init; }
+    /// <summary>Macros (SRAM) the placed matrix occupies (from the mapping); its MACs spread over them.</summary>
+    public long Units { get; init; } = 1;
+    /// <summary>Hops of a transfer (from the placement's tile coordinates); null = the mesh average of the hardware model.</summary>
+    public double? Hops { get; init; }
+    /// <summary>Chip-to-chip link crossings of a transfer (multi-chip mappings): each bit crossing is one `link.bit`.</summary>
+    public int LinkCrossings { get; init; }
     /// <summary>Bits per token moved (transfers, embedding, KV write).</summary>
     public long BitsPerToken { get; init; }
     /// <summary>Applies only to the last token of a job (lm_head: only the newest position needs logits).</summary>
@@ -60,124 +72,26 @@ public sealed record TaskTemplate
 
 /// <summary>
 /// The dataflow of one forward pass (all layers) as a DAG of task templates, built from the workloads'
-/// <see cref="OperatorGraph"/>: every operator of its layer template becomes a task on the unit the mapping policy
-/// names (W0 projections on RRAM, LoRA A/B on SRAM CIM concurrent with their projection and merged on the digital
-/// unit, QK^T/PV on SRAM CIM or the digital unit, vector ops on the digital unit), and a transfer over the
-/// interconnect is inserted wherever activations move to the tiles of a projection.
+/// <see cref="OperatorGraph"/>: every static matrix becomes a task on the unit its <see cref="Mapping.MatrixPlacement"/>
+/// names (RRAM crossbars, SRAM CIM macros, or the digital unit streaming from DRAM); LoRA A/B run concurrently with
+/// their projection and merge on the digital unit; QK^T/PV on SRAM CIM or the digital unit; vector ops on the
+/// digital unit; a transfer over the interconnect is inserted wherever activations move to a matrix's tiles.
+/// Without a hardware model (the GPU baseline's view) every matrix takes the default placement.
 /// </summary>
 public sealed class LayerProgram
 {
     public LayerProgram(OperatorGraph graph, CimHardwareModel? hw = null)
     {
-        var model = graph.Model;
-        var shape = ShapeBuilder.Build(graph);
-        var actBits = hw?.InputBits ?? graph.Precision.ActivationBits;
-        var kvBits = hw?.KvBits ?? graph.Precision.KvBits;
-        var attentionOnSram = hw?.AttentionOnSramCim ?? true;
-        var embeddingOffChip = hw?.EmbeddingOffChip ?? true;
-        var lmHeadOnRram = hw?.LmHeadOnRram ?? true;
-        var t = new List<TaskTemplate>();
-        int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0,
-            double ops = 0, long bits = 0, bool last = false, bool kv = false, int? prev = null)
-        {
-            t.Add(new TaskTemplate
-            {
-                Id = t.Count, Operator = op, Layer = layer, Kind = kind, ResourceKey = key, ResourceClass = cls,
-                In = @in, Out = @out, OpsPerElement = ops, BitsPerToken = bits, LastTokenOnly = last, ScalesWithKv = kv,
-                Dependencies = deps, PreviousJobDependency = prev,
-            });
-            return t.Count - 1;
-        }
-
-        // A one-token, one-sequence view of the graph gives per-token dimensions and op counts.
-        var probe = new StepShape(Phase.Decode, 1, 1, 1, 1);
-        double OpsPerElement(in Operator op, double fallback) => op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : fallback;
-        var resident = Math.Clamp(hw?.AttentionLayersResident ?? int.MaxValue, 1, model.NumLayers);
-        // Layers share the attention pool when fewer than all are resident: layer l uses slot l mod resident.
-        string AttnKey(int layer) => attentionOnSram ? $"sram_attention/{layer % resident}" : "digital";
-        var attnClass = attentionOnSram ? "sram_cim" : "digital";
-
-        var prevOut = Add("embedding", -1, TaskKind.Embedding, embeddingOffChip ? "dram" : "buffer", embeddingOffChip ? "dram" : "buffer", [], bits: (long)model.HiddenSize * actBits);
-        var template = graph.LayerTemplate;
-        for (var l = 0; l < model.NumLayers; l++)
-        {
-            var id = new int[template.Count];
-            var transferOf = new Dictionary<int, int>();
-            int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
-            // Activations travel to a projection's tiles once per producer, shared by every consumer (q, k, v and their LoRA A).
-            int TransferFrom(int local, long features)
-            {
-                if (transferOf.TryGetValue(local, out var x)) return x;
-                var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
-                x = Add(name, l, TaskKind.Transfer, "link", "interconnect", [Source(local)], bits: features * actBits);
-                transferOf[local] = x;
-                return x;
-            }
-            int ForKvWrite = -1;
-            foreach (var tt in template)
-            {
-                var op = graph.GetLayerOperator(probe, l, tt.Index);
-                var deps = tt.LocalDependencies.Select(Source).ToArray();
-                var name = tt.Name;
-                switch (tt.Kind)
-                {
-                    case OperatorKind.Projection:
-                    {
-                        var x = TransferFrom(tt.LocalDependencies[0], op.K);
-                        id[tt.Index] = Add(name, l, TaskKind.RramMatVec, $"rram/{l}/{name}", "rram", [x], op.K, op.N);
-                        break;
-                    }
-                    case OperatorKind.LoraA:
-                    {
-                        var x = TransferFrom(tt.LocalDependencies[0], op.K);
-                        id[tt.Index] = op.M == 0 ? x : Add(name, l, TaskKind.LoraA, $"sram_lora/{l}/{name}", "sram_cim", [x], op.K, op.N);
-                        break;
-                    }
-                    case OperatorKind.LoraB:
-                        id[tt.Index] = op.M == 0 ? deps[0] : Add(name, l, TaskKind.LoraB, $"sram_lora/{l}/{name}", "sram_cim", deps, op.K, op.N);
-                        break;
-                    case OperatorKind.KvWrite:
-                        id[tt.Index] = ForKvWrite = Add(name, l, TaskKind.KvWrite, AttnKey(l), attnClass, deps, bits: 2L * model.KeyValueDim * kvBits);
-                        break;
-                    case OperatorKind.AttentionScore:
-                        id[tt.Index] = Add(name, l, TaskKind.AttentionScore, AttnKey(l), attnClass, deps, model.QueryDim, 1, prev: ForKvWrite);
-                        break;
-                    case OperatorKind.AttentionContext:
-                        id[tt.Index] = Add(name, l, TaskKind.AttentionValue, AttnKey(l), attnClass, deps, model.QueryDim, 1);
-                        break;
-                    case OperatorKind.Softmax:
-                        // exp, sum, divide and max per score: elements grow with the attended KV length.
-                        id[tt.Index] = Add(name, l, TaskKind.Vector, "digital", "digital", deps, model.NumAttentionHeads, ops: 5, kv: true);
-                        break;
-                    case OperatorKind.RmsNorm:
-                    case OperatorKind.Rope:
-                    case OperatorKind.Silu:
-                    case OperatorKind.Multiply:
-                    case OperatorKind.ResidualAdd:
-                    case OperatorKind.LoraMerge:
-                        id[tt.Index] = op.M == 0 && tt.Kind == OperatorKind.LoraMerge
-                            ? deps[0]
-                            : Add(name, l, TaskKind.Vector, "digital", "digital", deps, op.N, ops: OpsPerElement(op, 1));
-                        break;
-                    default:
-                        throw new InvalidOperationException($"operator kind {tt.Kind} has no schedule");
-                }
-            }
-            prevOut = id[^1];
-        }
-
-        var normF = Add("final_norm", -1, TaskKind.Vector, "digital", "digital", [prevOut], model.HiddenSize, ops: 4, last: true);
-        var xF = Add("transfer.lm_head_in", -1, TaskKind.Transfer, "link", "interconnect", [normF], bits: (long)model.HiddenSize * actBits, last: true);
-        if (lmHeadOnRram)
-            Add("lm_head", -1, TaskKind.RramMatVec, "rram/-1/lm_head", "rram", [xF], model.HiddenSize, model.VocabSize, last: true);
-        else
-            Add("lm_head", -1, TaskKind.DigitalMatVec, "digital", "digital", [xF], model.HiddenSize, model.VocabSize, last: true);
-        Tasks = t;
-        var succ = Enumerable.Range(0, t.Count).Select(_ => new List<int>()).ToArray();
-        foreach (var task in t)
+        var b = new Builder(graph, hw);
+        var prevOut = b.Embedding();
+        for (var l = 0; l < graph.Model.NumLayers; l++) prevOut = b.Layer(l, prevOut);
+        b.Head(prevOut);
+        Tasks = b.Tasks;
+        var succ = Enumerable.Range(0, Tasks.Count).Select(_ => new List<int>()).ToArray();
+        foreach (var task in Tasks)
             foreach (var d in task.Dependencies) succ[d].Add(task.Id);
         Successors = succ.Select(x => x.ToArray()).ToArray();
-        Shape = shape;
+        Shape = ShapeBuilder.Build(graph);
         Graph = graph;
     }
 
@@ -188,4 +102,190 @@ public sealed class LayerProgram
     public IReadOnlyList<TaskTemplate> Tasks { get; }
 
     public int[][] Successors { get; }
+
+    /// <summary>The vector op the digital unit runs for an operator kind (its primitives are the device model's).</summary>
+    public static VectorOp VectorOpOf(OperatorKind k) => k switch
+    {
+        OperatorKind.Softmax => Devices.Digital.VectorOp.Softmax,
+        OperatorKind.RmsNorm => Devices.Digital.VectorOp.RmsNorm,
+        OperatorKind.Silu => Devices.Digital.VectorOp.Silu,
+        OperatorKind.Rope => Devices.Digital.VectorOp.Rope,
+        OperatorKind.Multiply => Devices.Digital.VectorOp.Mul,
+        OperatorKind.ResidualAdd or OperatorKind.LoraMerge => Devices.Digital.VectorOp.Add,
+        _ => throw new ArgumentOutOfRangeException(nameof(k), k, "not a vector operator"),
+    };
+
+    /// <summary>Adds tasks concern by concern: embedding, one decoder layer (matrices, attention, vector ops), the head.</summary>
+    private sealed class Builder(OperatorGraph graph, CimHardwareModel? hw)
+    {
+        private readonly int _actBits = hw?.InputBits ?? graph.Precision.ActivationBits;
+        private readonly int _kvBits = hw?.KvBits ?? graph.Precision.KvBits;
+        private readonly bool _attentionOnSram = hw?.AttentionOnSramCim ?? true;
+        private readonly int _resident = Math.Clamp(hw?.AttentionLayersResident ?? int.MaxValue, 1, graph.Model.NumLayers);
+        // A one-token, one-sequence view of the graph gives per-token dimensions and op counts.
+        private readonly StepShape _probe = new(Phase.Decode, 1, 1, 1, 1);
+
+        public List<TaskTemplate> Tasks { get; } = [];
+
+        private int Add(TaskTemplate t)
+        {
+            Tasks.Add(t with { Id = Tasks.Count });
+            return Tasks.Count - 1;
+        }
+
+        private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false) =>
+            Add(new TaskTemplate
+            {
+                Id = 0, Operator = op, Layer = layer, Kind = kind, ResourceKey = key, ResourceClass = cls, In = @in, Out = @out,
+                BitsPerToken = bits, LastTokenOnly = last, Dependencies = deps,
+            });
+
+        public int Embedding()
+        {
+            var offChip = hw?.EmbeddingOffChip ?? true;
+            var unit = offChip ? "dram" : "buffer";
+            return Add("embedding", -1, TaskKind.Embedding, unit, unit, [], bits: (long)graph.Model.HiddenSize * _actBits);
+        }
+
+        /// <summary>Default placement without a mapping: W0 and lm_head on RRAM, LoRA on SRAM.</summary>
+        private (ComputeTarget Target, long Units) PlacementOf(in Operator op)
+        {
+            var p = hw?.Mapping.PlacementOf(op);
+            if (p is not null) return (p.Target, Math.Max(1, p.Units));
+            return (op.Kind is OperatorKind.LoraA or OperatorKind.LoraB ? ComputeTarget.Sram : ComputeTarget.Rram, 1);
+        }
+
+        /// <summary>A static matrix on the unit its placement names.</summary>
+        private int Matrix(in Operator op, string name, int layer, int[] deps, bool last = false)
+        {
+            var (target, units) = PlacementOf(op);
+            var (kind, key, cls) = target switch
+            {
+                ComputeTarget.Rram => (TaskKind.RramMatVec, $"rram/{layer}/{name}", "rram"),
+                ComputeTarget.Sram => (op.Kind switch { OperatorKind.LoraA => TaskKind.LoraA, OperatorKind.LoraB => TaskKind.LoraB, _ => TaskKind.SramMatVec },
+                    $"sram/{layer}/{name}", "sram_cim"),
+                _ => (TaskKind.DigitalMatVec, "digital", "digital"),
+            };
+            return Add(new TaskTemplate
+            {
+                Id = 0, Operator = name, Layer = layer, Kind = kind, ResourceKey = key, ResourceClass = cls, In = op.K, Out = op.N,
+                Units = units, LastTokenOnly = last, Dependencies = deps,
+            });
+        }
+
+        private int Vector(in Operator op, string name, int layer, int[] deps, long elements, bool kv = false, bool last = false) =>
+            Add(new TaskTemplate
+            {
+                Id = 0, Operator = name, Layer = layer, Kind = TaskKind.Vector, ResourceKey = "digital", ResourceClass = "digital",
+                In = elements, OpsPerElement = op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : 1,
+                VectorOp = VectorOpOf(op.Kind), ScalesWithKv = kv, LastTokenOnly = last, Dependencies = deps,
+            });
+
+        public int Layer(int l, int prevOut)
+        {
+            var template = graph.LayerTemplate;
+            var model = graph.Model;
+            var id = new int[template.Count];
+            var transferOf = new Dictionary<int, int>();
+            // The first layer of a chip receives the residual stream over the chip-to-chip link (pipeline cut), hub to hub.
+            if (Crossings(l - 1, l) is var crossings and > 0)
+            {
+                prevOut = Add(new TaskTemplate
+                {
+                    Id = 0, Operator = "transfer.chip_link", Layer = l, Kind = TaskKind.Transfer, ResourceKey = "chip_link", ResourceClass = "interconnect",
+                    BitsPerToken = (long)model.HiddenSize * _actBits, Dependencies = [prevOut], Hops = 0, LinkCrossings = crossings,
+                });
+            }
+            int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
+            // Activations travel to a matrix's tiles once per producer, shared by every consumer (q, k, v and their LoRA A).
+            int TransferFrom(int local, long features)
+            {
+                if (transferOf.TryGetValue(local, out var x)) return x;
+                var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
+                x = Add(new TaskTemplate
+                {
+                    Id = 0, Operator = name, Layer = l, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
+                    BitsPerToken = features * _actBits, Dependencies = [Source(local)], Hops = ConsumerHops(l, local),
+                });
+                transferOf[local] = x;
+                return x;
+            }
+            // Layers share the attention pool when fewer than all are resident: layer l uses slot l mod resident.
+            var attnKey = _attentionOnSram ? $"sram_attention/{l % _resident}" : "digital";
+            var attnClass = _attentionOnSram ? "sram_cim" : "digital";
+            var kvWrite = -1;
+            foreach (var tt in template)
+            {
+                var op = graph.GetLayerOperator(_probe, l, tt.Index);
+                var deps = tt.LocalDependencies.Select(Source).ToArray();
+                var name = tt.Name;
+                id[tt.Index] = tt.Kind switch
+                {
+                    OperatorKind.Projection => Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
+                    OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
+                    OperatorKind.LoraB => op.M == 0 ? deps[0] : Matrix(op, name, l, deps),
+                    OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass, deps, bits: 2L * model.KeyValueDim * _kvBits),
+                    OperatorKind.AttentionScore => Add(new TaskTemplate
+                    {
+                        Id = 0, Operator = name, Layer = l, Kind = TaskKind.AttentionScore, ResourceKey = attnKey, ResourceClass = attnClass,
+                        In = model.QueryDim, Out = 1, Dependencies = deps, PreviousJobDependency = kvWrite,
+                    }),
+                    OperatorKind.AttentionContext => Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1),
+                    // Softmax elements grow with the attended KV length: one row of scores per head.
+                    OperatorKind.Softmax => Vector(op, name, l, deps, model.NumAttentionHeads, kv: true),
+                    OperatorKind.LoraMerge when op.M == 0 => deps[0],
+                    OperatorKind.RmsNorm or OperatorKind.Rope or OperatorKind.Silu or OperatorKind.Multiply or OperatorKind.ResidualAdd or OperatorKind.LoraMerge
+                        => Vector(op, name, l, deps, op.N),
+                    _ => throw new InvalidOperationException($"operator kind {tt.Kind} has no schedule"),
+                };
+            }
+            return id[^1];
+        }
+
+        /// <summary>
+        /// Placement-derived hops of the transfer from template operator <paramref name="producer"/> of layer
+        /// <paramref name="l"/>: the mean of its consuming matrices' hub-to-tile hops (MatrixPlacement.Hops; 0 for a
+        /// matrix on the digital unit at the hub); null without a mapping (the mesh average applies).
+        /// </summary>
+        private double? ConsumerHops(int l, int producer)
+        {
+            if (hw is null) return null;
+            double sum = 0;
+            var n = 0;
+            foreach (var tt in graph.LayerTemplate)
+            {
+                if (tt.Kind is not (OperatorKind.Projection or OperatorKind.LoraA) || tt.LocalDependencies[0] != producer) continue;
+                var p = hw.Mapping.PlacementOf(graph.GetLayerOperator(_probe, l, tt.Index));
+                if (p is null) continue;
+                sum += p.Hops;
+                n++;
+            }
+            return n == 0 ? null : sum / n;
+        }
+
+        /// <summary>Chip boundaries between the chip of layer <paramref name="from"/> (-1: the embedding, chip 0) and that of <paramref name="to"/> (-1: lm_head and its slices).</summary>
+        private int Crossings(int from, int to)
+        {
+            if (hw is null) return 0;
+            var m = hw.Mapping;
+            var a = from < 0 ? 0 : m.ChipOfLayer(from);
+            return to < 0 ? m.LmHead.Chip - a + m.LmHead.ChipSpan - 1 : m.ChipOfLayer(to) - a;
+        }
+
+        public void Head(int prevOut)
+        {
+            var model = graph.Model;
+            var norm = new Operator { Kind = OperatorKind.RmsNorm, M = 1, K = model.HiddenSize, N = model.HiddenSize, Flops = 4L * model.HiddenSize };
+            var normF = Vector(norm, "final_norm", -1, [prevOut], model.HiddenSize, last: true);
+            var xF = Add(new TaskTemplate
+            {
+                Id = 0, Operator = "transfer.lm_head_in", Layer = -1, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
+                BitsPerToken = (long)model.HiddenSize * _actBits, LastTokenOnly = true, Dependencies = [normF],
+                Hops = hw?.Mapping.LmHead is { IsOnChip: true } h ? h.Hops : hw is null ? null : 0,
+                LinkCrossings = Crossings(model.NumLayers - 1, -1),
+            });
+            var head = new Operator { Kind = OperatorKind.LmHead, Layer = -1, M = 1, K = model.HiddenSize, N = model.VocabSize };
+            Matrix(head, "lm_head", -1, [xF], last: true);
+        }
+    }
 }

@@ -37,11 +37,15 @@ public sealed class ValidateCommand : ICliCommand
         {
             Description = "List the built-in presets usable with `preset: NAME`, then exit.",
         };
+        var calibration = new Option<bool>("--calibration")
+        {
+            Description = "Print the calibration table of docs/validation.md (device models and chip against published silicon and the paper), then exit.",
+        };
         var cmd = new Command("validate",
             "Check a hardware config: prints \"ok\" and a summary, or every problem with its file, line and YAML path (exit code 2).\n" +
             "Example: cimsim validate --hw hw-configs/neurosim-like.yaml -p rram.adc.bits=6 -p rram.noise.weight_noise.sigma=0.02")
         {
-            hw, param, dump, keys, presets,
+            hw, param, dump, keys, presets, calibration,
         };
         cmd.SetAction(pr =>
         {
@@ -50,6 +54,11 @@ public sealed class ValidateCommand : ICliCommand
             {
                 foreach (var k in ConfigSchema.AllKeys.Where(k => !k.IsSection))
                     output.WriteLine($"{k.Path,-48} {k.TypeName}{(k.Key.Unit.Length > 0 ? " [" + k.Key.Unit + "]" : "")}{(k.Constraint.Length > 0 ? " (" + k.Constraint + ")" : "")} = {Show(k.DefaultValue)}");
+                return 0;
+            }
+            if (pr.GetValue(calibration))
+            {
+                output.Write(Calibration.CalibrationTable.Markdown(Calibration.CalibrationTable.Rows()));
                 return 0;
             }
             if (pr.GetValue(presets))

@@ -12,7 +12,7 @@ public class CostModelTests
     {
         var p = new SarNeurosimAdcSpec();
         const double rCol = 1e4;
-        var adc = new NeuroSimSarAdc(p, 5, rCol);
+        var adc = new NeuroSimSarAdc(new AdcSpec { Bits = 5, SarNeurosim = p }, rCol);
         double powerUw = 0.538 * 5 + 4.3753 + 0.072341 * Math.Exp(-2.303 * Math.Log10(rCol));
         double expectedPj = powerUw * 1e-6 * (5 + 1) * 1e-9 * 1e12;
         Assert.That(adc.EnergyPicojoulesPerConversion, Is.EqualTo(expectedPj).Within(1e-12));
@@ -25,28 +25,29 @@ public class CostModelTests
     public void Walden_EnergyDoublesPerBit(int bits)
     {
         var p = new WaldenAdcSpec { FomFemtojoulesPerStep = 2.2, EnobLossBits = 0.5 };
-        double e = new WaldenAdc(p, bits).EnergyPicojoulesPerConversion;
+        double e = new WaldenAdc(new AdcSpec { Bits = bits, Walden = p }).EnergyPicojoulesPerConversion;
         Assert.That(e, Is.EqualTo(2.2e-3 * Math.Pow(2, bits - 0.5)).Within(1e-12));
-        Assert.That(new WaldenAdc(p, bits + 1).EnergyPicojoulesPerConversion / e, Is.EqualTo(2).Within(1e-12));
+        Assert.That(new WaldenAdc(new AdcSpec { Bits = bits + 1, Walden = p }).EnergyPicojoulesPerConversion / e, Is.EqualTo(2).Within(1e-12));
     }
 
     [Test]
     public void Table_InterpolatesLogLinearlyBetweenPoints()
     {
         var p = new TableAdcSpec();
-        Assert.That(new TableAdc(p, 8).EnergyPicojoulesPerConversion, Is.EqualTo(1.67).Within(1e-12));
-        Assert.That(new TableAdc(p, 7).EnergyPicojoulesPerConversion, Is.EqualTo(Math.Sqrt(1.20 * 1.67)).Within(1e-12));
+        Assert.That(new TableAdc(new AdcSpec { Bits = 8, Table = p }).EnergyPicojoulesPerConversion, Is.EqualTo(1.67).Within(1e-12));
+        Assert.That(new TableAdc(new AdcSpec { Bits = 7, Table = p }).EnergyPicojoulesPerConversion, Is.EqualTo(Math.Sqrt(1.20 * 1.67)).Within(1e-12));
     }
 
     [Test]
-    public void RramArray_VectorMvmEnergy_IsActionCountsTimesTable()
+    public void RramArray_VectorMvmActions_OneConversionPerChannelPerStep()
     {
         var model = new RramArrayModel(new HardwareSpec().Rram);
         var counts = model.ActionsPerVectorMvm();
-        double manual = counts.Sum(kv => kv.Value * model.Energy[kv.Key]);
-        Assert.That(model.EnergyPerVectorMvmPicojoules, Is.EqualTo(manual).Within(1e-9));
-        Assert.That(counts[RramArrayModel.AdcConversion], Is.EqualTo((long)model.AdcChannels * model.DacSteps));
-        Assert.That(model.Energy[RramArrayModel.AdcConversion], Is.EqualTo(model.Adc.EnergyPicojoulesPerConversion));
+        // Offset encoding, 64 columns of which 1 is the reference: every column is an ADC channel.
+        Assert.That(counts[(RramArrayModel.AdcComponent, RramArrayModel.Conversion)], Is.EqualTo(64L * model.DacSteps));
+        Assert.That(counts[(RramArrayModel.ArrayComponent, RramArrayModel.CellRead)], Is.EqualTo(64L * 64 * model.DacSteps));
+        var adc = model.Tables.Single(t => t.Component == RramArrayModel.AdcComponent);
+        Assert.That(adc.Energy[RramArrayModel.Conversion], Is.EqualTo(model.Adc.EnergyPicojoulesPerConversion));
     }
 
     [Test]
@@ -66,7 +67,7 @@ public class CostModelTests
         var few = new RramArrayModel(spec with { Adc = spec.Adc with { ColsPerAdc = 2 } });
         var many = new RramArrayModel(spec with { Adc = spec.Adc with { ColsPerAdc = 16 } });
         Assert.That(many.AdcsPerArray, Is.LessThan(few.AdcsPerArray));
-        Assert.That(many.VectorMvmSeconds, Is.GreaterThan(few.VectorMvmSeconds));
+        Assert.That(many.ConversionPhaseSeconds, Is.GreaterThan(few.ConversionPhaseSeconds));
         Assert.That(many.AdcAreaSquareMicrometres, Is.LessThan(few.AdcAreaSquareMicrometres));
     }
 

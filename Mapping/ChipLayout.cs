@@ -1,4 +1,10 @@
 using CimSim.Devices.Config;
+using CimSim.Devices.Digital;
+using CimSim.Devices.Energy;
+using CimSim.Devices.Interconnect;
+using CimSim.Devices.Memory;
+using CimSim.Devices.Rram;
+using CimSim.Devices.Sram;
 using CimSim.Workloads.Graph;
 using CimSim.Workloads.Models;
 
@@ -177,12 +183,15 @@ internal sealed class ChipLayout
         => BufferNeeds.ActivationBytes(ctx.Model, ctx.Workload.Batch, ctx.Options.Precision.ActivationBits)
            + (chip == 0 && ctx.Hw.Mapping.Embedding == StorageTarget.Buffer ? ctx.EmbeddingBytes : 0);
 
-    /// <summary>Area per component class of one chip (spec area fields; buffers scaled by capacity) and the bytes its global buffer leaves for KV.</summary>
+    /// <summary>
+    /// Area per component of one chip, from the device models' area per instance (<see cref="DeviceTables"/>, the
+    /// same tables the report prices; buffers with sizing auto scaled by capacity), and the bytes its global buffer
+    /// leaves for KV. Component names are the device models' (rram_array, adc, sram_cim, tile_buffer, ...).
+    /// </summary>
     private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int layers, bool multiChip, long tileBytes, bool report)
     {
         var hw = ctx.Hw;
-        var a = hw.Rram.Array;
-        var adcsPerArray = Tiling.CeilDiv(a.Cols, hw.Rram.Adc.ColsPerAdc);
+        var d = ctx.Devices;
         var globalBytes = GlobalBufferBytes(ctx, chip, layers);
         var kvBytes = Math.Max(0, globalBytes - Fixed(ctx, chip));
         if (report && hw.Buffer.Sizing == BufferSizing.Configured && globalBytes < Fixed(ctx, chip))
@@ -192,22 +201,22 @@ internal sealed class ChipLayout
                 ? $"mapping.embedding: buffer: the embedding table needs {ctx.EmbeddingBytes:N0} bytes but the global buffer has {globalBytes - act:N0} free after {act:N0} bytes of activations (buffer.capacity_bytes)"
                 : $"buffer.capacity_bytes: chip {chip} needs {act:N0} bytes for activations (2 x batch x (hidden + widest projection outputs), docs/mapping.md) but the global buffer holds {globalBytes:N0} (or set buffer.sizing: auto)");
         }
-        var globalArea = hw.Buffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.Buffer, globalBytes) : hw.Buffer.AreaSquareMillimetres;
-        var tileArea = hw.TileBuffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.TileBuffer, tileBytes) : hw.TileBuffer.AreaSquareMillimetres;
+        var globalArea = hw.Buffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.Buffer, globalBytes) : d.GlobalBuffer.AreaSquareMillimetres;
+        var tileArea = hw.TileBuffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.TileBuffer, tileBytes) : d.TileBuffer.AreaSquareMillimetres;
+        var rram = d.Rram;
+        var macros = weightMacros + poolMacros;
         List<AreaEntry> area =
         [
-            new("rram.cells", arrays * a.Cells, arrays * a.Cells * hw.Rram.Device.CellAreaSquareMicrometres * Um2ToMm2),
-            new("rram.dac", arrays * a.Rows, arrays * a.Rows * hw.Rram.Dac.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.adc", arrays * adcsPerArray, arrays * adcsPerArray * hw.Rram.Adc.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.sample_hold", arrays * a.Cols, arrays * a.Cols * hw.Rram.Adc.SampleHold.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.shift_add", arrays * adcsPerArray, arrays * adcsPerArray * hw.Rram.ShiftAdd.AreaSquareMicrometres * Um2ToMm2),
-            new("sram_cim.weights", weightMacros, weightMacros * hw.SramCim.AreaSquareMicrometres * Um2ToMm2),
-            new("sram_cim.attention", poolMacros, poolMacros * hw.SramCim.AreaSquareMicrometres * Um2ToMm2),
-            new("buffer.global", 1, globalArea),
-            new("buffer.tile", tiles, tiles * tileArea),
-            new("digital", 1, hw.Digital.AreaSquareMillimetres),
-            new("tile_overhead", tiles, tiles * hw.Chip.TileOverheadAreaSquareMillimetres),
-            new("chip_link", multiChip ? 1 : 0, multiChip ? hw.Interconnect.ChipToChipAreaSquareMillimetres : 0),
+            new(RramArrayModel.ArrayComponent, arrays, arrays * rram.CellArrayAreaSquareMicrometres * Um2ToMm2),
+            new(RramArrayModel.DacComponent, arrays, arrays * rram.DacAreaSquareMicrometres * Um2ToMm2),
+            new(RramArrayModel.AdcComponent, arrays, arrays * (rram.AdcAreaSquareMicrometres + rram.SampleHoldAreaSquareMicrometres) * Um2ToMm2),
+            new(RramArrayModel.ShiftAddComponent, arrays, arrays * rram.ShiftAddAreaSquareMicrometres * Um2ToMm2),
+            new(SramCimMacroModel.Component, macros, macros * d.Sram.AreaSquareMicrometres * Um2ToMm2),
+            new(BufferModel.GlobalBufferComponent, 1, globalArea),
+            new(BufferModel.TileBufferComponent, tiles, tiles * tileArea),
+            new(VectorUnitModel.Component, 1, d.Digital.AreaSquareMillimetres),
+            new(DeviceTables.TileOverheadComponent, tiles, tiles * hw.Chip.TileOverheadAreaSquareMillimetres),
+            new(InterconnectModel.LinkComponent, multiChip ? 1 : 0, multiChip ? hw.Interconnect.ChipToChipAreaSquareMillimetres : 0),
         ];
         return (area, kvBytes);
     }

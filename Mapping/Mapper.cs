@@ -274,6 +274,11 @@ internal sealed class MapContext(HardwareSpec hw, ModelSpec model, LoraSpec? lor
     public long EmbeddingBytes => Model.EmbeddingParameters * Options.Precision.WeightBits / 8;
     public long KvBytesPerTokenPerLayer => (long)Workload.Batch * 2 * Model.KeyValueDim * Options.Precision.KvBits / 8;
 
+    /// <summary>The device models of the chip: the one source of area per instance (built once per mapping).</summary>
+    public CimSim.Devices.Energy.DeviceTables Devices => _devices ??= new CimSim.Devices.Energy.DeviceTables(Hw);
+
+    private CimSim.Devices.Energy.DeviceTables? _devices;
+
     /// <summary>A matrix's blocks and unit count on its target (no position yet); an unmappable target falls back to Digital.</summary>
     public MatrixPlacement Size(MatrixRole role, int layer, LinearModule? module, ComputeTarget target, int k, int n)
     {

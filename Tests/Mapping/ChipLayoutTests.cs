@@ -130,7 +130,7 @@ public class ChipLayoutTests
         // A tile holding 64 arrays of a 896-input projection: 14 row blocks x 4.57 column blocks; at most all 896
         // inputs (8 bit) and 5 x 63 outputs of 8 + 8 + 10 bits, double-buffered: 2 x (7168 + 8190) bits.
         Assert.That(auto.TileBufferBytesNeeded, Is.GreaterThanOrEqualTo(2 * (896 * 8 + 5 * 63 * 26) / 8));
-        var tileArea = auto.Area.Single(a => a.Component == "buffer.tile").SquareMillimetres;
+        var tileArea = auto.Area.Single(a => a.Component == "tile_buffer").SquareMillimetres;
         Assert.That(tileArea, Is.EqualTo(auto.Tiles * 0.235 * auto.TileBufferBytesNeeded / 65536).Within(1e-9));
 
         var small = hw with { TileBuffer = hw.TileBuffer with { Sizing = BufferSizing.Configured, CapacityBytes = 1024 } };
@@ -152,7 +152,7 @@ public class ChipLayoutTests
         {
             Assert.That(r.KvCache.Spills, Is.False);
             Assert.That(r.ChipList.Single().GlobalBufferBytes, Is.EqualTo(kv + act));
-            Assert.That(r.Area.Single(a => a.Component == "buffer.global").SquareMillimetres, Is.EqualTo(120.3 * (kv + act) / (32.0 * 1024 * 1024)).Within(1e-9));
+            Assert.That(r.Area.Single(a => a.Component == "global_buffer").SquareMillimetres, Is.EqualTo(120.3 * (kv + act) / (32.0 * 1024 * 1024)).Within(1e-9));
         });
     }
 }

@@ -165,7 +165,7 @@ public class MapperTests
     {
         var hw = new HardwareSpec();
         var r = Mapper.Map(hw, ModelCatalog.Preset("llama-3.2-1b"), LoraSpec.Paper, WorkloadSpec.Default, NoWork);
-        var cells = r.Area.Single(a => a.Component == "rram.cells");
+        var cells = r.Area.Single(a => a.Component == "rram_array");
         Assert.That(cells.SquareMillimetres, Is.EqualTo(r.RramArrays * 64.0 * 64 * hw.Rram.Device.CellAreaSquareMicrometres * 1e-6).Within(1e-9));
         Assert.That(r.AreaSquareMillimetres, Is.GreaterThan(cells.SquareMillimetres));
     }

@@ -23,4 +23,7 @@ public sealed record ClockDomain(string Name, double FrequencyHz)
 
     /// <summary>Cycles needed to cover a duration, rounded up (a partial cycle occupies a whole one).</summary>
     public Cycles FromSecondsCeiling(double seconds) => new((long)Math.Ceiling(seconds * FrequencyHz - 1e-9));
+
+    /// <summary>A rate per second (bits/s, MACs/s) as a rate per cycle of this clock.</summary>
+    public double PerCycle(double perSecond) => perSecond / FrequencyHz;
 }

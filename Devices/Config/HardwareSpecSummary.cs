@@ -21,7 +21,7 @@ public static class HardwareSpecSummary
             $"DAC           {r.Dac.Bits}-bit, {(r.Dac.BitSerial ? "bit-serial" : "parallel")}: {r.Dac.Steps} step(s) per {r.Dac.InputBits}-bit {(r.Dac.SignedInputs ? "signed" : "unsigned")} input, {G(r.Dac.EnergyPicojoulesPerDrive)} pJ/drive",
             $"ADC           {adc.Bits}-bit {Yaml(adc.Impl)}, {adc.ColsPerAdc} col(s)/ADC ({Math.Max(1, a.Cols / adc.ColsPerAdc)} per array), " +
                 (adc.Ideal ? "ideal (exact conversion, priced as " + adc.Bits + "-bit)" : $"full scale {Yaml(adc.Range.FullScale)}" + (adc.Range.FullScale == AdcFullScaleMode.Fraction ? $" x {G(adc.Range.ClipFraction)}" : ""))
-                + $"; column sums span {ColumnSumBits(s):0.#} bits",
+                + $"; column sums span {ColumnSumBits(s):0.#} bits" + AdcDesignPoint(s),
             $"noise         {NoiseText(n)}",
             $"tile          {r.ArraysPerTile} RRAM arrays ({(long)r.ArraysPerTile * a.Rows * (a.Cols / a.CellsPerWeight):N0} weights) + {s.SramCim.MacrosPerTile} SRAM CIM macros, tile buffer {Bytes(s.TileBuffer.CapacityBytes)}",
             $"SRAM CIM      {s.SramCim.Rows} x {s.SramCim.Cols} ({s.SramCim.WeightCapacity:N0} {s.SramCim.WeightBits}-bit weights), {G(s.SramCim.EnergyPicojoulesPerMac)} pJ/MAC, {Si(s.SramCim.LatencySecondsPerOp, "s")}/op",
@@ -87,4 +87,12 @@ public static class HardwareSpecSummary
         b >= 1L << 30 && b % (1L << 30) == 0 ? $"{b >> 30} GiB" :
         b >= 1L << 20 && b % (1L << 20) == 0 ? $"{b >> 20} MiB" :
         b >= 1L << 10 && b % (1L << 10) == 0 ? $"{b >> 10} KiB" : $"{b} B";
+
+    /// <summary>The ADC model's design point (energy, time, area per conversion), when the RRAM section can be modelled.</summary>
+    private static string AdcDesignPoint(HardwareSpec s)
+    {
+        if (Rram.RramFormat.Problems(s.Rram).Count > 0) return "";
+        var adc = new Rram.RramArrayModel(s.Rram).Adc;
+        return $"; {G(adc.EnergyPicojoulesPerConversion)} pJ, {Si(adc.LatencySecondsPerConversion, "s")}, {G(adc.AreaSquareMicrometres)} um^2 per ADC";
+    }
 }

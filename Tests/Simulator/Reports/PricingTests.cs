@@ -119,6 +119,17 @@ public class PricingTests
     }
 
     [Test]
+    public void Run_SlowerExpAndDivLatency_LengthensRunAndKeepsDynamicEnergy()
+    {
+        // The digital latency keys time the vector unit's primitives (VectorUnitModel), so they change the report.
+        var d = new HardwareSpec();
+        var fast = Run(d);
+        var slow = Run(d with { Digital = d.Digital with { ExpLatencyCycles = 400, DivLatencyCycles = 800 } });
+        Assert.That(slow.Cycles, Is.GreaterThan(fast.Cycles));
+        foreach (var (k, v) in fast.EnergyBreakdownJ) Assert.That(slow.EnergyBreakdownJ[k], Is.EqualTo(v), k);
+    }
+
+    [Test]
     public void PricesPicojoules_EveryCountedAction_HasADeviceTableEntry()
     {
         var devices = new DeviceTables(new HardwareSpec());

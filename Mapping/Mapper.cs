@@ -19,19 +19,17 @@ public sealed record MapperOptions
     /// <summary>Layers whose K and V are resident in attention macros at once (the pool is reloaded from the KV store per layer).</summary>
     public int AttentionLayersResident { get; init; } = 1;
 
-    /// <summary>Buffer bytes kept for activations (not given to the KV cache or a buffered embedding table).</summary>
-    public long ActivationReserveBytes { get; init; }
-
     /// <summary>Walk the operator graph to total the work per unit class (<see cref="MappingResult.Work"/>).</summary>
     public bool ComputeWork { get; init; } = true;
 }
 
 /// <summary>
-/// Places a model on a hybrid chip: W0 -> RRAM crossbars (or SRAM / digital per `mapping.w0`), LoRA A and B ->
-/// SRAM CIM macros (per `mapping.lora`), lm_head per `mapping.lm_head`, QK^T and PV -> SRAM CIM macros or the
-/// digital unit, the KV cache -> the global buffer spilling to DRAM, the embedding table -> buffer or DRAM.
-/// Units are assigned in layer order (q, k, v, o, gate, up, down), densely packed into tiles.
-/// See docs/mapping.md for the equations.
+/// Places a model on one or more hybrid chips: W0 -> RRAM crossbars (or SRAM / digital per `mapping.w0` and the
+/// per-module `mapping.placement` globs), LoRA A and B -> SRAM CIM macros (per `mapping.lora`), lm_head per
+/// `mapping.placement` / `mapping.lm_head`, QK^T and PV -> SRAM CIM macros or the digital unit, the KV cache -> the
+/// global buffers spilling to DRAM, the embedding table -> buffer or DRAM. Layers are partitioned across chips
+/// (pipeline) when one chip's tile or area budget is exceeded; units are assigned in layer order (q, k, v, o, gate,
+/// up, down), densely packed into the tiles of a 2-D mesh. Equations: docs/mapping.md.
 /// </summary>
 public static class Mapper
 {
@@ -39,73 +37,87 @@ public static class Mapper
     {
         options ??= new MapperOptions();
         var problems = new List<string>();
-        var policy = hw.Mapping;
-        var arr = hw.Rram.Array;
-        var sram = hw.SramCim;
+        var warnings = new List<string>();
+        var ctx = new MapContext(hw, model, lora, workload, options, problems);
+        CheckUnits(ctx);
+        var (w0, loraA, loraB, lmHead) = PlaceMatrices(ctx, warnings);
+        var layout = ChipLayout.Build(ctx, w0, loraA, loraB, lmHead);
+        var kv = SizeKvCache(ctx, layout);
+        var digitalWeightBytes = w0.Concat(loraA.OfType<MatrixPlacement>()).Concat(loraB.OfType<MatrixPlacement>()).Append(lmHead)
+            .Where(p => p.Target == ComputeTarget.Digital).Sum(p => p.Weights * options.Precision.WeightBits / 8);
+        CheckBudgets(ctx, layout, kv, digitalWeightBytes);
 
-        var rramOk = Tiling.RramOutputsPerArray(arr) > 0;
-        if (!rramOk)
-            problems.Add($"rram.array: one {arr.WeightBits}-bit weight needs {arr.CellsPerWeight} columns ({arr.Encoding} encoding, {arr.BitsPerCell} bits per cell) plus {Tiling.ReferenceColumns(arr)} reference column(s), but an array has {arr.Cols}");
-        var sramOk = Tiling.SramOutputsPerMacro(sram) > 0;
-        if (!sramOk)
-            problems.Add($"sram_cim: a macro row of {sram.Cols} bit columns cannot hold one {sram.WeightBits}-bit weight");
-
-        long nextArray = 0, nextMacro = 0;
-        long rramCellsUsed = 0, rramCellsProvisioned = 0, sramCellsUsed = 0, sramCellsProvisioned = 0;
-        long paramsRram = 0, paramsSram = 0, digitalWeightBytes = 0;
-
-        MatrixPlacement Place(MatrixRole role, int layer, LinearModule? module, ComputeTarget target, int k, int n)
+        var placed = layout.Placements;
+        var rram = placed.Where(p => p.Target == ComputeTarget.Rram).ToList();
+        var sram = placed.Where(p => p.Target == ComputeTarget.Sram).ToList();
+        var paramsTotal = model.ParameterCount + (lora?.ParameterCount(model) ?? 0);
+        var paramsRram = rram.Sum(p => p.Weights);
+        var paramsSram = sram.Sum(p => p.Weights);
+        var tiedCopy = model.TieWordEmbeddings && layout.LmHead.IsOnChip ? layout.LmHead.Weights : 0;
+        var result = new MappingResult(hw, model, lora, workload, layout.W0, layout.LoraA, layout.LoraB, layout.LmHead)
         {
-            var p = new MatrixPlacement { Role = role, Layer = layer, Module = module, Target = target, K = k, N = n };
-            switch (target)
-            {
-                case ComputeTarget.Rram when rramOk:
-                {
-                    var outs = Tiling.RramOutputsPerArray(arr);
-                    var rb = (int)Tiling.CeilDiv(k, arr.Rows);
-                    var cb = (int)Tiling.CeilDiv(n, outs);
-                    var units = (int)Tiling.RramArrays(arr, k, n);
-                    var used = (long)k * n * arr.CellsPerWeight * arr.Replication;
-                    var prov = (long)units * arr.Rows * arr.Cols;
-                    p = p with
-                    {
-                        RowBlocks = rb, ColumnBlocks = cb, OutputsPerUnit = outs, Replication = arr.Replication, Units = units,
-                        FirstUnit = (int)nextArray, FirstTile = (int)(nextArray / hw.Rram.ArraysPerTile),
-                        LastTile = (int)((nextArray + units - 1) / hw.Rram.ArraysPerTile), UsedCells = used, ProvisionedCells = prov,
-                    };
-                    nextArray += units;
-                    rramCellsUsed += used;
-                    rramCellsProvisioned += prov;
-                    paramsRram += p.Weights;
-                    return p;
-                }
-                case ComputeTarget.Sram when sramOk:
-                {
-                    var outs = Tiling.SramOutputsPerMacro(sram);
-                    var units = (int)Tiling.SramMacros(sram, k, n, options.PackSramBlocks);
-                    var used = (long)k * n * sram.WeightBits;
-                    var prov = (long)units * sram.Rows * sram.Cols;
-                    var perTile = Math.Max(1, sram.MacrosPerTile);
-                    p = p with
-                    {
-                        RowBlocks = (int)Tiling.CeilDiv(k, sram.Rows), ColumnBlocks = (int)Tiling.CeilDiv(n, outs), OutputsPerUnit = outs,
-                        BlocksPerUnit = (int)Tiling.SramBlocksPerMacro(sram, k, n, options.PackSramBlocks), Units = units,
-                        FirstUnit = (int)nextMacro, FirstTile = (int)(nextMacro / perTile), LastTile = (int)((nextMacro + units - 1) / perTile),
-                        UsedCells = used, ProvisionedCells = prov,
-                    };
-                    nextMacro += units;
-                    sramCellsUsed += used;
-                    sramCellsProvisioned += prov;
-                    paramsSram += p.Weights;
-                    return p;
-                }
-                default:
-                    // Digital (or an unmappable unit, already reported): weights stream from DRAM to the vector unit.
-                    digitalWeightBytes += (long)k * n * options.Precision.WeightBits / 8;
-                    return p with { Target = ComputeTarget.Digital };
-            }
-        }
+            RramArrays = layout.Chips.Sum(c => c.RramArrays),
+            SramWeightMacros = layout.Chips.Sum(c => c.SramWeightMacros),
+            SramAttentionMacros = layout.Chips.Sum(c => c.SramAttentionMacros),
+            Tiles = layout.Chips.Sum(c => c.Tiles),
+            Chips = layout.Chips.Count,
+            ChipList = layout.Chips,
+            ChipLinks = layout.Links,
+            TileBufferBytes = layout.TileBufferBytes,
+            TileBufferBytesNeeded = layout.TileBufferBytesNeeded,
+            RramUtilisation = Ratio(rram.Sum(p => p.UsedCells), rram.Sum(p => p.ProvisionedCells)),
+            SramUtilisation = Ratio(sram.Sum(p => p.UsedCells), sram.Sum(p => p.ProvisionedCells)),
+            Area = layout.Chips.SelectMany(c => c.Area).GroupBy(a => a.Component)
+                .Select(g => new AreaEntry(g.Key, g.Sum(a => a.Count), g.Sum(a => a.SquareMillimetres))).ToList(),
+            ParamsTotal = paramsTotal,
+            ParamsRram = paramsRram,
+            ParamsSram = paramsSram,
+            ParamsOther = paramsTotal - paramsRram - paramsSram + tiedCopy,
+            KvCache = kv,
+            Attention = hw.Mapping.Attention,
+            Embedding = hw.Mapping.Embedding,
+            EmbeddingBytes = ctx.EmbeddingBytes,
+            Problems = problems,
+            Warnings = warnings,
+        };
+        if (!options.ComputeWork) return result;
+        result.Work = WalkWork(new OperatorGraph(model, lora, workload, options.Precision), result);
+        return result;
+    }
 
+    private static double Ratio(long used, long provisioned) => provisioned == 0 ? 0 : (double)used / provisioned;
+
+    /// <summary>Validation: can one weight be stored in an RRAM array and in an SRAM macro at all?</summary>
+    private static void CheckUnits(MapContext ctx)
+    {
+        var arr = ctx.Hw.Rram.Array;
+        var sram = ctx.Hw.SramCim;
+        if (!ctx.RramOk)
+            ctx.Problems.Add($"rram.array: one {arr.WeightBits}-bit weight needs {arr.CellsPerWeight} columns ({arr.Encoding} encoding, {arr.BitsPerCell} bits per cell) plus {Tiling.ReferenceColumns(arr)} reference column(s), but an array has {arr.Cols}");
+        if (!ctx.SramOk)
+            ctx.Problems.Add($"sram_cim: a macro row of {sram.Cols} bit columns cannot hold one {sram.WeightBits}-bit weight");
+    }
+
+    /// <summary>
+    /// Placement: each static matrix's target (first matching `mapping.placement` glob, else mapping.w0 / lm_head /
+    /// lora) and its unit count on that target; where the units sit is <see cref="ChipLayout"/>'s job.
+    /// Globs that match no frozen matrix of this model become warnings.
+    /// </summary>
+    private static (MatrixPlacement[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead) PlaceMatrices(MapContext ctx, List<string> warnings)
+    {
+        var (model, lora, policy) = (ctx.Model, ctx.Lora, ctx.Hw.Mapping);
+        var rules = policy.Placement;
+        var matched = new bool[rules.Rules.Count];
+        ComputeTarget Resolve(string name, ComputeTarget fallback)
+        {
+            for (var i = 0; i < rules.Rules.Count; i++)
+            {
+                if (!rules.Rules[i].Matches(name)) continue;
+                matched[i] = true;
+                return rules.Rules[i].Target;
+            }
+            return fallback;
+        }
         var count = model.NumLayers * LinearModules.Count;
         var w0 = new MatrixPlacement?[count];
         var loraA = new MatrixPlacement?[count];
@@ -116,131 +128,74 @@ public static class Mapper
             {
                 var (inF, outF) = model.Shape(m);
                 var i = l * LinearModules.Count + (int)m;
-                w0[i] = Place(MatrixRole.W0, l, m, policy.W0, inF, outF);
-                if (lora is not null && lora.AppliesTo(l, m))
-                {
-                    loraA[i] = Place(MatrixRole.LoraA, l, m, policy.Lora, inF, lora.Rank);
-                    loraB[i] = Place(MatrixRole.LoraB, l, m, policy.Lora, lora.Rank, outF);
-                }
+                w0[i] = ctx.Size(MatrixRole.W0, l, m, Resolve(m.HfPath(l), policy.W0), inF, outF);
+                if (lora is null || !lora.AppliesTo(l, m)) continue;
+                loraA[i] = ctx.Size(MatrixRole.LoraA, l, m, policy.Lora, inF, lora.Rank);
+                loraB[i] = ctx.Size(MatrixRole.LoraB, l, m, policy.Lora, lora.Rank, outF);
             }
         }
-        var lmHead = Place(MatrixRole.LmHead, -1, null, policy.LmHead, model.HiddenSize, model.VocabSize);
-        var sramWeightMacros = nextMacro;
+        var lmHead = ctx.Size(MatrixRole.LmHead, -1, null, Resolve("lm_head", policy.LmHead), model.HiddenSize, model.VocabSize);
+        // A rule shadowed by an earlier one still "matches" something in principle; warn only when it matches no module at all.
+        for (var i = 0; i < rules.Rules.Count; i++)
+        {
+            if (matched[i]) continue;
+            var pattern = rules.Rules[i].Pattern;
+            var any = pattern == "lm_head" || rules.Rules[i].Matches("lm_head")
+                      || Enumerable.Range(0, model.NumLayers).Any(l => LinearModules.All.Any(m => rules.Rules[i].Matches(m.HfPath(l))));
+            warnings.Add(any
+                ? $"mapping.placement: pattern '{pattern}' is shadowed by earlier patterns (first match wins) and places nothing"
+                : $"mapping.placement: pattern '{pattern}' matches no frozen matrix of {model.Name} ({model.NumLayers} layers) and places nothing");
+        }
+        return (w0, loraA, loraB, lmHead);
+    }
 
-        // Attention: per sequence and KV head, K^T (head_dim x L) for QK^T and V (L x head_dim) for PV, at the longest
-        // KV length, for the layers resident at once.
-        long attentionMacros = 0;
+    /// <summary>
+    /// KV cache: each chip's global buffer holds the KV of its own layers. Configured buffers give the KV cache what
+    /// activations (and a buffered embedding table, on chip 0) leave; positions beyond the smallest per-chip share
+    /// spill to DRAM. Auto-sized buffers hold the whole cache.
+    /// </summary>
+    private static KvCachePlacement SizeKvCache(MapContext ctx, ChipLayout layout)
+    {
+        var (model, workload, policy) = (ctx.Model, ctx.Workload, ctx.Hw.Mapping);
         var maxKv = Math.Max(1, workload.MaxKvLength);
-        if (policy.Attention == DynamicMatmulTarget.Sram && sramOk)
+        var perToken = ctx.KvBytesPerTokenPerLayer;
+        var onChipTokens = int.MaxValue;
+        long available = 0;
+        foreach (var c in layout.Chips.Where(c => c.Layers > 0))
         {
-            var perHead = Tiling.SramMacros(sram, model.HeadDim, maxKv, options.PackSramBlocks)
-                          + Tiling.SramMacros(sram, maxKv, model.HeadDim, options.PackSramBlocks);
-            attentionMacros = perHead * workload.Batch * model.NumKeyValueHeads * Math.Clamp(options.AttentionLayersResident, 1, model.NumLayers);
+            var free = c.KvBufferBytes;
+            available += free;
+            onChipTokens = Math.Min(onChipTokens, policy.KvCache == StorageTarget.Buffer && free > 0 ? (int)Math.Min(maxKv, free / (perToken * c.Layers)) : 0);
         }
-        var totalMacros = sramWeightMacros + attentionMacros;
-
-        // Tiles: each holds arrays_per_tile crossbars and macros_per_tile macros; both kinds are packed densely.
-        var rramTiles = Tiling.CeilDiv(nextArray, hw.Rram.ArraysPerTile);
-        long sramTiles = 0;
-        if (totalMacros > 0)
-        {
-            if (sram.MacrosPerTile == 0) problems.Add($"sram_cim.macros_per_tile: 0, but the mapping needs {totalMacros} SRAM CIM macros");
-            else sramTiles = Tiling.CeilDiv(totalMacros, sram.MacrosPerTile);
-        }
-        var tiles = Math.Max(1, Math.Max(rramTiles, sramTiles));
-        long chips = 1;
-        if (hw.Chip.Tiles > 0)
-        {
-            chips = Tiling.CeilDiv(tiles, hw.Chip.Tiles);
-            if (tiles > hw.Chip.Tiles)
-                problems.Add($"chip.tiles: the mapping needs {tiles} tiles ({rramTiles} for {nextArray} RRAM arrays, {sramTiles} for {totalMacros} SRAM macros) but a chip has {hw.Chip.Tiles} ({chips} chips would be needed)");
-        }
-
-        // Embedding table and KV cache.
-        var embeddingBytes = model.EmbeddingParameters * options.Precision.WeightBits / 8;
-        var bufferFree = hw.Buffer.CapacityBytes - options.ActivationReserveBytes;
-        if (policy.Embedding == StorageTarget.Buffer)
-        {
-            if (embeddingBytes > bufferFree)
-                problems.Add($"mapping.embedding: buffer: the embedding table needs {embeddingBytes:N0} bytes but the global buffer has {bufferFree:N0} free (buffer.capacity_bytes)");
-            bufferFree -= embeddingBytes;
-        }
-        var bytesPerTokenPerLayer = (long)workload.Batch * 2 * model.KeyValueDim * options.Precision.KvBits / 8;
-        int onChipTokens = 0;
-        if (policy.KvCache == StorageTarget.Buffer && bufferFree > 0)
-            onChipTokens = (int)Math.Min(maxKv, bufferFree / (bytesPerTokenPerLayer * model.NumLayers));
-        var kv = new KvCachePlacement
+        if (onChipTokens == int.MaxValue) onChipTokens = 0;
+        return new KvCachePlacement
         {
             Target = policy.KvCache,
-            BytesPerTokenPerLayer = bytesPerTokenPerLayer,
-            TotalBytes = bytesPerTokenPerLayer * model.NumLayers * workload.MaxKvLength,
-            BufferBytesAvailable = Math.Max(0, policy.KvCache == StorageTarget.Buffer ? bufferFree : 0),
+            BytesPerTokenPerLayer = perToken,
+            TotalBytes = perToken * model.NumLayers * workload.MaxKvLength,
+            BufferBytesAvailable = policy.KvCache == StorageTarget.Buffer ? available : 0,
             OnChipTokens = onChipTokens,
             MaxKvLength = workload.MaxKvLength,
             Layers = model.NumLayers,
         };
-        var dramNeeded = kv.SpilledBytes + (policy.Embedding == StorageTarget.Dram ? embeddingBytes : 0) + digitalWeightBytes;
-        if (dramNeeded > hw.Dram.CapacityBytes)
-            problems.Add($"dram.capacity_bytes: off-chip data needs {dramNeeded:N0} bytes (spilled KV {kv.SpilledBytes:N0}, embedding, streamed weights {digitalWeightBytes:N0}) but DRAM holds {hw.Dram.CapacityBytes:N0}");
-
-        var area = Area(hw, nextArray, sramWeightMacros, attentionMacros, tiles);
-        var totalArea = area.Sum(a => a.SquareMillimetres);
-        if (hw.Chip.MaxAreaSquareMillimetres > 0 && totalArea > hw.Chip.MaxAreaSquareMillimetres * chips)
-            problems.Add($"chip.max_area_mm2: the mapping needs {totalArea:F2} mm2 but the budget is {hw.Chip.MaxAreaSquareMillimetres:F2} mm2{(chips > 1 ? $" x {chips} chips" : "")}");
-
-        var paramsTotal = model.ParameterCount + (lora?.ParameterCount(model) ?? 0);
-        var tiedCopy = model.TieWordEmbeddings && lmHead.IsOnChip ? lmHead.Weights : 0;
-        var result = new MappingResult(hw, model, lora, workload, w0, loraA, loraB, lmHead)
-        {
-            RramArrays = nextArray,
-            SramWeightMacros = sramWeightMacros,
-            SramAttentionMacros = attentionMacros,
-            Tiles = tiles,
-            Chips = chips,
-            RramUtilisation = rramCellsProvisioned == 0 ? 0 : (double)rramCellsUsed / rramCellsProvisioned,
-            SramUtilisation = sramCellsProvisioned == 0 ? 0 : (double)sramCellsUsed / sramCellsProvisioned,
-            Area = area,
-            ParamsTotal = paramsTotal,
-            ParamsRram = paramsRram,
-            ParamsSram = paramsSram,
-            ParamsOther = paramsTotal - paramsRram - paramsSram + tiedCopy,
-            KvCache = kv,
-            Attention = policy.Attention,
-            Embedding = policy.Embedding,
-            EmbeddingBytes = embeddingBytes,
-            Problems = problems,
-        };
-        if (!options.ComputeWork) return result;
-        result.Work = WalkWork(new OperatorGraph(model, lora, workload, options.Precision), result);
-        return result;
     }
 
-    /// <summary>Area of the occupied units plus per-tile and global components (spec area fields).</summary>
-    private static List<AreaEntry> Area(HardwareSpec hw, long arrays, long weightMacros, long attentionMacros, long tiles)
+    /// <summary>Budgets that are not the chip partition's (DRAM capacity, the chip count limit).</summary>
+    private static void CheckBudgets(MapContext ctx, ChipLayout layout, KvCachePlacement kv, long digitalWeightBytes)
     {
-        const double Um2ToMm2 = 1e-6;
-        var a = hw.Rram.Array;
-        var adcsPerArray = Tiling.CeilDiv(a.Cols, hw.Rram.Adc.ColsPerAdc);
-        return
-        [
-            new("rram.cells", arrays * a.Cells, arrays * a.Cells * hw.Rram.Device.CellAreaSquareMicrometres * Um2ToMm2),
-            new("rram.dac", arrays * a.Rows, arrays * a.Rows * hw.Rram.Dac.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.adc", arrays * adcsPerArray, arrays * adcsPerArray * hw.Rram.Adc.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.sample_hold", arrays * a.Cols, arrays * a.Cols * hw.Rram.Adc.SampleHold.AreaSquareMicrometres * Um2ToMm2),
-            new("rram.shift_add", arrays * adcsPerArray, arrays * adcsPerArray * hw.Rram.ShiftAdd.AreaSquareMicrometres * Um2ToMm2),
-            new("sram_cim.weights", weightMacros, weightMacros * hw.SramCim.AreaSquareMicrometres * Um2ToMm2),
-            new("sram_cim.attention", attentionMacros, attentionMacros * hw.SramCim.AreaSquareMicrometres * Um2ToMm2),
-            new("buffer.global", 1, hw.Buffer.AreaSquareMillimetres),
-            new("buffer.tile", tiles, tiles * hw.TileBuffer.AreaSquareMillimetres),
-            new("digital", 1, hw.Digital.AreaSquareMillimetres),
-            new("tile_overhead", tiles, tiles * hw.Chip.TileOverheadAreaSquareMillimetres),
-        ];
+        var hw = ctx.Hw;
+        var dramNeeded = kv.SpilledBytes + (hw.Mapping.Embedding == StorageTarget.Dram ? ctx.EmbeddingBytes : 0) + digitalWeightBytes;
+        if (dramNeeded > hw.Dram.CapacityBytes)
+            ctx.Problems.Add($"dram.capacity_bytes: off-chip data needs {dramNeeded:N0} bytes (spilled KV {kv.SpilledBytes:N0}, embedding, streamed weights {digitalWeightBytes:N0}) but DRAM holds {hw.Dram.CapacityBytes:N0}");
+        if (hw.Chip.MaxChips > 0 && layout.Chips.Count > hw.Chip.MaxChips)
+            ctx.Problems.Add($"chip.max_chips: the mapping needs {layout.Chips.Count} chips (tile budget {(hw.Chip.Tiles > 0 ? hw.Chip.Tiles.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}, area budget {(hw.Chip.MaxAreaSquareMillimetres > 0 ? $"{hw.Chip.MaxAreaSquareMillimetres:F0} mm2" : "none")} per chip) but at most {hw.Chip.MaxChips} are allowed");
     }
 
-    /// <summary>Totals the graph's work per unit class: one pass over every operator of every step.</summary>
+    /// <summary>Totals the graph's work per unit class and its on-chip traffic: one pass over every operator of every step.</summary>
     private static MappedWork WalkWork(OperatorGraph graph, MappingResult r)
     {
-        long rram = 0, sram = 0, attention = 0, digital = 0, vector = 0, dramRead = 0, dramWrite = 0;
+        long rram = 0, sram = 0, attention = 0, digital = 0, vector = 0, dramRead = 0, dramWrite = 0, nocBits = 0;
+        double bitHops = 0;
         var kv = r.KvCache;
         var embeddingInDram = r.Embedding == StorageTarget.Dram;
         foreach (var step in graph.Steps)
@@ -265,12 +220,25 @@ public static class Mapper
                                 dramRead += op.InputB.Bytes;
                                 break;
                         }
+                        if (p is { IsOnChip: true })
+                        {
+                            // Input activations from the hub to the matrix's tiles and outputs back.
+                            var bits = (op.InputA.Bytes + op.Output.Bytes) * 8;
+                            nocBits += bits;
+                            bitHops += bits * p.Hops;
+                        }
                         break;
                     }
                     case OperatorKind.AttentionScore or OperatorKind.AttentionContext:
                         attention += op.Macs;
                         // Each of K and V: batch x kv_dim entries per position.
                         dramRead += (long)graph.Workload.Batch * graph.Model.KeyValueDim * offChipRead * graph.Precision.KvBits / 8;
+                        if (r.Attention == DynamicMatmulTarget.Sram)
+                        {
+                            var bits = (op.InputA.Bytes + op.Output.Bytes) * 8;
+                            nocBits += bits;
+                            bitHops += bits * r.ChipList[r.ChipOfLayer(op.Layer)].AttentionHops;
+                        }
                         break;
                     case OperatorKind.KvWrite:
                         dramWrite += kv.BytesPerTokenPerLayer * offChipWritten;
@@ -287,7 +255,73 @@ public static class Mapper
         return new MappedWork
         {
             RramMacs = rram, SramMacs = sram, AttentionMacs = attention, DigitalMacs = digital, DigitalVectorFlops = vector,
-            DramBytesRead = dramRead, DramBytesWritten = dramWrite,
+            DramBytesRead = dramRead, DramBytesWritten = dramWrite, NocBits = nocBits, NocBitHops = bitHops,
         };
+    }
+}
+
+/// <summary>The inputs of one mapping and the per-matrix sizing closed forms (<see cref="Tiling"/>).</summary>
+internal sealed class MapContext(HardwareSpec hw, ModelSpec model, LoraSpec? lora, WorkloadSpec workload, MapperOptions options, List<string> problems)
+{
+    public HardwareSpec Hw { get; } = hw;
+    public ModelSpec Model { get; } = model;
+    public LoraSpec? Lora { get; } = lora;
+    public WorkloadSpec Workload { get; } = workload;
+    public MapperOptions Options { get; } = options;
+    public List<string> Problems { get; } = problems;
+    public bool RramOk { get; } = Tiling.RramOutputsPerArray(hw.Rram.Array) > 0;
+    public bool SramOk { get; } = Tiling.SramOutputsPerMacro(hw.SramCim) > 0;
+    public long EmbeddingBytes => Model.EmbeddingParameters * Options.Precision.WeightBits / 8;
+    public long KvBytesPerTokenPerLayer => (long)Workload.Batch * 2 * Model.KeyValueDim * Options.Precision.KvBits / 8;
+
+    /// <summary>The device models of the chip: the one source of area per instance (built once per mapping).</summary>
+    public CimSim.Devices.Energy.DeviceTables Devices => _devices ??= new CimSim.Devices.Energy.DeviceTables(Hw);
+
+    private CimSim.Devices.Energy.DeviceTables? _devices;
+
+    /// <summary>A matrix's blocks and unit count on its target (no position yet); an unmappable target falls back to Digital.</summary>
+    public MatrixPlacement Size(MatrixRole role, int layer, LinearModule? module, ComputeTarget target, int k, int n)
+    {
+        var p = new MatrixPlacement { Role = role, Layer = layer, Module = module, Target = target, K = k, N = n };
+        var arr = Hw.Rram.Array;
+        var sram = Hw.SramCim;
+        switch (target)
+        {
+            case ComputeTarget.Rram when RramOk:
+            {
+                var outs = Tiling.RramOutputsPerArray(arr);
+                var units = (int)Tiling.RramArrays(arr, k, n);
+                return p with
+                {
+                    RowBlocks = (int)Tiling.CeilDiv(k, arr.Rows), ColumnBlocks = (int)Tiling.CeilDiv(n, outs), OutputsPerUnit = outs,
+                    Replication = arr.Replication, Units = units,
+                    UsedCells = (long)k * n * arr.CellsPerWeight * arr.Replication, ProvisionedCells = (long)units * arr.Rows * arr.Cols,
+                };
+            }
+            case ComputeTarget.Sram when SramOk:
+            {
+                var outs = Tiling.SramOutputsPerMacro(sram);
+                var units = (int)Tiling.SramMacros(sram, k, n, Options.PackSramBlocks);
+                return p with
+                {
+                    RowBlocks = (int)Tiling.CeilDiv(k, sram.Rows), ColumnBlocks = (int)Tiling.CeilDiv(n, outs), OutputsPerUnit = outs,
+                    BlocksPerUnit = (int)Tiling.SramBlocksPerMacro(sram, k, n, Options.PackSramBlocks), Units = units,
+                    UsedCells = (long)k * n * sram.WeightBits, ProvisionedCells = (long)units * sram.Rows * sram.Cols,
+                };
+            }
+            default:
+                // Digital (or an unmappable unit, already reported): weights stream from DRAM to the vector unit.
+                return p with { Target = ComputeTarget.Digital };
+        }
+    }
+
+    /// <summary>SRAM macros of one chip's attention pool: K^T and V per sequence and KV head at the longest KV length, for the resident layers.</summary>
+    public long AttentionPoolMacros(int layersOnChip)
+    {
+        if (Hw.Mapping.Attention != DynamicMatmulTarget.Sram || !SramOk || layersOnChip == 0) return 0;
+        var maxKv = Math.Max(1, Workload.MaxKvLength);
+        var sram = Hw.SramCim;
+        var perHead = Tiling.SramMacros(sram, Model.HeadDim, maxKv, Options.PackSramBlocks) + Tiling.SramMacros(sram, maxKv, Model.HeadDim, Options.PackSramBlocks);
+        return perHead * Workload.Batch * Model.NumKeyValueHeads * Math.Clamp(Options.AttentionLayersResident, 1, layersOnChip);
     }
 }

@@ -1,132 +1,97 @@
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CimSim.Common.IO;
+using CimSim.Devices.Config;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Mapping;
 
-/// <summary>Writes a <see cref="MappingResult"/> as mapping.json (keys documented in docs/mapping.md).</summary>
+/// <summary>
+/// Writes a <see cref="MappingResult"/> as mapping.json (keys documented in docs/mapping.md) through System.Text.Json
+/// source generation: the records below are the schema; property names become snake_case keys.
+/// </summary>
 public static class MappingJson
 {
     public static void Write(MappingResult r, string path) => AtomicFile.WriteAllText(path, ToJson(r));
 
-    public static string ToJson(MappingResult r)
+    public static string ToJson(MappingResult r) => JsonSerializer.Serialize(ToDocument(r), MappingJsonContext.Default.MappingDocument) + "\n";
+
+    private static string Lower(Enum e) => e.ToString().ToLowerInvariant();
+
+    /// <summary>The document record of a mapping (what mapping.json holds).</summary>
+    public static MappingDocument ToDocument(MappingResult r)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            var a = r.Hardware.Rram.Array;
-            w.WriteStartObject();
-            w.WriteString("hardware", r.Hardware.Name);
-            w.WriteStartObject("model");
-            w.WriteString("name", r.Model.Name);
-            w.WriteString("model_type", r.Model.ModelType);
-            w.WriteNumber("layers", r.Model.NumLayers);
-            w.WriteNumber("hidden_size", r.Model.HiddenSize);
-            w.WriteEndObject();
-            if (r.Lora is { } lora)
-            {
-                w.WriteStartObject("lora");
-                w.WriteNumber("rank", lora.Rank);
-                w.WriteNumber("alpha", lora.Alpha);
-                w.WriteString("targets", string.Join(",", lora.Targets.Select(t => t.ShortName())));
-                w.WriteNumber("params", lora.ParameterCount(r.Model));
-                w.WriteEndObject();
-            }
-            else w.WriteNull("lora");
-            w.WriteStartObject("workload");
-            w.WriteNumber("batch", r.Workload.Batch);
-            w.WriteNumber("prompt_tokens", r.Workload.PromptTokens);
-            w.WriteNumber("generated_tokens", r.Workload.GeneratedTokens);
-            w.WriteNumber("max_kv_length", r.Workload.MaxKvLength);
-            w.WriteEndObject();
-
-            w.WriteStartObject("params");
-            w.WriteNumber("total", r.ParamsTotal);
-            w.WriteNumber("rram", r.ParamsRram);
-            w.WriteNumber("sram", r.ParamsSram);
-            w.WriteNumber("other", r.ParamsOther);
-            w.WriteEndObject();
-
-            w.WriteStartObject("rram");
-            w.WriteNumber("arrays", r.RramArrays);
-            w.WriteNumber("rows", a.Rows);
-            w.WriteNumber("cols", a.Cols);
-            w.WriteNumber("cells_per_weight", a.CellsPerWeight);
-            w.WriteNumber("reference_columns", Tiling.ReferenceColumns(a));
-            w.WriteNumber("replication", a.Replication);
-            w.WriteNumber("utilisation", r.RramUtilisation);
-            w.WriteEndObject();
-
-            w.WriteStartObject("sram");
-            w.WriteNumber("macros", r.SramMacros);
-            w.WriteNumber("weight_macros", r.SramWeightMacros);
-            w.WriteNumber("attention_macros", r.SramAttentionMacros);
-            w.WriteNumber("utilisation", r.SramUtilisation);
-            w.WriteEndObject();
-
-            w.WriteNumber("tiles", r.Tiles);
-            w.WriteNumber("chips", r.Chips);
-            w.WriteNumber("utilisation", r.RramUtilisation);
-            w.WriteNumber("area_mm2", r.AreaSquareMillimetres);
-            w.WriteStartObject("area_breakdown_mm2");
-            foreach (var e in r.Area) w.WriteNumber(e.Component, e.SquareMillimetres);
-            w.WriteEndObject();
-
-            w.WriteString("attention", r.Attention.ToString().ToLowerInvariant());
-            w.WriteStartObject("embedding");
-            w.WriteString("target", r.Embedding.ToString().ToLowerInvariant());
-            w.WriteNumber("bytes", r.EmbeddingBytes);
-            w.WriteEndObject();
-            var kv = r.KvCache;
-            w.WriteStartObject("kv_cache");
-            w.WriteString("target", kv.Target.ToString().ToLowerInvariant());
-            w.WriteNumber("total_bytes", kv.TotalBytes);
-            w.WriteNumber("bytes_per_token_per_layer", kv.BytesPerTokenPerLayer);
-            w.WriteNumber("on_chip_tokens", kv.OnChipTokens);
-            w.WriteNumber("on_chip_bytes", kv.OnChipBytes);
-            w.WriteNumber("spilled_bytes", kv.SpilledBytes);
-            w.WriteEndObject();
-
-            var wk = r.Work;
-            w.WriteStartObject("work");
-            w.WriteNumber("rram_macs", wk.RramMacs);
-            w.WriteNumber("sram_macs", wk.SramMacs);
-            w.WriteNumber("attention_macs", wk.AttentionMacs);
-            w.WriteNumber("digital_macs", wk.DigitalMacs);
-            w.WriteNumber("digital_vector_flops", wk.DigitalVectorFlops);
-            w.WriteNumber("dram_bytes_read", wk.DramBytesRead);
-            w.WriteNumber("dram_bytes_written", wk.DramBytesWritten);
-            w.WriteEndObject();
-
-            w.WriteBoolean("fits", r.Fits);
-            w.WriteStartArray("problems");
-            foreach (var p in r.Problems) w.WriteStringValue(p);
-            w.WriteEndArray();
-
-            w.WriteStartArray("placements");
-            foreach (var p in r.AllPlacements)
-            {
-                w.WriteStartObject();
-                w.WriteString("role", p.Role.ToString());
-                w.WriteNumber("layer", p.Layer);
-                if (p.Module is { } m) w.WriteString("module", m.HfName());
-                w.WriteString("target", p.Target.ToString().ToLowerInvariant());
-                w.WriteNumber("k", p.K);
-                w.WriteNumber("n", p.N);
-                w.WriteNumber("row_blocks", p.RowBlocks);
-                w.WriteNumber("column_blocks", p.ColumnBlocks);
-                w.WriteNumber("blocks_per_unit", p.BlocksPerUnit);
-                w.WriteNumber("units", p.Units);
-                w.WriteNumber("first_unit", p.FirstUnit);
-                w.WriteNumber("first_tile", p.FirstTile);
-                w.WriteNumber("last_tile", p.LastTile);
-                w.WriteNumber("utilisation", Math.Round(p.Utilisation, 6));
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+        var a = r.Hardware.Rram.Array;
+        var kv = r.KvCache;
+        var wk = r.Work;
+        return new MappingDocument(
+            r.Hardware.Name,
+            new ModelDocument(r.Model.Name, r.Model.ModelType, r.Model.NumLayers, r.Model.HiddenSize),
+            r.Lora is { } lora ? new LoraDocument(lora.Rank, lora.Alpha, string.Join(",", lora.Targets.Select(t => t.ShortName())), lora.ParameterCount(r.Model)) : null,
+            new WorkloadDocument(r.Workload.Batch, r.Workload.PromptTokens, r.Workload.GeneratedTokens, r.Workload.MaxKvLength),
+            new ParamsDocument(r.ParamsTotal, r.ParamsRram, r.ParamsSram, r.ParamsOther),
+            new RramDocument(r.RramArrays, a.Rows, a.Cols, a.CellsPerWeight, Tiling.ReferenceColumns(a), a.Replication, r.RramUtilisation),
+            new SramDocument(r.SramMacros, r.SramWeightMacros, r.SramAttentionMacros, r.SramUtilisation),
+            r.Tiles,
+            r.Chips,
+            r.RramUtilisation,
+            r.AreaSquareMillimetres,
+            r.Area.ToDictionary(e => e.Component, e => e.SquareMillimetres),
+            Lower(r.Attention),
+            new EmbeddingDocument(Lower(r.Embedding), r.EmbeddingBytes),
+            new KvCacheDocument(Lower(kv.Target), kv.TotalBytes, kv.BytesPerTokenPerLayer, kv.OnChipTokens, kv.OnChipBytes, kv.SpilledBytes),
+            new WorkDocument(wk.RramMacs, wk.SramMacs, wk.AttentionMacs, wk.DigitalMacs, wk.DigitalVectorFlops, wk.DramBytesRead, wk.DramBytesWritten, wk.NocBits, wk.NocBitHops, wk.AverageHops),
+            new BuffersDocument(r.TileBufferBytes, r.TileBufferBytesNeeded, ConfigSchema.EnumToYaml(r.Hardware.TileBuffer.Sizing), ConfigSchema.EnumToYaml(r.Hardware.Buffer.Sizing)),
+            r.ChipList.Select(c => new ChipDocument(c.Index, c.FirstLayer, c.LastLayer, c.HoldsLmHead, c.RramArrays, c.SramWeightMacros, c.SramAttentionMacros,
+                c.Tiles, c.Mesh.Columns, c.Mesh.Rows, c.GlobalBufferBytes, c.KvBufferBytes, c.AreaSquareMillimetres,
+                c.Area.ToDictionary(e => e.Component, e => e.SquareMillimetres))).ToList(),
+            r.ChipLinks.Select(l => new ChipLinkDocument(l.From, l.To, l.BitsPerToken, l.Tokens, l.Bits)).ToList(),
+            r.Fits,
+            r.Problems,
+            r.Warnings,
+            r.AllPlacements.Select(p => new PlacementDocument(p.Role.ToString(), p.Layer, p.Module?.HfName(), p.Name, Lower(p.Target), p.K, p.N,
+                p.RowBlocks, p.ColumnBlocks, p.BlocksPerUnit, p.Units, p.Chip, p.FirstUnit, p.FirstTile, p.LastTile, Math.Round(p.Hops, 6),
+                Math.Round(p.Utilisation, 6))).ToList());
     }
 }
+
+#pragma warning disable SA1402 // the schema records of one document belong together
+public sealed record MappingDocument(
+    string Hardware, ModelDocument Model, LoraDocument? Lora, WorkloadDocument Workload, ParamsDocument Params, RramDocument Rram, SramDocument Sram,
+    long Tiles, long Chips, double Utilisation, double AreaMm2, Dictionary<string, double> AreaBreakdownMm2, string Attention,
+    EmbeddingDocument Embedding, KvCacheDocument KvCache, WorkDocument Work, BuffersDocument Buffers, List<ChipDocument> ChipList,
+    List<ChipLinkDocument> ChipLinks, bool Fits, IReadOnlyList<string> Problems, IReadOnlyList<string> Warnings, List<PlacementDocument> Placements);
+
+public sealed record ModelDocument(string Name, string ModelType, int Layers, int HiddenSize);
+
+public sealed record LoraDocument(int Rank, double Alpha, string Targets, long Params);
+
+public sealed record WorkloadDocument(int Batch, int PromptTokens, int GeneratedTokens, int MaxKvLength);
+
+public sealed record ParamsDocument(long Total, long Rram, long Sram, long Other);
+
+public sealed record RramDocument(long Arrays, int Rows, int Cols, int CellsPerWeight, int ReferenceColumns, int Replication, double Utilisation);
+
+public sealed record SramDocument(long Macros, long WeightMacros, long AttentionMacros, double Utilisation);
+
+public sealed record EmbeddingDocument(string Target, long Bytes);
+
+public sealed record KvCacheDocument(string Target, long TotalBytes, long BytesPerTokenPerLayer, int OnChipTokens, long OnChipBytes, long SpilledBytes);
+
+public sealed record WorkDocument(long RramMacs, long SramMacs, long AttentionMacs, long DigitalMacs, long DigitalVectorFlops, long DramBytesRead, long DramBytesWritten,
+    long NocBits, double NocBitHops, double AverageHops);
+
+public sealed record BuffersDocument(long TileBytes, long TileBytesNeeded, string TileSizing, string GlobalSizing);
+
+public sealed record ChipDocument(int Index, int FirstLayer, int LastLayer, bool HoldsLmHead, long RramArrays, long SramWeightMacros, long SramAttentionMacros,
+    long Tiles, int MeshCols, int MeshRows, long GlobalBufferBytes, long KvBufferBytes, double AreaMm2, Dictionary<string, double> AreaBreakdownMm2);
+
+public sealed record ChipLinkDocument(int From, int To, long BitsPerToken, long Tokens, long Bits);
+
+public sealed record PlacementDocument(
+    string Role, int Layer, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Module, string Name, string Target, int K, int N,
+    int RowBlocks, int ColumnBlocks, int BlocksPerUnit, int Units, int Chip, int FirstUnit, int FirstTile, int LastTile, double Hops, double Utilisation);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(MappingDocument))]
+internal sealed partial class MappingJsonContext : JsonSerializerContext;

@@ -58,6 +58,62 @@ public sealed record MappedWork
     public long DramBytesWritten { get; init; }
 
     public long TotalMacs => RramMacs + SramMacs + AttentionMacs + DigitalMacs;
+
+    /// <summary>Activation bits carried by the on-chip mesh between the hub and matrix / attention tiles (inputs and outputs).</summary>
+    public long NocBits { get; init; }
+
+    /// <summary>Those bits times the hops each travels (placement-derived; docs/mapping.md "Topology").</summary>
+    public double NocBitHops { get; init; }
+
+    /// <summary>Mean hops per mesh bit (0 when nothing crosses the mesh).</summary>
+    public double AverageHops => NocBits == 0 ? 0 : NocBitHops / NocBits;
+}
+
+/// <summary>One chip of a (possibly multi-chip) mapping: its layers, units, tiles, mesh, buffers and area.</summary>
+public sealed record ChipPlacement
+{
+    public required int Index { get; init; }
+
+    /// <summary>First and last decoder layer on the chip (-1 when it holds only lm_head).</summary>
+    public required int FirstLayer { get; init; }
+
+    public required int LastLayer { get; init; }
+
+    public int Layers => FirstLayer < 0 ? 0 : LastLayer - FirstLayer + 1;
+
+    public required bool HoldsLmHead { get; init; }
+
+    public required long RramArrays { get; init; }
+
+    public required long SramWeightMacros { get; init; }
+
+    public required long SramAttentionMacros { get; init; }
+
+    public long SramMacros => SramWeightMacros + SramAttentionMacros;
+
+    public required long Tiles { get; init; }
+
+    public required MeshTopology Mesh { get; init; }
+
+    /// <summary>Mean hops between the hub and the attention pool's macros.</summary>
+    public required double AttentionHops { get; init; }
+
+    /// <summary>Global buffer capacity (configured, or sized from this chip's need).</summary>
+    public required long GlobalBufferBytes { get; init; }
+
+    /// <summary>Global buffer bytes left for the KV cache of this chip's layers.</summary>
+    public required long KvBufferBytes { get; init; }
+
+    public required IReadOnlyList<AreaEntry> Area { get; init; }
+
+    public double AreaSquareMillimetres => Area.Sum(a => a.SquareMillimetres);
+}
+
+/// <summary>The link from chip <see cref="From"/> to the next: activation bits per token times tokens crossing the cut.</summary>
+public sealed record ChipLink(int From, int To, long BitsPerToken, long Tokens)
+{
+    /// <summary>Bits crossing the cut over the whole workload.</summary>
+    public long Bits => BitsPerToken * Tokens;
 }
 
 /// <summary>
@@ -115,6 +171,41 @@ public sealed class MappingResult
         _ => null,
     };
 
+    /// <summary>
+    /// The placement of the static matrix with Hugging Face module name <paramref name="name"/>
+    /// ("model.layers.3.self_attn.q_proj", "model.layers.3.mlp.down_proj.lora_A", "lm_head"; a trailing ".weight" is
+    /// ignored), or null when the model has no such matrix (or it has no LoRA branch). The functional path asks this.
+    /// </summary>
+    public MatrixPlacement? PlacementOf(string name)
+    {
+        _byName ??= AllPlacements.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        if (name.EndsWith(".weight", StringComparison.Ordinal)) name = name[..^7];
+        return _byName.TryGetValue(name, out var p) ? p : null;
+    }
+
+    /// <summary>Where the matrix named <paramref name="name"/> runs (rram, sram or digital); throws for a name the model lacks.</summary>
+    public ComputeTarget TargetOf(string name)
+        => PlacementOf(name)?.Target ?? throw new ArgumentException($"'{name}' is not a static matrix of {Model.Name} (expected e.g. model.layers.0.self_attn.q_proj or lm_head)", nameof(name));
+
+    private Dictionary<string, MatrixPlacement>? _byName;
+
+    /// <summary>The chip holding decoder layer <paramref name="layer"/> (lm_head's chip for -1).</summary>
+    public int ChipOfLayer(int layer)
+    {
+        if (layer < 0) return LmHead.Chip;
+        if (_chipOfLayer is null)
+        {
+            var map = new int[Model.NumLayers];
+            foreach (var c in ChipList)
+                for (var l = Math.Max(0, c.FirstLayer); l <= c.LastLayer; l++) map[l] = c.Index;
+            _chipOfLayer = map;
+        }
+        return (uint)layer < (uint)_chipOfLayer.Length ? _chipOfLayer[layer]
+            : throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the model has {Model.NumLayers} layers");
+    }
+
+    private int[]? _chipOfLayer;
+
     /// <summary>Every static-matrix placement: W0 by layer and module, then LoRA A/B, then lm_head.</summary>
     public IEnumerable<MatrixPlacement> AllPlacements
         => _w0.OfType<MatrixPlacement>().Concat(_loraA.OfType<MatrixPlacement>()).Concat(_loraB.OfType<MatrixPlacement>()).Append(LmHead);
@@ -130,9 +221,25 @@ public sealed class MappingResult
 
     public long SramMacros => SramWeightMacros + SramAttentionMacros;
 
+    /// <summary>Tiles over all chips.</summary>
     public long Tiles { get; init; }
 
     public long Chips { get; init; }
+
+    /// <summary>Every chip (one for a model within one chip's budgets).</summary>
+    public required IReadOnlyList<ChipPlacement> ChipList { get; init; }
+
+    /// <summary>Chip-to-chip links of the pipeline (empty on one chip).</summary>
+    public required IReadOnlyList<ChipLink> ChipLinks { get; init; }
+
+    /// <summary>Bits crossing all chip cuts over the workload.</summary>
+    public long ChipLinkBits => ChipLinks.Sum(l => l.Bits);
+
+    /// <summary>Tile buffer capacity per tile (configured, or the largest need when tile_buffer.sizing is auto).</summary>
+    public long TileBufferBytes { get; init; }
+
+    /// <summary>The largest staging need of any tile (docs/mapping.md "Buffers").</summary>
+    public long TileBufferBytesNeeded { get; init; }
 
     /// <summary>Weight cells / provisioned cells of the occupied crossbars (reference columns count as unused).</summary>
     public double RramUtilisation { get; init; }
@@ -170,4 +277,7 @@ public sealed class MappingResult
     public required IReadOnlyList<string> Problems { get; init; }
 
     public bool Fits => Problems.Count == 0;
+
+    /// <summary>Things worth saying that do not stop the design (e.g. a placement glob that places nothing).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -59,10 +59,31 @@ public sealed record MatrixPlacement
     /// <summary>Global index of the first array (RRAM) or macro (SRAM).</summary>
     public int FirstUnit { get; init; }
 
-    /// <summary>Tiles [FirstTile, LastTile] holding this matrix's units (-1 on Digital).</summary>
+    /// <summary>Tiles [FirstTile, LastTile] of <see cref="Chip"/> holding this matrix's units (-1 on Digital); unit and tile indices count from 0 on every chip.</summary>
     public int FirstTile { get; init; } = -1;
 
     public int LastTile { get; init; } = -1;
+
+    /// <summary>The chip holding this matrix (pipeline partition by layers; 0 on a one-chip mapping).</summary>
+    public int Chip { get; init; }
+
+    /// <summary>Consecutive chips from <see cref="Chip"/> holding column slices of this matrix (only an lm_head larger than one chip spans more than 1).</summary>
+    public int ChipSpan { get; init; } = 1;
+
+    /// <summary>
+    /// Mean mesh hops between the chip's hub (global buffer and digital unit) and this matrix's tiles, weighted by
+    /// units per tile: the distance its input and output activations travel (docs/mapping.md "Topology"); 0 on Digital.
+    /// </summary>
+    public double Hops { get; init; }
+
+    /// <summary>Hugging Face module name: "model.layers.3.self_attn.q_proj", "...q_proj.lora_A", "lm_head".</summary>
+    public string Name => Role switch
+    {
+        MatrixRole.LmHead => "lm_head",
+        MatrixRole.LoraA => Module!.Value.HfPath(Layer) + ".lora_A",
+        MatrixRole.LoraB => Module!.Value.HfPath(Layer) + ".lora_B",
+        _ => Module!.Value.HfPath(Layer),
+    };
 
     /// <summary>Weights stored (K x N; copies not counted).</summary>
     public long Weights => (long)K * N;

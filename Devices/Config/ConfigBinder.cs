@@ -65,6 +65,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
     {
         value = null;
         var loc = composer.LocationOf(node);
+        if (t == typeof(PlacementRules)) return TryBindPlacement(node, path, out value);
         if (ConfigSchema.IsList(t, out var element))
         {
             if (node is not YamlSequenceNode seq)
@@ -162,6 +163,72 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
             Problems.Add(new ConfigProblem(loc, path, $"found {text}; expected a power of two (1, 2, 4, 8, ...)"));
             return false;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// `mapping.placement`: an ordered map `glob: target` (or a list of one-entry maps). Nested maps are flattened with
+    /// dots, so `-p mapping.placement.model.layers.0.*=sram` (split at dots by the override parser) binds as the
+    /// pattern "model.layers.0.*".
+    /// </summary>
+    private bool TryBindPlacement(YamlNode node, string path, out object? value)
+    {
+        value = null;
+        var rules = new List<PlacementRule>();
+        var ok = true;
+        void Add(string pattern, YamlNode key, YamlNode target)
+        {
+            var at = Join(path, pattern);
+            if (target is YamlMappingNode nested)
+            {
+                foreach (var p in nested.Children) Add(pattern + "." + ConfigComposer.KeyText(p.Key), p.Key, p.Value);
+                return;
+            }
+            if (!PlacementRules.IsWellFormed(pattern))
+            {
+                Problems.Add(new ConfigProblem(composer.LocationOf(key), at, $"found pattern '{pattern}'; expected a Hugging Face module name or glob of letters, digits, '_', '.', '*' and '?', e.g. model.layers.0.* or lm_head"));
+                ok = false;
+                return;
+            }
+            if (!PlacementRules.CanMatchAnyModule(pattern))
+            {
+                Problems.Add(new ConfigProblem(composer.LocationOf(key), at, $"found pattern '{pattern}', which matches no projection of any Llama-family model; expected names such as model.layers.N.self_attn.q_proj, model.layers.N.mlp.down_proj or lm_head"));
+                ok = false;
+                return;
+            }
+            if (!TryConvert(typeof(ComputeTarget), new ConfigKeyAttribute("placement"), target, at, out var t))
+            {
+                ok = false;
+                return;
+            }
+            var existing = rules.FindIndex(r => r.Pattern == pattern);
+            if (existing >= 0) rules[existing] = new PlacementRule(pattern, (ComputeTarget)t!);
+            else rules.Add(new PlacementRule(pattern, (ComputeTarget)t!));
+        }
+        switch (node)
+        {
+            case YamlMappingNode m:
+                foreach (var p in m.Children) Add(ConfigComposer.KeyText(p.Key), p.Key, p.Value);
+                break;
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                {
+                    if (item is YamlMappingNode { Children.Count: 1 } one) Add(ConfigComposer.KeyText(one.Children[0].Key), one.Children[0].Key, one.Children[0].Value);
+                    else
+                    {
+                        Problems.Add(new ConfigProblem(composer.LocationOf(item), path, $"found {ConfigComposer.Describe(item)} in the list; expected one 'pattern: target' entry per item"));
+                        ok = false;
+                    }
+                }
+                break;
+            case YamlScalarNode { Value: null or "" or "~" or "null" }:
+                break;
+            default:
+                Problems.Add(new ConfigProblem(composer.LocationOf(node), path, $"found {ConfigComposer.Describe(node)}; expected an ordered map of 'module-name glob: rram | sram | digital', e.g. {{model.layers.0.*: sram, lm_head: sram}}"));
+                return false;
+        }
+        if (!ok) return false;
+        value = new PlacementRules(new EquatableArray<PlacementRule>(rules));
         return true;
     }
 

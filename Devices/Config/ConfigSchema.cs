@@ -88,6 +88,7 @@ public static class ConfigSchema
         if (t == typeof(bool)) return "boolean";
         if (t == typeof(string)) return "string";
         if (t.IsEnum) return "one of " + string.Join(" | ", EnumValues(t));
+        if (t == typeof(PlacementRules)) return "ordered map of module-name glob: " + string.Join(" | ", EnumValues(typeof(ComputeTarget)));
         if (IsList(t, out var e)) return "list of " + DescribeType(e);
         return "section";
     }

@@ -49,6 +49,12 @@ public static class HardwareSpecWriter
 
     private static YamlNode Scalar(Type t, object? v)
     {
+        if (v is PlacementRules rules)
+        {
+            var map = new YamlMappingNode();
+            foreach (var r in rules.Rules) map.Add(new YamlScalarNode(r.Pattern), new YamlScalarNode(Format(r.Target)));
+            return map;
+        }
         if (ConfigSchema.IsList(t, out _))
         {
             var seq = new YamlSequenceNode { Style = YamlDotNet.Core.Events.SequenceStyle.Flow };
@@ -77,6 +83,12 @@ public static class HardwareSpecWriter
             var v = p.GetValue(value);
             w.WritePropertyName(k.Name);
             if (ConfigSchema.IsSection(p.PropertyType)) WriteJson(w, p.PropertyType, v!);
+            else if (v is PlacementRules rules)
+            {
+                w.WriteStartObject();
+                foreach (var r in rules.Rules) w.WriteString(r.Pattern, ConfigSchema.EnumToYaml(r.Target));
+                w.WriteEndObject();
+            }
             else if (ConfigSchema.IsList(p.PropertyType, out _))
             {
                 w.WriteStartArray();

@@ -54,6 +54,16 @@ public sealed record SramCimSpec
     public long MacsPerOp => WeightCapacity;
 }
 
+/// <summary>How an on-chip buffer's capacity is chosen.</summary>
+public enum BufferSizing
+{
+    /// <summary>capacity_bytes as written, checked against what the mapping needs.</summary>
+    Configured,
+
+    /// <summary>The capacity the mapping needs (activations, partial sums, KV share); area scales from the configured design point.</summary>
+    Auto,
+}
+
 /// <summary>An on-chip buffer (SRAM or eDRAM).</summary>
 public sealed record BufferSpec
 {
@@ -61,15 +71,22 @@ public sealed record BufferSpec
     public BufferSpec() { }
 
     /// <summary>Default per-tile buffer.</summary>
-    public static BufferSpec DefaultTileBuffer => new() { CapacityBytes = 64 * 1024, Ports = 2, BandwidthBytesPerSecond = 6.4e10, LatencySeconds = 1e-9, AreaSquareMillimetres = 0.235 };
+    public static BufferSpec DefaultTileBuffer => new() { Sizing = BufferSizing.Auto, CapacityBytes = 64 * 1024, Ports = 2, BandwidthBytesPerSecond = 6.4e10, LatencySeconds = 1e-9, AreaSquareMillimetres = 0.235 };
 
     /// <summary>Memory technology.</summary>
     [ConfigKey("kind")]
     public BufferKind Kind { get; init; } = BufferKind.Sram;
 
-    /// <summary>Capacity, bytes.</summary>
+    /// <summary>
+    /// Capacity, bytes. With sizing: configured it is the capacity (checked against what the mapping needs); with
+    /// sizing: auto it is the design point that area_mm2 describes (area per byte = area_mm2 / capacity_bytes).
+    /// </summary>
     [ConfigKey("capacity_bytes", Unit = "B", Min = 1)]
     public long CapacityBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>configured: capacity_bytes as written; auto: the capacity the mapping needs (docs/mapping.md).</summary>
+    [ConfigKey("sizing")]
+    public BufferSizing Sizing { get; init; } = BufferSizing.Configured;
 
     /// <summary>Width of one access, bits.</summary>
     [ConfigKey("access_width_bits", Unit = "bit", Min = 8, Max = 65536, PowerOfTwo = true)]
@@ -130,6 +147,22 @@ public sealed record InterconnectSpec
     /// <summary>Energy per bit crossing to another chip, picojoules.</summary>
     [ConfigKey("chip_to_chip_energy_pj_per_bit", Unit = "pJ", Min = 0)]
     public double ChipToChipEnergyPicojoulesPerBit { get; init; } = 0.203;
+
+    /// <summary>Columns of the tile mesh; 0 = ceil(sqrt(tiles per chip)) (near-square).</summary>
+    [ConfigKey("mesh_cols", Min = 0, Max = 1 << 16)]
+    public int MeshColumns { get; init; }
+
+    /// <summary>Bandwidth of the link between two neighbouring chips, bytes per second.</summary>
+    [ConfigKey("chip_to_chip_bandwidth_bytes_per_s", Unit = "B/s", Min = 0, MinExclusive = true)]
+    public double ChipToChipBandwidthBytesPerSecond { get; init; } = 1.6e10;
+
+    /// <summary>Latency of one chip-to-chip transfer, seconds.</summary>
+    [ConfigKey("chip_to_chip_latency_s", Unit = "s", Min = 0)]
+    public double ChipToChipLatencySeconds { get; init; } = 1e-8;
+
+    /// <summary>Area of one chip's link interface (counted on every chip of a multi-chip mapping), square millimetres.</summary>
+    [ConfigKey("chip_to_chip_area_mm2", Unit = "mm^2", Min = 0)]
+    public double ChipToChipAreaSquareMillimetres { get; init; } = 2.634;
 }
 
 /// <summary>The digital vector unit (softmax, norms, activations, adds, requantisation).</summary>
@@ -215,13 +248,20 @@ public sealed record DramSpec
 /// <summary>Chip organisation and budgets.</summary>
 public sealed record ChipSpec
 {
-    /// <summary>Tiles on the chip; 0 = as many as the mapped model needs (the paper maps all of W0 on chip).</summary>
+    /// <summary>Tiles on one chip; 0 = no tile budget (then only max_area_mm2 limits a chip).</summary>
     [ConfigKey("tiles", Min = 0, Max = 1 << 24)]
     public int Tiles { get; init; }
 
-    /// <summary>Area budget, square millimetres; 0 = no budget. A design over budget is reported, not silently shrunk.</summary>
+    /// <summary>
+    /// Area budget of one chip, square millimetres (default: the ~26 x 33 mm reticle); 0 = no budget. A model over
+    /// the tile or area budget is partitioned by layers across chips (docs/mapping.md), not silently shrunk.
+    /// </summary>
     [ConfigKey("max_area_mm2", Unit = "mm^2", Min = 0)]
-    public double MaxAreaSquareMillimetres { get; init; }
+    public double MaxAreaSquareMillimetres { get; init; } = 858;
+
+    /// <summary>Chips the mapping may use; 0 = as many as the model needs. More is a mapping problem (does not fit).</summary>
+    [ConfigKey("max_chips", Min = 0, Max = 1 << 20)]
+    public int MaxChips { get; init; }
 
     /// <summary>Chip-level static power not attributed to a component, watts.</summary>
     [ConfigKey("leakage_power_w", Unit = "W", Min = 0)]
@@ -258,4 +298,8 @@ public sealed record MappingPolicySpec
     /// <summary>Where the token-embedding table lives (one row read per token).</summary>
     [ConfigKey("embedding")]
     public StorageTarget Embedding { get; init; } = StorageTarget.Dram;
+
+    /// <summary>Per-module placement of frozen matrices by Hugging Face module-name glob; first match wins, else w0 / lm_head.</summary>
+    [ConfigKey("placement")]
+    public PlacementRules Placement { get; init; } = PlacementRules.None;
 }

@@ -37,6 +37,12 @@ public sealed class InterconnectModel
         ];
     }
 
+    /// <summary>Chip-to-chip link bandwidth, bits per second (interconnect.chip_to_chip_bandwidth_bytes_per_s).</summary>
+    public double LinkBitsPerSecond => Spec.ChipToChipBandwidthBytesPerSecond * 8;
+
+    /// <summary>Latency of one chip-to-chip transfer, seconds (interconnect.chip_to_chip_latency_s).</summary>
+    public double LinkLatencySeconds => Spec.ChipToChipLatencySeconds;
+
     /// <summary>Energy per on-chip action, picojoules.</summary>
     public EnergyTable Energy { get; }
 

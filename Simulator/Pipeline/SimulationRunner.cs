@@ -60,6 +60,7 @@ public static class SimulationRunner
         var mapperOptions = new MapperOptions();
         var mapping = Mapper.Map(hw, model, lora, workload, mapperOptions);
         foreach (var p in mapping.Problems) Serilog.Log.Warning("mapping: {Problem}", p);
+        foreach (var w in mapping.Warnings) Serilog.Log.Warning("mapping: {Warning}", w);
         var devices = new DeviceTables(hw);
         var cim = HardwareModelBuilder.Build(hw, devices, mapping, mapperOptions.AttentionLayersResident);
 

@@ -33,6 +33,7 @@ public static class ReportBuilder
         "array" => hw.Mapping.RramArrays,
         "macro" => hw.Mapping.SramMacros,
         "tile" => hw.Mapping.Tiles,
+        "chip" => hw.Mapping.Chips,
         _ => 1,
     };
 
@@ -77,8 +78,10 @@ public static class ReportBuilder
             ["decode"] = PriceJ(prices, r.CountsByPhase[1]) + leakageW * (latency - ttft),
         };
         var area = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var t in devices.Tables)
-            if (t.AreaSquareMicrometresPerInstance > 0) area[t.Component] = t.AreaSquareMicrometresPerInstance * Instances(t, hw) * 1e-6;
+        // Area is the mapping's (device-model area per instance x the units, tiles and chips it places; sized buffers):
+        // the same figures the chip partition was budgeted with.
+        foreach (var e in hw.Mapping.Area)
+            if (e.SquareMillimetres > 0) area[e.Component] = e.SquareMillimetres;
         var energy = breakdown.Values.Sum();
         return new CimSummary
         {

@@ -98,7 +98,8 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
             case TaskKind.Vector:
                 return hw.ChipCyclesOfDigital(hw.Digital.Latency(t.VectorOp ?? VectorOp.Add, VectorCounts(t, tokens, kvSum)));
             case TaskKind.Transfer:
-                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
+                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle)
+                       + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.ChipLinkBitsPerCycle)));
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)

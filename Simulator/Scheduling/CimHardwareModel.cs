@@ -67,6 +67,10 @@ public sealed record CimHardwareModel
     public required double LinkBitsPerCycle { get; init; }
     public required long LinkLatencyCycles { get; init; }
     public required double AverageHops { get; init; }
+    /// <summary>Chip-to-chip link bits per chip cycle (from the interconnect device model; multi-chip mappings).</summary>
+    public double ChipLinkBitsPerCycle { get; init; } = double.PositiveInfinity;
+    /// <summary>Cycles of one chip-to-chip transfer's latency.</summary>
+    public long ChipLinkLatencyCycles { get; init; }
 
     // --- off-chip memory (embedding table, KV spill, matrices on the digital unit) ---
     public required double DramBitsPerCycle { get; init; }

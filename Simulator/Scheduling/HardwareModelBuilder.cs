@@ -55,6 +55,8 @@ public static class HardwareModelBuilder
             LinkBitsPerCycle = hw.Interconnect.LinkWidthBits,
             LinkLatencyCycles = hw.Interconnect.HopLatencyCycles,
             AverageHops = AverageHops(hw.Interconnect, mapping),
+            ChipLinkBitsPerCycle = clock.PerCycle(devices.Interconnect.LinkBitsPerSecond),
+            ChipLinkLatencyCycles = clock.FromSecondsCeiling(devices.Interconnect.LinkLatencySeconds).Value,
             DramBitsPerCycle = clock.PerCycle(hw.Dram.BandwidthBytesPerSecond * 8),
             DramLatencyCycles = clock.FromSecondsCeiling(hw.Dram.LatencySeconds).Value,
             KvOnChipCapacityBits = mapping.KvCache.OnChipBytes * 8,
@@ -62,7 +64,11 @@ public static class HardwareModelBuilder
         };
     }
 
-    /// <summary>Mean hops of an activation transfer: 1 on a bus; 2/3 sqrt(tiles) on a square mesh (mean Manhattan distance of two random tiles).</summary>
+    /// <summary>
+    /// Mean hops of an activation transfer that carries no placement-derived hops of its own: the mapping's mean over
+    /// all mesh bits (docs/mapping.md "Topology") when it walked the work; else 1 on a bus, 2/3 sqrt(tiles) on a mesh.
+    /// </summary>
     public static double AverageHops(InterconnectSpec net, MappingResult mapping) =>
-        net.Topology == InterconnectTopology.Bus ? 1.0 : Math.Max(1.0, 2.0 / 3.0 * Math.Sqrt(mapping.Tiles));
+        mapping.Work.NocBits > 0 ? mapping.Work.AverageHops
+        : net.Topology == InterconnectTopology.Bus ? 1.0 : Math.Max(1.0, 2.0 / 3.0 * Math.Sqrt(mapping.Tiles));
 }

@@ -209,13 +209,26 @@ public sealed class LayerProgram
             var model = graph.Model;
             var id = new int[template.Count];
             var transferOf = new Dictionary<int, int>();
+            // The first layer of a chip receives the residual stream over the chip-to-chip link (pipeline cut), hub to hub.
+            if (Crossings(l - 1, l) is var crossings and > 0)
+            {
+                prevOut = Add(new TaskTemplate
+                {
+                    Id = 0, Operator = "transfer.chip_link", Layer = l, Kind = TaskKind.Transfer, ResourceKey = "chip_link", ResourceClass = "interconnect",
+                    BitsPerToken = (long)model.HiddenSize * _actBits, Dependencies = [prevOut], Hops = 0, LinkCrossings = crossings,
+                });
+            }
             int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
             // Activations travel to a matrix's tiles once per producer, shared by every consumer (q, k, v and their LoRA A).
             int TransferFrom(int local, long features)
             {
                 if (transferOf.TryGetValue(local, out var x)) return x;
                 var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
-                x = Add(name, l, TaskKind.Transfer, "link", "interconnect", [Source(local)], bits: features * _actBits);
+                x = Add(new TaskTemplate
+                {
+                    Id = 0, Operator = name, Layer = l, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
+                    BitsPerToken = features * _actBits, Dependencies = [Source(local)], Hops = ConsumerHops(l, local),
+                });
                 transferOf[local] = x;
                 return x;
             }
@@ -253,12 +266,48 @@ public sealed class LayerProgram
             return id[^1];
         }
 
+        /// <summary>
+        /// Placement-derived hops of the transfer from template operator <paramref name="producer"/> of layer
+        /// <paramref name="l"/>: the mean of its consuming matrices' hub-to-tile hops (MatrixPlacement.Hops; 0 for a
+        /// matrix on the digital unit at the hub); null without a mapping (the mesh average applies).
+        /// </summary>
+        private double? ConsumerHops(int l, int producer)
+        {
+            if (hw is null) return null;
+            double sum = 0;
+            var n = 0;
+            foreach (var tt in graph.LayerTemplate)
+            {
+                if (tt.Kind is not (OperatorKind.Projection or OperatorKind.LoraA) || tt.LocalDependencies[0] != producer) continue;
+                var p = hw.Mapping.PlacementOf(graph.GetLayerOperator(_probe, l, tt.Index));
+                if (p is null) continue;
+                sum += p.Hops;
+                n++;
+            }
+            return n == 0 ? null : sum / n;
+        }
+
+        /// <summary>Chip boundaries between the chip of layer <paramref name="from"/> (-1: the embedding, chip 0) and that of <paramref name="to"/> (-1: lm_head and its slices).</summary>
+        private int Crossings(int from, int to)
+        {
+            if (hw is null) return 0;
+            var m = hw.Mapping;
+            var a = from < 0 ? 0 : m.ChipOfLayer(from);
+            return to < 0 ? m.LmHead.Chip - a + m.LmHead.ChipSpan - 1 : m.ChipOfLayer(to) - a;
+        }
+
         public void Head(int prevOut)
         {
             var model = graph.Model;
             var norm = new Operator { Kind = OperatorKind.RmsNorm, M = 1, K = model.HiddenSize, N = model.HiddenSize, Flops = 4L * model.HiddenSize };
             var normF = Vector(norm, "final_norm", -1, [prevOut], model.HiddenSize, last: true);
-            var xF = Add("transfer.lm_head_in", -1, TaskKind.Transfer, "link", "interconnect", [normF], bits: (long)model.HiddenSize * _actBits, last: true);
+            var xF = Add(new TaskTemplate
+            {
+                Id = 0, Operator = "transfer.lm_head_in", Layer = -1, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
+                BitsPerToken = (long)model.HiddenSize * _actBits, LastTokenOnly = true, Dependencies = [normF],
+                Hops = hw?.Mapping.LmHead is { IsOnChip: true } h ? h.Hops : hw is null ? null : 0,
+                LinkCrossings = Crossings(model.NumLayers - 1, -1),
+            });
             var head = new Operator { Kind = OperatorKind.LmHead, Layer = -1, M = 1, K = model.HiddenSize, N = model.VocabSize };
             Matrix(head, "lm_head", -1, [xF], last: true);
         }

@@ -65,6 +65,13 @@ public sealed class MapCommand : ICliCommand
         Row("SRAM CIM macros (weights + attention)", $"{r.SramWeightMacros:N0} + {r.SramAttentionMacros:N0}");
         Row("SRAM weight-cell utilisation", $"{r.SramUtilisation:P1}");
         Row("tiles / chips", $"{r.Tiles:N0} / {r.Chips:N0}");
+        foreach (var c in r.ChipList.Where(_ => r.Chips is > 1 and <= 16))
+            Row($"chip {c.Index}: {(c.Layers > 1 ? $"layers {c.FirstLayer}-{c.LastLayer}" : c.Layers == 1 ? $"layer {c.FirstLayer}" : "")}{(c.HoldsLmHead ? (c.Layers > 0 ? " + " : "") + "lm_head" : "")}",
+                $"{c.Tiles:N0} tiles ({c.Mesh.Columns}x{c.Mesh.Rows} mesh), {c.AreaSquareMillimetres:F1} mm2");
+        if (r.Chips > 16) Row("chips: most layers on one chip / largest chip", $"{r.ChipList.Max(c => c.Layers)} / {r.ChipList.Max(c => c.AreaSquareMillimetres):F1} mm2");
+        if (r.ChipLinks.Count > 0) Row("chip-to-chip link traffic", $"{r.ChipLinkBits:N0} bits over {r.ChipLinks.Count} cut(s)");
+        Row("tile buffer (needed)", $"{r.TileBufferBytes:N0} B ({r.TileBufferBytesNeeded:N0} B)");
+        if (r.Work.NocBits > 0) Row("mesh hops per activation bit (mean)", $"{r.Work.AverageHops:F2}");
         Row("lm_head", r.LmHead.Target.ToString());
         Row("attention (QK^T, PV)", r.Attention.ToString());
         Row("KV cache", $"{r.KvCache.Target}: {r.KvCache.TotalBytes:N0} B, {r.KvCache.OnChipTokens:N0} of {r.KvCache.MaxKvLength:N0} positions on chip");
@@ -73,6 +80,7 @@ public sealed class MapCommand : ICliCommand
         Row("area, total", $"{r.AreaSquareMillimetres:F3} mm2");
         Row("MACs on RRAM / SRAM / attention / digital", $"{r.Work.RramMacs:N0} / {r.Work.SramMacs:N0} / {r.Work.AttentionMacs:N0} / {r.Work.DigitalMacs:N0}");
         console.Write(t);
+        foreach (var w in r.Warnings) console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(w));
         if (r.Fits) console.MarkupLine("[green]fits the configured budgets[/]");
         else
         {

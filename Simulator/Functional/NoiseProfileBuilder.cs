@@ -258,9 +258,13 @@ public static class NoiseProfileBuilder
         g.AddScaled(x, 1.0);
         var exact = new float[tokens * rows];
         CimSim.Common.Numerics.Blas.Gemm(false, true, tokens, rows, inF, 1f, x, sub, 0f, exact);
+        // A calibrated (or clipping) ADC sets its ranges on a separate probe draw, as a chip calibrates before use.
+        var calibration = new float[tokens * inF];
+        new CimSim.Devices.Numerics.Gaussian(RandomStreams.Create(o.Seed, "noise-profile/calibration/" + name)).AddScaled(calibration, 1.0);
         float[] Run(RramFormat f, out RramLinearLayer layer)
         {
             layer = RramLinearLayer.Program(sub, rows, inF, f, o.Seed, "rram/" + name);
+            if (layer.NeedsAdcCalibration) layer.CalibrateAdc(calibration, tokens);
             var y = new float[tokens * rows];
             layer.Forward(x, y, tokens, RramPath.BitAccurate, 0);
             return y;

@@ -564,14 +564,7 @@ public sealed class RramLinearLayer
                 Array.Fill(result, Math.Abs(TensorPrimitives.MaxMagnitude(w)));
                 break;
             default:
-                for (int o0 = 0; o0 < outF; o0 += wn.TileCols)
-                    for (int i0 = 0; i0 < inF; i0 += wn.TileRows)
-                    {
-                        int o1 = Math.Min(outF, o0 + wn.TileCols), i1 = Math.Min(inF, i0 + wn.TileRows);
-                        float mx = 0;
-                        for (int o = o0; o < o1; o++) mx = Math.Max(mx, Math.Abs(TensorPrimitives.MaxMagnitude(w.Slice(o * inF + i0, i1 - i0))));
-                        for (int o = o0; o < o1; o++) result.AsSpan(o * inF + i0, i1 - i0).Fill(mx);
-                    }
+                result = TileMaxAbs.PerWeight(w, outF, inF, wn.TileRows, wn.TileCols);
                 break;
         }
         return result;

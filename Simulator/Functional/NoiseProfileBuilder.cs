@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Errors;
+using CimSim.Common.Numerics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
@@ -173,7 +174,10 @@ public static class NoiseProfileBuilder
         int tileRows, int tileCols, bool perTile, int sampleCap, RramFaultCounts faults)
     {
         float layerMax = Math.Abs(TensorPrimitives.MaxMagnitude(w));
-        int tr = (outF + tileRows - 1) / tileRows, tc = (inF + tileCols - 1) / tileCols;
+        // Tiles as the crossbar holds them: tile_rows input features (columns of the [out, in] matrix) by
+        // tile_cols output features (its rows), the device's orientation (RramLinearLayer's weight noise).
+        var tileMax = TileMaxAbs.PerTile(w, outF, inF, tileRows, tileCols);
+        var (tr, tc) = TileMaxAbs.Grid(outF, inF, tileRows, tileCols);
         var tileStd = new double[tr * tc];
         long n = w.Length;
         int stride = (int)Math.Max(1, (n + sampleCap - 1) / sampleCap);
@@ -184,9 +188,8 @@ public static class NoiseProfileBuilder
         for (int bo = 0; bo < tr; bo++)
             for (int bi = 0; bi < tc; bi++)
             {
-                int o0 = bo * tileRows, o1 = Math.Min(outF, o0 + tileRows), i0 = bi * tileCols, i1 = Math.Min(inF, i0 + tileCols);
-                float tmax = 0;
-                for (int o = o0; o < o1; o++) tmax = Math.Max(tmax, Math.Abs(TensorPrimitives.MaxMagnitude(w.AsSpan(o * inF + i0, i1 - i0))));
+                int o0 = bo * tileCols, o1 = Math.Min(outF, o0 + tileCols), i0 = bi * tileRows, i1 = Math.Min(inF, i0 + tileRows);
+                float tmax = tileMax[bo * tc + bi];
                 double ts = 0, ts2 = 0;
                 int tn = 0;
                 for (int o = o0; o < o1; o++)

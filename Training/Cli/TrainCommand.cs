@@ -50,7 +50,9 @@ public static class TrainCommand
         var mu = Opt("--mu", "HaLoRA: weight of L_reg = ||A A^T|| + ||B^T B|| (paper 0.1).", 0.1);
         var regNorm = Opt("--reg-norm", "HaLoRA: spectral (torch.linalg) | spectral-power (power iteration) | frobenius.", "spectral");
         var resample = Opt("--resample-every", "HaLoRA: draw new weight noise every K updates (paper 400).", 400);
-        var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma." };
+        var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma. Its modules must match the model's projections (names and shapes)." };
+        var allowPartial = new Option<bool>("--allow-partial-profile") { Description = "Train with a noise profile whose modules do not all match the model (mismatched and missing modules get its recommended fit); default: refuse." };
+        var ignoreOutput = new Option<bool>("--ignore-output-noise") { Description = "Train with a noise profile that carries output (ADC) noise, injecting its weight noise only; default: refuse." };
         var sigma = Opt("--sigma", "HaLoRA paper preset: Gaussian sigma relative to max|W|.", 0.01);
         var scope = Opt("--sigma-scope", "What max|W| --sigma refers to: tile | layer | weight.", "tile");
         var tile = Opt("--tile-size", "Tile edge for --sigma-scope tile (paper 64).", 64);
@@ -61,7 +63,7 @@ public static class TrainCommand
 
         var root = new RootCommand("cimsim-train: LoRA / HaLoRA finetuning (and small-model pretraining) of Llama/Qwen2 models with TorchSharp; writes a PEFT adapter that `cimsim accuracy --adapter` deploys.\n" +
             "Example: cimsim-train --model models/tiny --data train.jsonl --method halora --sigma 0.01 --steps 400 --out out/halora");
-        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, sigma, scope, tile, tokenizer, plain, threads, eval })
+        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, allowPartial, ignoreOutput, sigma, scope, tile, tokenizer, plain, threads, eval })
         {
             root.Options.Add(o);
         }
@@ -93,9 +95,14 @@ public static class TrainCommand
             if (m == TrainMethod.HaLora)
             {
                 var prof = p.GetValue(profile);
-                noise = prof is not null
-                    ? NoiseProfileNoise.Load(prof)
-                    : new GaussianWeightNoise(p.GetValue(sigma), GaussianWeightNoise.ParseScope(p.GetValue(scope)!), p.GetValue(tile));
+                if (prof is not null)
+                {
+                    var fromProfile = NoiseProfileNoise.Load(prof);
+                    foreach (var w in fromProfile.CheckAgainst(ModelIo.ReadSpec(p.GetValue(model)!), p.GetValue(allowPartial), p.GetValue(ignoreOutput)))
+                        Log.Warning("{Warning}", w);
+                    noise = fromProfile;
+                }
+                else noise = new GaussianWeightNoise(p.GetValue(sigma), GaussianWeightNoise.ParseScope(p.GetValue(scope)!), p.GetValue(tile));
             }
             var options = new TrainOptions
             {

@@ -97,11 +97,16 @@ public sealed class RramLinearLayer
             inputs = _calibrationInputs ?? throw new InvalidOperationException("EndAdcCalibration without BeginAdcCalibration");
             _calibrationInputs = null;
         }
-        int tokens = inputs.Sum(i => i.Tokens);
-        if (tokens == 0) throw new InvalidOperationException($"{_purpose}: no calibration inputs reached this layer");
+        int collected = inputs.Sum(i => i.Tokens);
+        if (collected == 0) throw new InvalidOperationException($"{_purpose}: no calibration inputs reached this layer");
+        // At most CalibrationTokens tokens, evenly strided over the collected ones (the partial-sum GEMMs cost
+        // steps x blocks x tokens x rows x outputs; a large lm_head would otherwise dominate the build).
+        int stride = (collected + CalibrationTokens - 1) / CalibrationTokens, tokens = (collected + stride - 1) / stride;
         var xq = new float[(long)tokens * InFeatures];
-        int at = 0;
-        foreach (var (x, n) in inputs) { x.CopyTo(xq.AsSpan(at)); at += x.Length; }
+        int seen = 0, kept = 0;
+        foreach (var (x, n) in inputs)
+            for (int t = 0; t < n; t++, seen++)
+                if (seen % stride == 0) x.AsSpan(t * InFeatures, InFeatures).CopyTo(xq.AsSpan(kept++ * InFeatures));
         CalibrateFromQuantized(xq, tokens);
     }
 
@@ -146,6 +151,13 @@ public sealed class RramLinearLayer
 
     /// <summary>As <see cref="Program(ReadOnlySpan{float}, int, int, RramSpec, ulong, string)"/> with the derived format already built.</summary>
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
+        RramFormat settings, ulong seed, string purpose) => Program(weights, null, outFeatures, inFeatures, settings, seed, purpose);
+
+    /// <summary>As above, reading <paramref name="weights"/> in place (no copy; it is not modified).</summary>
+    public static RramLinearLayer Program(float[] weights, int outFeatures, int inFeatures, RramFormat settings, ulong seed, string purpose)
+        => Program(weights, weights, outFeatures, inFeatures, settings, seed, purpose);
+
+    private static RramLinearLayer Program(ReadOnlySpan<float> weights, float[]? weightArray, int outFeatures, int inFeatures,
         RramFormat settings, ulong seed, string purpose)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -166,8 +178,8 @@ public sealed class RramLinearLayer
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
         }
-        float[]? groupMax = settings.WeightNoiseOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, settings.Spec.Noise.WeightNoise) : null;
-        var w = weights.ToArray(); // the parallel body needs an array, not a span
+        var groupMax = settings.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, settings.Spec.Noise.WeightNoise) : null;
+        var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
         var programmer = new CellProgrammer(settings, inFeatures);
@@ -429,6 +441,9 @@ public sealed class RramLinearLayer
         return adcVar * sliceWeight2 * blocks;
     }
 
+    /// <summary>Most calibration tokens one layer uses.</summary>
+    public const int CalibrationTokens = 512;
+
     /// <summary>Partial sums sampled per calibration group (a fixed stride over tokens x outputs).</summary>
     private const int CalibrationSamplesPerGroup = 8192;
 
@@ -550,23 +565,4 @@ public sealed class RramLinearLayer
         return result;
     }
 
-    /// <summary>max|W| per weight-noise group, one value per weight (tile, layer) or |W| itself (weight).
-    /// A tile spans tile_rows inputs (columns of the [out, in] matrix) by tile_cols outputs.</summary>
-    private static float[] WeightNoiseGroupMax(ReadOnlySpan<float> w, int outF, int inF, WeightNoiseSpec wn)
-    {
-        var result = new float[w.Length];
-        switch (wn.Scale)
-        {
-            case WeightNoiseScale.Weight:
-                TensorPrimitives.Abs(w, result);
-                break;
-            case WeightNoiseScale.Layer:
-                Array.Fill(result, Math.Abs(TensorPrimitives.MaxMagnitude(w)));
-                break;
-            default:
-                result = TileMaxAbs.PerWeight(w, outF, inF, wn.TileRows, wn.TileCols);
-                break;
-        }
-        return result;
-    }
 }

@@ -107,6 +107,9 @@ public static class NoiseProfileBuilder
         var quietFormat = new RramFormat(quiet);
         var quietIdealAdc = new RramFormat(quiet with { Adc = quiet.Adc with { Ideal = true } });
         var modules = new List<ModuleNoise>();
+        // One plan: only the matrices the mapping puts on RRAM carry device noise (SRAM and digital are exact).
+        var plan = FunctionalPlan.Map(o.Hardware, spec);
+        var exact = new List<string>();
         for (int l = 0; l < layers; l++)
         {
             foreach (var m in LinearModules.All)
@@ -114,6 +117,13 @@ public static class NoiseProfileBuilder
                 var name = m.HfPath(l);
                 var (inF, outF) = spec.Shape(m);
                 var w = source.Read(name + ".weight", [outF, inF]);
+                if (plan.TargetOf(name) is { } target && target != ComputeTarget.Rram)
+                {
+                    // Exact on SRAM / digital: listed with zero error, so a trainer leaves it clean.
+                    exact.Add($"{name} ({FunctionalPlan.Name(target)})");
+                    modules.Add(Measure(name, l, m, w, w, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, new RramFaultCounts()));
+                    continue;
+                }
                 var layer = RramLinearLayer.Program(w, outF, inF, format, o.Seed, "rram/" + name);
                 var weff = layer.EffectiveWeights();
                 var module = Measure(name, l, m, w, weff, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, layer.Faults);
@@ -125,6 +135,9 @@ public static class NoiseProfileBuilder
             }
             Log.Information("profiled layer {Layer} of {Layers}", l + 1, layers);
         }
+        if (exact.Count > 0) notes.Add($"{exact.Count} module(s) mapped off RRAM are exact (zero error listed): {string.Join(", ", exact.Take(8))}{(exact.Count > 8 ? ", ..." : "")}");
+        if (plan.TargetOf(FunctionalPlan.LmHeadName) == ComputeTarget.Rram)
+            notes.Add("lm_head is mapped on RRAM (its device error is in `cimsim accuracy`); the profile covers the projections a LoRA trainer perturbs");
         return new NoiseProfile
         {
             Generator = o.Generator,

@@ -72,3 +72,17 @@ public class FunctionalPlanTests
         Assert.That(errors.Where(kv => kv.Key != onSram).Select(kv => kv.Value), Is.All.GreaterThan(1e-3));
     }
 }
+
+public class NoiseProfilePlanTests
+{
+    [Test]
+    public void Build_W0OnSram_EveryModuleListedWithZeroError()
+    {
+        var hw = FunctionalHardware.WithWeightNoiseSigma(new HardwareSpec(), 0.05);
+        hw = hw with { Mapping = hw.Mapping with { W0 = ComputeTarget.Sram } };
+        var profile = NoiseProfileBuilder.Build(new NoiseProfileOptions { Hardware = hw, HardwareName = "test", Model = FixturePaths.Of("llama_f32"), ProbeTokens = 0 });
+        Assert.That(profile.Modules, Has.Count.EqualTo(14));
+        Assert.That(profile.Modules.Select(m => m.Fit.Sigma), Is.All.EqualTo(0.0));
+        Assert.That(profile.Notes, Has.Some.Contains("mapped off RRAM"));
+    }
+}

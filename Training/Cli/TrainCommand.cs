@@ -27,7 +27,7 @@ public static class TrainCommand
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + model.safetensors; with --init random only config.json is needed).", Required = true };
         var data = new Option<string>("--data") { Description = "Training JSONL: instruction {instruction,input,output}, multiple-choice {question,choices,answer} or text {text}.", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
         var method = Opt("--method", "lora | halora | full (full: train every base weight, e.g. pretraining; writes a model, not an adapter).", "lora");
         var init = Opt("--init", "load | random: random initialises the base weights (pretraining from scratch; --method full only).", "load");
         var steps = Opt("--steps", "Optimizer updates.", 200);

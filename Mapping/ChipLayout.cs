@@ -21,7 +21,7 @@ internal sealed class ChipLayout
 {
     private const double Um2ToMm2 = 1e-6;
 
-    public required MatrixPlacement[] W0 { get; init; }
+    public required MatrixPlacement?[] W0 { get; init; }
     public required MatrixPlacement?[] LoraA { get; init; }
     public required MatrixPlacement?[] LoraB { get; init; }
     public required MatrixPlacement LmHead { get; init; }
@@ -30,9 +30,9 @@ internal sealed class ChipLayout
     public long TileBufferBytes { get; init; }
     public long TileBufferBytesNeeded { get; init; }
 
-    public IEnumerable<MatrixPlacement> Placements => W0.Concat(LoraA.OfType<MatrixPlacement>()).Concat(LoraB.OfType<MatrixPlacement>()).Append(LmHead);
+    public IEnumerable<MatrixPlacement> Placements => W0.OfType<MatrixPlacement>().Concat(LoraA.OfType<MatrixPlacement>()).Concat(LoraB.OfType<MatrixPlacement>()).Append(LmHead);
 
-    public static ChipLayout Build(MapContext ctx, MatrixPlacement[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
+    public static ChipLayout Build(MapContext ctx, MatrixPlacement?[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
     {
         var hw = ctx.Hw;
         var layers = ctx.Model.NumLayers;
@@ -242,7 +242,7 @@ internal sealed class ChipLayout
         return links;
     }
 
-    private sealed record Positioned(MatrixPlacement[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead, List<ChipUnits> Chips, long TileNeedBytes);
+    private sealed record Positioned(MatrixPlacement?[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead, List<ChipUnits> Chips, long TileNeedBytes);
 
     private sealed record ChipUnits(long Arrays, long WeightMacros, long PoolMacros, long Tiles, MeshTopology Mesh, double AttentionHops);
 
@@ -250,11 +250,11 @@ internal sealed class ChipLayout
     /// Numbers each chip's units from 0 in layer order (W0 on arrays; LoRA A, B on macros, then the attention pool),
     /// gives every matrix its chip, tiles and mean hops from the hub, and sizes the tile buffer from what each tile holds.
     /// </summary>
-    private static Positioned Position(MapContext ctx, List<Group> groups, MatrixPlacement[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
+    private static Positioned Position(MapContext ctx, List<Group> groups, MatrixPlacement?[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, MatrixPlacement lmHead)
     {
         var hw = ctx.Hw;
         var layers = ctx.Model.NumLayers;
-        var (w0o, ao, bo) = ((MatrixPlacement[])w0.Clone(), (MatrixPlacement?[])loraA.Clone(), (MatrixPlacement?[])loraB.Clone());
+        var (w0o, ao, bo) = ((MatrixPlacement?[])w0.Clone(), (MatrixPlacement?[])loraA.Clone(), (MatrixPlacement?[])loraB.Clone());
         var head = lmHead;
         var chips = new List<ChipUnits>();
         long tileNeedBits = 0;
@@ -309,7 +309,7 @@ internal sealed class ChipLayout
                 foreach (var m in LinearModules.All)
                 {
                     var i = l * LinearModules.Count + (int)m;
-                    w0o[i] = Put(w0o[i], (0, w0o[i].Units));
+                    if (w0o[i] is { } w) w0o[i] = Put(w, (0, w.Units)); // null: a module this model does not have
                     if (ao[i] is { } a) ao[i] = Put(a, (0, a.Units));
                     if (bo[i] is { } b) bo[i] = Put(b, (0, b.Units));
                 }
@@ -336,7 +336,7 @@ internal sealed class ChipLayout
             for (var l = g.Start; l < Math.Min(g.End, layers); l++)
                 for (var i = l * LinearModules.Count; i < (l + 1) * LinearModules.Count; i++)
                 {
-                    yield return w0[i];
+                    if (w0[i] is { } w) yield return w;
                     if (loraA[i] is { } a) yield return a;
                     if (loraB[i] is { } b) yield return b;
                 }

@@ -43,7 +43,7 @@ public static class Mapper
         var (w0, loraA, loraB, lmHead) = PlaceMatrices(ctx, warnings);
         var layout = ChipLayout.Build(ctx, w0, loraA, loraB, lmHead);
         var kv = SizeKvCache(ctx, layout);
-        var digitalWeightBytes = w0.Concat(loraA.OfType<MatrixPlacement>()).Concat(loraB.OfType<MatrixPlacement>()).Append(lmHead)
+        var digitalWeightBytes = w0.OfType<MatrixPlacement>().Concat(loraA.OfType<MatrixPlacement>()).Concat(loraB.OfType<MatrixPlacement>()).Append(lmHead)
             .Where(p => p.Target == ComputeTarget.Digital).Sum(p => p.Weights * options.Precision.WeightBits / 8);
         CheckBudgets(ctx, layout, kv, digitalWeightBytes);
 
@@ -103,7 +103,7 @@ public static class Mapper
     /// lora) and its unit count on that target; where the units sit is <see cref="ChipLayout"/>'s job.
     /// Globs that match no frozen matrix of this model become warnings.
     /// </summary>
-    private static (MatrixPlacement[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead) PlaceMatrices(MapContext ctx, List<string> warnings)
+    private static (MatrixPlacement?[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead) PlaceMatrices(MapContext ctx, List<string> warnings)
     {
         var (model, lora, policy) = (ctx.Model, ctx.Lora, ctx.Hw.Mapping);
         var rules = policy.Placement;
@@ -141,7 +141,7 @@ public static class Mapper
             if (matched[i]) continue;
             var pattern = rules.Rules[i].Pattern;
             var any = pattern == "lm_head" || rules.Rules[i].Matches("lm_head")
-                      || Enumerable.Range(0, model.NumLayers).Any(l => LinearModules.All.Any(m => rules.Rules[i].Matches(m.HfPath(l))));
+                      || Enumerable.Range(0, model.NumLayers).Any(l => model.Projections.Any(m => rules.Rules[i].Matches(m.HfPath(l))));
             warnings.Add(any
                 ? $"mapping.placement: pattern '{pattern}' is shadowed by earlier patterns (first match wins) and places nothing"
                 : $"mapping.placement: pattern '{pattern}' matches no frozen matrix of {model.Name} ({model.NumLayers} layers) and places nothing");

@@ -41,8 +41,18 @@ public enum AdcFullScaleMode
     /// <summary>Full scale = clip_fraction x the largest possible partial sum; larger sums clip.</summary>
     Fraction,
 
-    /// <summary>Full scale = the calibration_percentile of partial sums observed on calibration inputs.</summary>
+    /// <summary>Range [lo, hi] per array, weight slice and DAC step from partial sums observed on calibration inputs (calibration: percentile or mse).</summary>
     Calibrated,
+}
+
+/// <summary>How a calibrated ADC range is chosen from the calibration partial sums (docs/devices.md, "ADC calibration").</summary>
+public enum AdcCalibrationMethod
+{
+    /// <summary>[lo, hi] = the (100 - P)-th and P-th percentiles, P = calibration_percentile.</summary>
+    Percentile,
+
+    /// <summary>The percentile pair (from 80 to 100) whose quantiser has the least mean squared error on the samples.</summary>
+    Mse,
 }
 
 /// <summary>Programming (write) noise model of RRAM conductances.</summary>

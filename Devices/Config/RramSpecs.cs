@@ -227,9 +227,13 @@ public sealed record AdcRangeSpec
     [ConfigKey("clip_fraction", Min = 0, MinExclusive = true, Max = 1)]
     public double ClipFraction { get; init; } = 1.0;
 
-    /// <summary>For full_scale: calibrated, the percentile (0..100] of calibration partial sums mapped to full scale.</summary>
-    [ConfigKey("calibration_percentile", Unit = "%", Min = 0, MinExclusive = true, Max = 100)]
+    /// <summary>For full_scale: calibrated, the percentile P (50..100]: the range is [(100 - P)-th, P-th percentile] of calibration partial sums.</summary>
+    [ConfigKey("calibration_percentile", Unit = "%", Min = 50, MinExclusive = true, Max = 100)]
     public double CalibrationPercentile { get; init; } = 99.99;
+
+    /// <summary>For full_scale: calibrated, how the range is chosen: percentile (calibration_percentile) or mse (least squared conversion error).</summary>
+    [ConfigKey("calibration")]
+    public AdcCalibrationMethod Calibration { get; init; } = AdcCalibrationMethod.Percentile;
 }
 
 /// <summary>

@@ -5,10 +5,12 @@ namespace CimSim.Devices.Rram;
 
 /// <summary>
 /// Transfer function of a column ADC in partial-sum units (one unit = one DAC level times one conductance
-/// step): a mid-tread uniform quantiser p_hat = Delta * clamp(round(p / Delta), CodeMin, CodeMax), so a zero
-/// partial sum reads exactly zero. Delta = 0 marks an ideal ADC (identity). docs/devices.md, "Column ADC".
+/// step): a uniform quantiser p_hat = Offset + Delta * clamp(round((p - Offset) / Delta), CodeMin, CodeMax).
+/// With Offset = 0 it is mid-tread, so a zero partial sum reads exactly zero; a calibrated range [lo, hi]
+/// (CrossSim's adc_range) sets Offset = lo and codes 0..2^B-1. Delta = 0 marks an ideal ADC (identity).
+/// docs/devices.md, "Column ADC".
 /// </summary>
-public readonly record struct AdcTransfer(float Delta, float CodeMin, float CodeMax)
+public readonly record struct AdcTransfer(float Delta, float CodeMin, float CodeMax, float Offset = 0)
 {
     public static AdcTransfer Ideal => new(0, float.NegativeInfinity, float.PositiveInfinity);
 
@@ -46,6 +48,25 @@ public readonly record struct AdcTransfer(float Delta, float CodeMin, float Code
         return new AdcTransfer((float)delta, codeMin, codeMax);
     }
 
+    /// <summary>
+    /// A B-bit ADC whose 2^B levels span the calibrated range [lo, hi] (CrossSim's per-layer adc_range; NeuroSim's
+    /// and aihwkit's out_bound play the same role): Delta = (hi - lo) / (2^B - 1), p_hat = lo + Delta code. A range
+    /// that holds 2^B or fewer integers converts integer partial sums exactly (Delta = 1, clipped to [lo, hi]).
+    /// </summary>
+    public static AdcTransfer ForRange(int adcBits, double lo, double hi)
+    {
+        if (adcBits <= 0 || adcBits >= 31) return Ideal;
+        if (!(hi >= lo)) throw new ArgumentException($"ADC range [{lo}, {hi}] is empty");
+        double levels = (1L << adcBits) - 1;
+        double delta = (hi - lo) / levels;
+        if (delta <= 1)
+        {
+            float l = (float)Math.Floor(lo), h = (float)Math.Ceiling(hi);
+            return new AdcTransfer(1, l, h);
+        }
+        return new AdcTransfer((float)delta, 0, (float)levels, (float)lo);
+    }
+
     /// <summary>Variance of the rounding error for a signal that is not on the grid: Delta^2 / 12 (uniform error).</summary>
     public double QuantizationNoiseVariance => IsIdeal ? 0 : (double)Delta * Delta / 12.0;
 
@@ -58,10 +79,12 @@ public readonly record struct AdcTransfer(float Delta, float CodeMin, float Code
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(p, weight, acc[..p.Length], acc[..p.Length]);
             return 0;
         }
-        float inv = 1f / Delta, w = weight * Delta;
+        float inv = 1f / Delta, w = weight * Delta, off = Offset;
         int i = 0, clipped = 0;
         if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
         {
+            var vOff = new Vector<float>(off);
+            var vBase = new Vector<float>(weight * off);
             var vInv = new Vector<float>(inv);
             var vW = new Vector<float>(w);
             var vLo = new Vector<float>(CodeMin);
@@ -69,22 +92,22 @@ public readonly record struct AdcTransfer(float Delta, float CodeMin, float Code
             int n = Vector<float>.Count;
             for (; i <= p.Length - n; i += n)
             {
-                var code = Vector.Round(new Vector<float>(p.Slice(i, n)) * vInv);
+                var code = Vector.Round((new Vector<float>(p.Slice(i, n)) - vOff) * vInv);
                 var clampedLow = Vector.LessThan(code, vLo);
                 var clampedHigh = Vector.GreaterThan(code, vHi);
                 if (!Vector.EqualsAll(clampedLow | clampedHigh, Vector<int>.Zero))
                     clipped += CountLanes(clampedLow | clampedHigh);
                 code = Vector.Min(Vector.Max(code, vLo), vHi);
                 var a = new Vector<float>(acc.Slice(i, n));
-                (a + code * vW).CopyTo(acc.Slice(i, n));
+                (a + code * vW + vBase).CopyTo(acc.Slice(i, n));
             }
         }
         for (; i < p.Length; i++)
         {
-            float code = MathF.Round(p[i] * inv);
+            float code = MathF.Round((p[i] - off) * inv);
             if (code < CodeMin) { code = CodeMin; clipped++; }
             else if (code > CodeMax) { code = CodeMax; clipped++; }
-            acc[i] += code * w;
+            acc[i] += code * w + weight * off;
         }
         return clipped;
     }
@@ -101,7 +124,7 @@ public readonly record struct AdcTransfer(float Delta, float CodeMin, float Code
     public float Convert(float p)
     {
         if (IsIdeal) return p;
-        float code = Math.Clamp(MathF.Round(p / Delta), CodeMin, CodeMax);
-        return code * Delta;
+        float code = Math.Clamp(MathF.Round((p - Offset) / Delta), CodeMin, CodeMax);
+        return Offset + code * Delta;
     }
 }

@@ -17,7 +17,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
 
     /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
-    public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, float[]? groupMax,
+    public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
         int o0, int o1, ulong seed, string purpose)
     {
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
@@ -68,7 +68,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 {
                     // HaLoRA abstract model: W += N(0, (sigma max|W|_group)^2), expressed in integer weight units
                     // and carried by the most significant slice.
-                    double sigmaQ = weightSigma * groupMax![idx] / scale;
+                    double sigmaQ = weightSigma * groupMax!.At(w[idx], o, i) / scale;
                     slices[nSlices - 1][idx] += (float)(sigmaQ * weightNoise.Next() / topShift);
                 }
             }

@@ -48,6 +48,13 @@ public sealed class RramLinearLayer
     private readonly Lazy<float[][][]?> _packedReadVar;
     private long _forwardCount;
     private long _adcClipped, _adcConversions;
+    // Calibrated ADC of this programmed chip, per (row block, slice, DAC step): transfer and its measured mean
+    // squared conversion error on the calibration partial sums (partial-sum units^2). Null until calibrated.
+    private AdcTransfer[]? _adcGroups;
+    private double[]? _adcGroupMse;
+    // Quantised inputs (and their token counts) collected while a calibration pass runs; the ADC reads ideally meanwhile.
+    private List<(float[] Xq, int Tokens)>? _calibrationInputs;
+    private readonly Lock _calibrationLock = new();
 
     public int OutFeatures { get; }
     public int InFeatures { get; }
@@ -58,8 +65,59 @@ public sealed class RramLinearLayer
     /// <summary>Per-output-row weight scale s_o (all equal for per-tensor quantisation): W ~ s_o q.</summary>
     public ReadOnlySpan<float> WeightScales => _weightScales;
 
-    /// <summary>ADC transfer per DAC step (the same for every slice and array).</summary>
+    /// <summary>ADC transfer per DAC step before calibration (the same for every slice and array).</summary>
     public IReadOnlyList<AdcTransfer> AdcPerStep => Format.Adc;
+
+    /// <summary>
+    /// True when the ADC needs calibration data: a calibrated range (full_scale: calibrated), or a clipping range
+    /// (full_scale: fraction below 1) whose clipping error the statistical path must measure.
+    /// </summary>
+    public bool NeedsAdcCalibration => !Format.IdealAdc && (Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated
+        || (Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Fraction && Format.Spec.Adc.Range.ClipFraction < 1));
+
+    /// <summary>True once <see cref="CalibrateAdc"/> or <see cref="EndAdcCalibration"/> has run.</summary>
+    public bool AdcCalibrated => _adcGroups != null;
+
+    /// <summary>The calibrated ADC of row block <paramref name="rowBlock"/>, weight slice <paramref name="slice"/>, DAC step <paramref name="step"/>.</summary>
+    public AdcTransfer CalibratedAdc(int rowBlock, int slice, int step) =>
+        (_adcGroups ?? throw new InvalidOperationException("ADC not calibrated"))[(rowBlock * _slices.Length + slice) * Format.DacSteps + step];
+
+    /// <summary>Starts collecting inputs of the following forward calls as calibration data; the ADC reads ideally until <see cref="EndAdcCalibration"/>.</summary>
+    public void BeginAdcCalibration()
+    {
+        lock (_calibrationLock) _calibrationInputs = [];
+    }
+
+    /// <summary>Sets the ADC ranges from the inputs collected since <see cref="BeginAdcCalibration"/>.</summary>
+    public void EndAdcCalibration()
+    {
+        List<(float[] Xq, int Tokens)> inputs;
+        lock (_calibrationLock)
+        {
+            inputs = _calibrationInputs ?? throw new InvalidOperationException("EndAdcCalibration without BeginAdcCalibration");
+            _calibrationInputs = null;
+        }
+        int collected = inputs.Sum(i => i.Tokens);
+        if (collected == 0) throw new InvalidOperationException($"{_purpose}: no calibration inputs reached this layer");
+        // At most CalibrationTokens tokens, evenly strided over the collected ones (the partial-sum GEMMs cost
+        // steps x blocks x tokens x rows x outputs; a large lm_head would otherwise dominate the build).
+        int stride = (collected + CalibrationTokens - 1) / CalibrationTokens, tokens = (collected + stride - 1) / stride;
+        var xq = new float[(long)tokens * InFeatures];
+        int seen = 0, kept = 0;
+        foreach (var (x, n) in inputs)
+            for (int t = 0; t < n; t++, seen++)
+                if (seen % stride == 0) x.AsSpan(t * InFeatures, InFeatures).CopyTo(xq.AsSpan(kept++ * InFeatures));
+        CalibrateFromQuantized(xq, tokens);
+    }
+
+    /// <summary>Calibrates the ADC ranges on <paramref name="x"/> ([tokens, in], float inputs, quantised as in Forward).</summary>
+    public void CalibrateAdc(ReadOnlySpan<float> x, int tokens)
+    {
+        if (tokens < 1 || x.Length < (long)tokens * InFeatures) throw new ArgumentException($"calibration needs [tokens >= 1, {InFeatures}] inputs", nameof(x));
+        var xq = new float[tokens * InFeatures];
+        InputQuantizer.Quantize(x[..(tokens * InFeatures)], tokens, InFeatures, Format, xq);
+        CalibrateFromQuantized(xq, tokens);
+    }
 
     /// <summary>Conversions and clipped conversions over all bit-accurate forward passes so far.</summary>
     public (long Conversions, long Clipped) AdcStatistics => (Interlocked.Read(ref _adcConversions), Interlocked.Read(ref _adcClipped));
@@ -93,6 +151,13 @@ public sealed class RramLinearLayer
 
     /// <summary>As <see cref="Program(ReadOnlySpan{float}, int, int, RramSpec, ulong, string)"/> with the derived format already built.</summary>
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
+        RramFormat format, ulong seed, string purpose) => Program(weights, null, outFeatures, inFeatures, format, seed, purpose);
+
+    /// <summary>As above, reading <paramref name="weights"/> in place (no copy; it is not modified).</summary>
+    public static RramLinearLayer Program(float[] weights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose)
+        => Program(weights, weights, outFeatures, inFeatures, format, seed, purpose);
+
+    private static RramLinearLayer Program(ReadOnlySpan<float> weights, float[]? weightArray, int outFeatures, int inFeatures,
         RramFormat format, ulong seed, string purpose)
     {
         ArgumentNullException.ThrowIfNull(format);
@@ -113,8 +178,8 @@ public sealed class RramLinearLayer
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
         }
-        float[]? groupMax = format.WeightNoiseOn ? WeightNoiseGroupMax(weights, outFeatures, inFeatures, format.Spec.Noise.WeightNoise) : null;
-        var w = weights.ToArray(); // the parallel body needs an array, not a span
+        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.Spec.Noise.WeightNoise) : null;
+        var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
         var programmer = new CellProgrammer(format, inFeatures);
@@ -181,10 +246,18 @@ public sealed class RramLinearLayer
         if (tokens == 0) return;
         var xq = new float[tokens * InFeatures];
         var inputScales = InputQuantizer.Quantize(x[..(tokens * InFeatures)], tokens, InFeatures, Format, xq);
+        bool collecting;
+        lock (_calibrationLock)
+        {
+            collecting = _calibrationInputs != null;
+            if (collecting) _calibrationInputs!.Add(((float[])xq.Clone(), tokens));
+        }
+        if (!collecting && _adcGroups == null && !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated)
+            throw new InvalidOperationException($"{_purpose}: rram.adc.range.full_scale is calibrated but the ADC was never calibrated (CalibrateAdc or a calibration pass)");
         string noisePurpose = $"{_purpose}/forward{noiseStream}";
         var yInt = y[..(tokens * OutFeatures)];
-        if (path == RramPath.BitAccurate) ForwardBitAccurate(xq, tokens, yInt, noisePurpose);
-        else ForwardStatistical(xq, tokens, yInt, noisePurpose);
+        if (path == RramPath.BitAccurate) ForwardBitAccurate(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
+        else ForwardStatistical(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
 
         // Offset-column encoding: subtract offset x sum_i xq[t,i] (computed digitally, exact).
         if (Format.WeightOffset != 0)
@@ -203,7 +276,7 @@ public sealed class RramLinearLayer
     /// Integer-domain product through the statistical model: one GEMM with the effective weights, then
     /// N(0, var_ADC + var_read[t,o]) per output (docs/devices.md, "Statistical path").
     /// </summary>
-    private void ForwardStatistical(float[] xq, int tokens, Span<float> y, string noisePurpose)
+    private void ForwardStatistical(float[] xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
     {
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, xq, _combined, 0f, y);
         var f = Format;
@@ -211,15 +284,7 @@ public sealed class RramLinearLayer
         int blocks = (inF + f.ArrayRows - 1) / f.ArrayRows;
         double sliceWeight2 = 0;
         for (int sl = 0; sl < f.SlicesPerWeight; sl++) sliceWeight2 += Math.Pow(4, f.BitsPerCell * sl);
-        double adcVar = 0;
-        for (int k = 0; k < f.DacSteps; k++)
-        {
-            var adc = f.Adc[k];
-            // A lossless ADC adds no error to integer partial sums; analog noise makes them non-integer.
-            if (adc.IsIdeal || (adc.IsLossless && !f.AnyAnalogNoise)) continue;
-            adcVar += Math.Pow(4, f.DacBits * k) * adc.QuantizationNoiseVariance;
-        }
-        adcVar *= sliceWeight2 * blocks;
+        double adcVar = idealAdc ? 0 : AdcErrorVariance(sliceWeight2, blocks);
         if (adcVar == 0 && !f.ReadNoiseOn) return;
 
         // c2[t,i] = sum_k 4^(d k) c_k[t,i]^2: the input energy that read noise scales with.
@@ -272,7 +337,7 @@ public sealed class RramLinearLayer
     /// slice, one GEMM computes the partial sums of every DAC step and token at once ([steps x tokens, rows]
     /// x [rows, out]); each partial sum then gets its read noise, passes the ADC and is shifted and added.
     /// </summary>
-    private void ForwardBitAccurate(float[] xq, int tokens, Span<float> y, string noisePurpose)
+    private void ForwardBitAccurate(float[] xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
     {
         var f = Format;
         int steps = f.DacSteps, rowsPerArray = f.ArrayRows, outF = OutFeatures, inF = InFeatures;
@@ -334,7 +399,8 @@ public sealed class RramLinearLayer
                             for (int o = 0; o < outF; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g!.Next());
                         }
                         float shift = (float)Math.Pow(2, f.DacBits * k + sliceShift);
-                        local += f.Adc[k].ConvertAccumulate(pRow, accRow, shift);
+                        var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(localRb * _slices.Length + localSl) * steps + k] : f.Adc[k];
+                        local += adc.ConvertAccumulate(pRow, accRow, shift);
                     }
                     return local;
                 }, local => Interlocked.Add(ref clippedHere, local));
@@ -344,6 +410,128 @@ public sealed class RramLinearLayer
         acc.CopyTo(y);
         Interlocked.Add(ref _adcClipped, clipped);
         Interlocked.Add(ref _adcConversions, (long)blocks * _slices.Length * steps * tokens * outF);
+    }
+
+    /// <summary>
+    /// Variance the ADC adds to one output in integer units: sum over row blocks b, slices s and DAC steps k of
+    /// (2^(d k + b_c s))^2 e^2_{b,s,k}, where e^2 is the calibrated group's mean squared conversion error measured
+    /// on the calibration partial sums (rounding and clipping), or Delta_k^2 / 12 (rounding only) without calibration.
+    /// </summary>
+    private double AdcErrorVariance(double sliceWeight2, int blocks)
+    {
+        var f = Format;
+        if (f.IdealAdc) return 0;
+        if (_adcGroupMse is { } mse)
+        {
+            double v = 0;
+            for (int rb = 0; rb < blocks; rb++)
+                for (int sl = 0; sl < _slices.Length; sl++)
+                    for (int k = 0; k < f.DacSteps; k++)
+                        v += Math.Pow(4, f.DacBits * k + f.BitsPerCell * sl) * mse[(rb * _slices.Length + sl) * f.DacSteps + k];
+            return v;
+        }
+        double adcVar = 0;
+        for (int k = 0; k < f.DacSteps; k++)
+        {
+            var adc = f.Adc[k];
+            // A lossless ADC adds no error to integer partial sums; analog noise makes them non-integer.
+            if (adc.IsIdeal || (adc.IsLossless && !f.AnyAnalogNoise)) continue;
+            adcVar += Math.Pow(4, f.DacBits * k) * adc.QuantizationNoiseVariance;
+        }
+        return adcVar * sliceWeight2 * blocks;
+    }
+
+    /// <summary>Most calibration tokens one layer uses.</summary>
+    public const int CalibrationTokens = 512;
+
+    /// <summary>Partial sums sampled per calibration group (a fixed stride over tokens x outputs).</summary>
+    private const int CalibrationSamplesPerGroup = 8192;
+
+    /// <summary>Percentile pairs the MSE-optimal calibration tries (CrossSim/aihwkit-style clipping search).</summary>
+    private static readonly double[] MseCandidatePercentiles = [100, 99.99, 99.9, 99.5, 99, 98, 96, 93, 90, 85, 80];
+
+    /// <summary>
+    /// Per row block, slice and DAC step: the noise-free partial sums of the calibration inputs (as the bit-accurate
+    /// path forms them), a fixed-stride sample of them, the range chosen by the configured method (or the spec's
+    /// fixed range for max / fraction), and that range's measured mean squared conversion error.
+    /// </summary>
+    private void CalibrateFromQuantized(float[] xq, int tokens)
+    {
+        var f = Format;
+        int steps = f.DacSteps, rowsPerArray = f.ArrayRows, outF = OutFeatures, inF = InFeatures, slices = _slices.Length;
+        int blocks = (inF + rowsPerArray - 1) / rowsPerArray;
+        var range = f.Spec.Adc.Range;
+        bool calibrated = range.FullScale == AdcFullScaleMode.Calibrated;
+        var packed = _packedBlocks.Value;
+        var groups = new AdcTransfer[blocks * slices * steps];
+        var mse = new double[groups.Length];
+        var chunk = new int[steps];
+        var planes = new float[steps][];
+        for (int k = 0; k < steps; k++) planes[k] = new float[tokens * inF];
+        for (int idx = 0; idx < xq.Length; idx++)
+        {
+            InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
+            for (int k = 0; k < steps; k++) planes[k][idx] = chunk[k];
+        }
+        long total = (long)tokens * outF;
+        int stride = (int)Math.Max(1, (total + CalibrationSamplesPerGroup - 1) / CalibrationSamplesPerGroup);
+        // A stride sharing a factor with the row length would sample the same columns of every token only.
+        while (stride > 1 && System.Numerics.BigInteger.GreatestCommonDivisor(stride, outF) != 1) stride++;
+        var a = new float[tokens * rowsPerArray];
+        var p = new float[(long)tokens * outF];
+        for (int rb = 0; rb < blocks; rb++)
+        {
+            int r0 = rb * rowsPerArray, rows = Math.Min(rowsPerArray, inF - r0);
+            for (int k = 0; k < steps; k++)
+            {
+                for (int t = 0; t < tokens; t++) planes[k].AsSpan(t * inF + r0, rows).CopyTo(a.AsSpan(t * rows, rows));
+                for (int sl = 0; sl < slices; sl++)
+                {
+                    Blas.Gemm(false, true, tokens, outF, rows, 1f, a, packed[sl][rb], 0f, p);
+                    var sample = new double[(total + stride - 1) / stride];
+                    for (long i = 0, j = 0; i < total; i += stride) sample[j++] = p[i];
+                    Array.Sort(sample);
+                    int g = (rb * slices + sl) * steps + k;
+                    groups[g] = calibrated ? ChooseRange(sample, f.Spec.Adc.Bits, range) : f.Adc[k];
+                    mse[g] = ConversionMse(groups[g], sample);
+                }
+            }
+        }
+        _adcGroupMse = mse;
+        _adcGroups = groups;
+    }
+
+    private static AdcTransfer ChooseRange(double[] sorted, int bits, AdcRangeSpec range)
+    {
+        // The range always holds 0: an idle column (a token whose active inputs are few) must read ~0, not the
+        // bottom of a range fitted to busy columns (with offset encoding the busy sums sit far above 0).
+        AdcTransfer At(double pct) => AdcTransfer.ForRange(bits, Math.Min(0, Quantile(sorted, 1 - pct / 100)), Math.Max(0, Quantile(sorted, pct / 100)));
+        if (range.Calibration == AdcCalibrationMethod.Percentile) return At(range.CalibrationPercentile);
+        AdcTransfer best = At(100);
+        double bestMse = ConversionMse(best, sorted);
+        foreach (var pct in MseCandidatePercentiles.Skip(1))
+        {
+            var c = At(pct);
+            double e = ConversionMse(c, sorted);
+            if (e < bestMse) { best = c; bestMse = e; }
+        }
+        return best;
+    }
+
+    private static double ConversionMse(AdcTransfer adc, double[] sample)
+    {
+        if (adc.IsIdeal || sample.Length == 0) return 0;
+        double s = 0;
+        foreach (var v in sample) { double e = adc.Convert((float)v) - v; s += e * e; }
+        return s / sample.Length;
+    }
+
+    /// <summary>Linear interpolation between order statistics (numpy's default).</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = Math.Min(sorted.Length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /// <summary>sum_s 4^(b s) V_s: the statistical path's read-variance matrix (G-relative read noise only).</summary>
@@ -377,30 +565,4 @@ public sealed class RramLinearLayer
         return result;
     }
 
-    /// <summary>max|W| per weight-noise group, one value per weight (tile, layer) or |W| itself (weight).
-    /// A tile spans tile_rows inputs (columns of the [out, in] matrix) by tile_cols outputs.</summary>
-    private static float[] WeightNoiseGroupMax(ReadOnlySpan<float> w, int outF, int inF, WeightNoiseSpec wn)
-    {
-        var result = new float[w.Length];
-        switch (wn.Scale)
-        {
-            case WeightNoiseScale.Weight:
-                TensorPrimitives.Abs(w, result);
-                break;
-            case WeightNoiseScale.Layer:
-                Array.Fill(result, Math.Abs(TensorPrimitives.MaxMagnitude(w)));
-                break;
-            default:
-                for (int o0 = 0; o0 < outF; o0 += wn.TileCols)
-                    for (int i0 = 0; i0 < inF; i0 += wn.TileRows)
-                    {
-                        int o1 = Math.Min(outF, o0 + wn.TileCols), i1 = Math.Min(inF, i0 + wn.TileRows);
-                        float mx = 0;
-                        for (int o = o0; o < o1; o++) mx = Math.Max(mx, Math.Abs(TensorPrimitives.MaxMagnitude(w.Slice(o * inF + i0, i1 - i0))));
-                        for (int o = o0; o < o1; o++) result.AsSpan(o * inF + i0, i1 - i0).Fill(mx);
-                    }
-                break;
-        }
-        return result;
-    }
 }

@@ -58,98 +58,61 @@ public static class AccuracyRunner
 
     private sealed record SequenceResult(float[] LogProbs, IReadOnlyList<float[]> Hidden);
 
-    public static AccuracyReport Run(AccuracyOptions o)
+    /// <summary>The model, data and ideal reference shared by every chip of a run.</summary>
+    private sealed class Study(AccuracyOptions options, ModelSpec spec, IWeightSource source, PeftAdapter? adapter, FunctionalModel ideal,
+        ITextTokenizer tokenizer, List<Sequence> sequences, bool cacheIdeal)
     {
-        if (o.Seeds < 1) throw new UserInputException($"--seeds {o.Seeds}: expected at least 1");
-        if (o.MaxTokens < 2) throw new UserInputException($"--max-tokens {o.MaxTokens}: expected at least 2");
-        var cfg = System.IO.Path.Combine(o.ModelDirectory, "config.json");
-        if (!File.Exists(cfg)) throw new UserInputException($"{o.ModelDirectory}: no config.json (expected a Hugging Face model directory)");
-        var spec = ModelConfigParser.ParseFile(cfg);
-        if (!SafetensorsCheckpoint.Exists(o.ModelDirectory))
-            throw new UserInputException($"{o.ModelDirectory}: no safetensors weights; the accuracy study needs the model's weights");
-        using var ck = SafetensorsCheckpoint.Open(o.ModelDirectory);
-        var source = new CheckpointWeightSource(ck, cfg);
-        var adapter = o.AdapterDirectory is null ? null : PeftAdapter.Load(o.AdapterDirectory);
-        var ideal = FunctionalModel.Build(spec, source, IdealPlacer.Instance, adapter);
-        var tokenizer = o.Tokenizer ?? TextTokenizers.ForModel(o.ModelDirectory, spec);
-        var notes = new List<string>();
-        var sequences = BuildSequences(o.Items, tokenizer, o.MaxTokens, spec.VocabSize, notes);
-        int vocab = spec.VocabSize;
+        private readonly SequenceResult?[] _idealCache = new SequenceResult?[sequences.Count];
 
-        long idealFloats = sequences.Sum(s => (long)s.Tokens.Length * (vocab + spec.HiddenSize * spec.NumLayers));
-        bool cache = idealFloats <= o.IdealCacheFloats;
-        if (!cache) notes.Add($"ideal results ({idealFloats} floats) exceed the cache budget: recomputed for every chip");
-        var idealCache = new SequenceResult?[sequences.Count];
-        SequenceResult Ideal(int i)
+        public AccuracyOptions Options => options;
+        public ModelSpec Spec => spec;
+        public IWeightSource Source => source;
+        public PeftAdapter? Adapter => adapter;
+        public FunctionalModel IdealModel => ideal;
+        public ITextTokenizer Tokenizer => tokenizer;
+        public List<Sequence> Sequences => sequences;
+        public int Vocab => spec.VocabSize;
+
+        /// <summary>The ideal model's result for sequence i (kept when the cache budget allows, else recomputed).</summary>
+        public SequenceResult Ideal(int i)
         {
-            if (idealCache[i] is { } r) return r;
+            if (_idealCache[i] is { } r) return r;
             r = RunSequence(ideal, sequences[i].Tokens, null, null);
-            if (cache) idealCache[i] = r;
+            if (cacheIdeal) _idealCache[i] = r;
             return r;
         }
-        var idealScores = Score(sequences, i => Ideal(i).LogProbs, vocab, o.Items);
-        var idealMetrics = new IdealMetrics(idealScores.Perplexity, idealScores.Accuracy, idealScores.AccuracyNorm);
+    }
+
+    public static AccuracyReport Run(AccuracyOptions o)
+    {
+        using var ck = OpenCheckpoint(o, out var spec, out var source);
+        var notes = new List<string>();
+        var study = Prepare(o, spec, source, notes);
+        var idealScores = Score(study.Sequences, i => study.Ideal(i).LogProbs, study.Vocab, o.Items);
         Log.Information("ideal: perplexity {Ppl}, choice accuracy {Acc}", Fmt(idealScores.Perplexity), Fmt(idealScores.Accuracy));
 
-        var levels = new List<NoiseLevelResult>();
         var sigmas = o.Sigmas is { Count: > 0 } ? o.Sigmas : [o.Hardware.Rram.Noise.WeightNoise.Sigma];
         var seeds = Enumerable.Range(0, o.Seeds).Select(i => o.FirstSeed + (ulong)i).ToList();
+        string? plan = null;
+        var levels = new List<NoiseLevelResult>();
         foreach (var sigma in sigmas)
         {
             var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigma);
             var chips = new List<ChipMetrics>();
             foreach (var seed in seeds)
             {
-                var chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path), adapter);
-                var moduleObs = new ModuleErrorObserver(ideal);
-                var hiddenObs = new HiddenStateObserver();
-                moduleObs.Next = hiddenObs;
-                double kl = 0, agree = 0;
-                long positions = 0;
-                var chipLogProbs = new float[sequences.Count][];
-                for (int i = 0; i < sequences.Count; i++)
-                {
-                    var reference = Ideal(i);
-                    hiddenObs.Reference = reference.Hidden;
-                    var r = RunSequence(chip, sequences[i].Tokens, moduleObs, hiddenObs);
-                    chipLogProbs[i] = r.LogProbs;
-                    var (k, a, n) = CompareDistributions(reference.LogProbs, r.LogProbs, vocab);
-                    kl += k;
-                    agree += a;
-                    positions += n;
-                }
-                var scores = Score(sequences, i => chipLogProbs[i], vocab, o.Items);
-                var faults = chip.Projections.Select(p => p.Weights).OfType<RramLinear>().Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
-                chips.Add(new ChipMetrics
-                {
-                    Seed = seed,
-                    Perplexity = scores.Perplexity,
-                    ChoiceAccuracy = scores.Accuracy,
-                    ChoiceAccuracyNorm = scores.AccuracyNorm,
-                    KlDivergence = positions > 0 ? kl / positions : 0,
-                    Top1Agreement = positions > 0 ? agree / positions : 0,
-                    Cells = faults.Cells,
-                    StuckCells = faults.Stuck,
-                    Modules = moduleObs.Modules.Results(),
-                    DecoderLayers = hiddenObs.Layers.Results(),
-                });
+                var chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path), study.Adapter);
+                plan ??= chip.PlanDescription;
+                chips.Add(MeasureChip(study, chip, seed));
                 Log.Information("sigma {Sigma}, seed {Seed}: perplexity {Ppl}, choice accuracy {Acc}, KL {Kl:G4}, top-1 {Top1:P1}",
-                    sigma, seed, Fmt(scores.Perplexity), Fmt(scores.Accuracy), chips[^1].KlDivergence, chips[^1].Top1Agreement);
+                    sigma, seed, Fmt(chips[^1].Perplexity), Fmt(chips[^1].ChoiceAccuracy), chips[^1].KlDivergence, chips[^1].Top1Agreement);
             }
-            levels.Add(new NoiseLevelResult
-            {
-                Sigma = sigma,
-                Chips = chips,
-                Perplexity = MetricSummary.Of(chips.Select(c => c.Perplexity)),
-                ChoiceAccuracy = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracy)),
-                ChoiceAccuracyNorm = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracyNorm)),
-                KlDivergence = MetricSummary.Of(chips.Select(c => (double?)c.KlDivergence)),
-                Top1Agreement = MetricSummary.Of(chips.Select(c => (double?)c.Top1Agreement)),
-                Modules = ErrorAccumulator.Mean(chips.Select(c => c.Modules)),
-                DecoderLayers = ErrorAccumulator.Mean(chips.Select(c => c.DecoderLayers)),
-            });
+            levels.Add(Summarise(sigma, chips));
         }
-        notes.Add("W0 of q,k,v,o,gate,up,down on RRAM; embeddings, lm_head, norms, biases, LoRA and attention products exact (digital / SRAM CIM).");
+        notes.Add((plan ?? "W0 on RRAM; lm_head digital") + "; embeddings, norms, biases, LoRA and attention products exact (digital / SRAM CIM); SRAM and digital matrices exact.");
+        if (!o.Hardware.Rram.Adc.Ideal)
+            notes.Add($"ADC: {o.Hardware.Rram.Adc.Bits}-bit, full scale {o.Hardware.Rram.Adc.Range.FullScale.ToString().ToLowerInvariant()}" +
+                (o.Hardware.Rram.Adc.Range.FullScale == AdcFullScaleMode.Calibrated ? $" ({AdcCalibrationPass.Prompts} x {AdcCalibrationPass.TokensPerPrompt} seeded calibration tokens per chip)" : ""));
         return new AccuracyReport
         {
             Model = o.ModelDirectory,
@@ -157,16 +120,95 @@ public static class AccuracyRunner
             Hardware = o.HardwareName,
             DevicePath = FunctionalHardware.PathName(o.Path),
             Data = o.DataName,
-            Tokenizer = tokenizer.Describe,
+            Tokenizer = study.Tokenizer.Describe,
             TextItems = o.Items.OfType<TextItem>().Count(),
             ChoiceItems = o.Items.OfType<ChoiceItem>().Count(),
             MaxTokens = o.MaxTokens,
             Seeds = seeds,
-            Ideal = idealMetrics,
+            Ideal = new IdealMetrics(idealScores.Perplexity, idealScores.Accuracy, idealScores.AccuracyNorm),
             Levels = levels,
             Notes = notes,
         };
     }
+
+    /// <summary>Checks the options and opens the model's weights.</summary>
+    private static SafetensorsCheckpoint OpenCheckpoint(AccuracyOptions o, out ModelSpec spec, out IWeightSource source)
+    {
+        if (o.Seeds < 1) throw new UserInputException($"--seeds {o.Seeds}: expected at least 1");
+        if (o.MaxTokens < 2) throw new UserInputException($"--max-tokens {o.MaxTokens}: expected at least 2");
+        var cfg = System.IO.Path.Combine(o.ModelDirectory, "config.json");
+        if (!File.Exists(cfg)) throw new UserInputException($"{o.ModelDirectory}: no config.json (expected a Hugging Face model directory)");
+        spec = ModelConfigParser.ParseFile(cfg);
+        if (!SafetensorsCheckpoint.Exists(o.ModelDirectory))
+            throw new UserInputException($"{o.ModelDirectory}: no safetensors weights; the accuracy study needs the model's weights");
+        var ck = SafetensorsCheckpoint.Open(o.ModelDirectory);
+        source = new CheckpointWeightSource(ck, cfg);
+        return ck;
+    }
+
+    /// <summary>The ideal model, the tokenised sequences and the ideal-result cache.</summary>
+    private static Study Prepare(AccuracyOptions o, ModelSpec spec, IWeightSource source, List<string> notes)
+    {
+        var adapter = o.AdapterDirectory is null ? null : PeftAdapter.Load(o.AdapterDirectory);
+        var ideal = FunctionalModel.Build(spec, source, IdealPlacer.Instance, adapter);
+        var tokenizer = o.Tokenizer ?? TextTokenizers.ForModel(o.ModelDirectory, spec);
+        var sequences = BuildSequences(o.Items, tokenizer, o.MaxTokens, spec.VocabSize, notes);
+        long idealFloats = sequences.Sum(s => (long)s.Tokens.Length * (spec.VocabSize + spec.HiddenSize * spec.NumLayers));
+        bool cache = idealFloats <= o.IdealCacheFloats;
+        if (!cache) notes.Add($"ideal results ({idealFloats} floats) exceed the cache budget: recomputed for every chip");
+        return new Study(o, spec, source, adapter, ideal, tokenizer, sequences, cache);
+    }
+
+    /// <summary>One chip instance against the ideal model: scores, KL, top-1 agreement, faults, module and layer errors.</summary>
+    private static ChipMetrics MeasureChip(Study study, FunctionalModel chip, ulong seed)
+    {
+        var moduleObs = new ModuleErrorObserver(study.IdealModel);
+        var hiddenObs = new HiddenStateObserver();
+        moduleObs.Next = hiddenObs;
+        double kl = 0, agree = 0;
+        long positions = 0;
+        var chipLogProbs = new float[study.Sequences.Count][];
+        for (int i = 0; i < study.Sequences.Count; i++)
+        {
+            var reference = study.Ideal(i);
+            hiddenObs.Reference = reference.Hidden;
+            var r = RunSequence(chip, study.Sequences[i].Tokens, moduleObs, hiddenObs);
+            chipLogProbs[i] = r.LogProbs;
+            var (k, a, n) = CompareDistributions(reference.LogProbs, r.LogProbs, study.Vocab);
+            kl += k;
+            agree += a;
+            positions += n;
+        }
+        var scores = Score(study.Sequences, i => chipLogProbs[i], study.Vocab, study.Options.Items);
+        var faults = chip.Executors.OfType<RramLinear>().Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
+        return new ChipMetrics
+        {
+            Seed = seed,
+            Perplexity = scores.Perplexity,
+            ChoiceAccuracy = scores.Accuracy,
+            ChoiceAccuracyNorm = scores.AccuracyNorm,
+            KlDivergence = positions > 0 ? kl / positions : 0,
+            Top1Agreement = positions > 0 ? agree / positions : 0,
+            Cells = faults.Cells,
+            StuckCells = faults.Stuck,
+            Modules = moduleObs.Modules.Results(),
+            DecoderLayers = hiddenObs.Layers.Results(),
+        };
+    }
+
+    /// <summary>Means and spreads over the chips of one noise level.</summary>
+    private static NoiseLevelResult Summarise(double sigma, List<ChipMetrics> chips) => new()
+    {
+        Sigma = sigma,
+        Chips = chips,
+        Perplexity = MetricSummary.Of(chips.Select(c => c.Perplexity)),
+        ChoiceAccuracy = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracy)),
+        ChoiceAccuracyNorm = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracyNorm)),
+        KlDivergence = MetricSummary.Of(chips.Select(c => (double?)c.KlDivergence)),
+        Top1Agreement = MetricSummary.Of(chips.Select(c => (double?)c.Top1Agreement)),
+        Modules = ErrorAccumulator.Mean(chips.Select(c => c.Modules)),
+        DecoderLayers = ErrorAccumulator.Mean(chips.Select(c => c.DecoderLayers)),
+    };
 
     private static string Fmt(double? v) => v is { } x ? x.ToString("G5") : "n/a";
 

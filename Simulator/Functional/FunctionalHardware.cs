@@ -7,9 +7,12 @@ namespace CimSim.Simulator.Functional;
 /// <summary>How the functional simulation places W0 given a hardware config (or none: ideal devices).</summary>
 public static class FunctionalHardware
 {
-    /// <summary>Placer for chip instance <paramref name="seed"/>: ideal when <paramref name="hw"/> is null.</summary>
-    public static ILinearPlacer Placer(HardwareSpec? hw, ulong seed, RramPath path)
-        => hw is null ? IdealPlacer.Instance : new RramPlacer(new RramFormat(hw.Rram), seed, path);
+    /// <summary>
+    /// Placer for chip instance <paramref name="seed"/>: ideal when <paramref name="hw"/> is null, else every matrix where
+    /// the mapping of <paramref name="hw"/> puts it (<paramref name="plan"/>, or mapped when the model is known).
+    /// </summary>
+    public static ILinearPlacer Placer(HardwareSpec? hw, ulong seed, RramPath path, FunctionalPlan? plan = null)
+        => hw is null ? IdealPlacer.Instance : new RramPlacer(new RramFormat(hw.Rram), seed, path, plan, hw);
 
     /// <summary>The hardware with rram.noise.weight_noise.sigma replaced (the paper's abstract noise level).</summary>
     public static HardwareSpec WithWeightNoiseSigma(HardwareSpec hw, double sigma)

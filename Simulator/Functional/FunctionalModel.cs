@@ -92,13 +92,19 @@ public sealed class FunctionalModel
 
     public required float[] FinalNorm { get; init; }
 
-    /// <summary>lm_head on a digital unit (exact); the embedding matrix when tied.</summary>
+    /// <summary>lm_head where the plan put it (RRAM, or exact on SRAM / digital); the embedding matrix when tied.</summary>
     public required ILinearExecutor LmHead { get; init; }
+
+    /// <summary>Every executor: the W0 projections, then lm_head.</summary>
+    public IEnumerable<ILinearExecutor> Executors => Projections.Select(p => p.Weights).Append(LmHead);
 
     public PeftAdapter? Adapter { get; init; }
 
     /// <summary>What placed the W0 projections (ideal, or RRAM with a seed and path).</summary>
     public required string Placement { get; init; }
+
+    /// <summary>Where the plan put each matrix ("W0: 14 on rram, ...; lm_head on rram"), null without a plan.</summary>
+    public string? PlanDescription { get; init; }
 
     /// <summary>"checkpoint" or "random".</summary>
     public required string WeightsKind { get; init; }
@@ -190,6 +196,7 @@ public sealed class FunctionalModel
         if (problems.Count > 0)
             throw new UserInputException($"model {spec.Name}: {problems.Count} tensor(s) do not match the config", problems);
 
+        placer = placer.ForModel(spec);
         long h = spec.HiddenSize;
         var embedding = weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
         // Gemma stores RMSNorm gains as w with y = x / rms * (1 + w) (Gemma2RMSNorm): add the 1 once here, in float32.
@@ -228,20 +235,26 @@ public sealed class FunctionalModel
                 Projections = spec.Projections.Select(P).ToList(),
             });
         }
-        var lmHead = spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]);
+        var lmHeadWeights = spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]);
+        var lmHead = placer.Place(FunctionalPlan.LmHeadName, lmHeadWeights, spec.VocabSize, spec.HiddenSize);
+        if (lmHead is not IdealLinear) GC.Collect();
         var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
-        return new FunctionalModel
+        var model = new FunctionalModel
         {
             Spec = spec,
             Embedding = embedding,
             Layers = layers,
             FinalNorm = Norm("model.norm.weight", h),
-            LmHead = new IdealLinear(lmHead, spec.VocabSize, spec.HiddenSize),
+            LmHead = lmHead,
             Adapter = adapter,
             Placement = placer.Describe,
             WeightsKind = weights.Kind,
             InverseFrequencies = inv.Select(v => (float)v).ToArray(),
             LocalInverseFrequencies = spec.LocalRope?.InverseFrequencies(spec.HeadDim).Select(v => (float)v).ToArray(),
+            PlanDescription = placer is RramPlacer { Plan: { } plan } ? plan.Describe() : null,
         };
+        // The chip's ADC ranges are set once, after programming, from seeded prompts (stored with the chip).
+        if (placer.ChipSeed is { } seed) AdcCalibrationPass.Run(model, seed);
+        return model;
     }
 }

@@ -1,6 +1,8 @@
 using CimSim.Common.Numerics;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
+using CimSim.Mapping;
+using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Functional;
 
@@ -47,8 +49,9 @@ public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearEx
 }
 
 /// <summary>
-/// Places one W0 matrix on hardware: given the Hugging Face module name and its [out, in] weights, returns
-/// the executor that computes with it. The weights array may be kept (ideal) or dropped after programming.
+/// Places one static matrix (a W0 projection, or lm_head) on hardware: given the Hugging Face module name
+/// ("model.layers.3.self_attn.q_proj", "lm_head") and its [out, in] weights, returns the executor that computes
+/// with it. The weights array may be kept (exact) or dropped after programming.
 /// </summary>
 public interface ILinearPlacer
 {
@@ -56,6 +59,12 @@ public interface ILinearPlacer
     string Describe { get; }
 
     ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures);
+
+    /// <summary>The placer for one model (a hardware placer maps the model to learn each matrix's target); default: itself.</summary>
+    ILinearPlacer ForModel(ModelSpec model) => this;
+
+    /// <summary>The chip instance whose seed drives programming and calibration (null: no device draws).</summary>
+    ulong? ChipSeed => null;
 }
 
 /// <summary>Every linear exact (ideal devices).</summary>
@@ -69,10 +78,12 @@ public sealed class IdealPlacer : ILinearPlacer
 }
 
 /// <summary>
-/// Every W0 linear programmed into RRAM crossbars as <paramref name="format"/> (derived from an RramSpec) describes them; the chip instance is
-/// <paramref name="seed"/>, and each module draws from its own stream (seed, "rram/" + module name).
+/// Matrices programmed into RRAM crossbars as <paramref name="format"/> (derived from an RramSpec) describes them
+/// where <paramref name="plan"/> puts them on RRAM, exact elsewhere (SRAM digital CIM and digital units compute
+/// exactly). The chip instance is <paramref name="seed"/>; each module draws from its own stream (seed, "rram/" +
+/// module name). Without a plan every W0 is on RRAM and lm_head is digital.
 /// </summary>
-public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path) : ILinearPlacer
+public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, FunctionalPlan? plan = null, HardwareSpec? hardware = null) : ILinearPlacer
 {
     public RramFormat Format { get; } = format;
 
@@ -80,8 +91,65 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path) : I
 
     public RramPath Path { get; } = path;
 
+    /// <summary>Where each matrix runs (from the MappingResult); null: W0 on RRAM, lm_head digital.</summary>
+    public FunctionalPlan? Plan { get; } = plan;
+
+    public ulong? ChipSeed => Seed;
+
     public string Describe => $"rram {(Path == RramPath.BitAccurate ? "bit_accurate" : "statistical")} (seed {Seed})";
 
-    public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures)
-        => new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, Format, Seed, "rram/" + module), Path);
+    /// <summary>With the hardware known and no plan yet: maps <paramref name="model"/> and follows its placements.</summary>
+    public ILinearPlacer ForModel(ModelSpec model) =>
+        Plan is null && hardware is not null ? new RramPlacer(Format, Seed, Path, FunctionalPlan.Map(hardware, model), hardware) : this;
+
+    public ComputeTarget TargetOf(string module) =>
+        Plan?.TargetOf(module) ?? (module == FunctionalPlan.LmHeadName ? ComputeTarget.Digital : ComputeTarget.Rram);
+
+    public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures) =>
+        TargetOf(module) == ComputeTarget.Rram
+            ? new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, Format, Seed, "rram/" + module), Path)
+            : new IdealLinear(weights, outFeatures, inFeatures);
+}
+
+/// <summary>
+/// Where the functional model runs each static matrix: the targets of a <see cref="MappingResult"/>
+/// (`Placement(layer, module).Target`, `LmHead.Target`), keyed by Hugging Face module name, so an accuracy run
+/// and a simulate run of the same config describe the same chip.
+/// </summary>
+public sealed class FunctionalPlan
+{
+    public const string LmHeadName = "lm_head";
+
+    private readonly Dictionary<string, ComputeTarget> _targets;
+
+    public FunctionalPlan(IReadOnlyDictionary<string, ComputeTarget> targets) => _targets = new(targets, StringComparer.Ordinal);
+
+    /// <summary>Targets of every W0 and lm_head in <paramref name="mapping"/>.</summary>
+    public static FunctionalPlan From(MappingResult mapping)
+    {
+        var t = new Dictionary<string, ComputeTarget>(StringComparer.Ordinal);
+        for (int l = 0; l < mapping.Model.NumLayers; l++)
+            foreach (var m in mapping.Model.Projections)
+                t[m.HfPath(l)] = mapping.Placement(l, m).Target;
+        t[LmHeadName] = mapping.LmHead.Target;
+        return new FunctionalPlan(t);
+    }
+
+    /// <summary>Maps <paramref name="model"/> on <paramref name="hw"/> (targets only; work totals skipped) and takes its targets.</summary>
+    public static FunctionalPlan Map(HardwareSpec hw, ModelSpec model) =>
+        From(Mapper.Map(hw, model, null, new WorkloadSpec(1, 1, 1), new MapperOptions { ComputeWork = false }));
+
+    /// <summary>The target of <paramref name="module"/>, or null when the plan does not name it.</summary>
+    public ComputeTarget? TargetOf(string module) => _targets.TryGetValue(module, out var t) ? t : null;
+
+    /// <summary>"14 W0 on rram, 0 on sram, 0 on digital; lm_head on rram".</summary>
+    public string Describe()
+    {
+        var w0 = _targets.Where(kv => kv.Key != LmHeadName).GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count());
+        string N(ComputeTarget c) => w0.GetValueOrDefault(c).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var lm = TargetOf(LmHeadName) is { } x ? Name(x) : "digital";
+        return $"W0: {N(ComputeTarget.Rram)} on rram, {N(ComputeTarget.Sram)} on sram, {N(ComputeTarget.Digital)} on digital; lm_head on {lm}";
+    }
+
+    public static string Name(ComputeTarget t) => t.ToString().ToLowerInvariant();
 }

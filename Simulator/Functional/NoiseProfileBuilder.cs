@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Errors;
+using CimSim.Common.Numerics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
@@ -106,6 +107,9 @@ public static class NoiseProfileBuilder
         var quietFormat = new RramFormat(quiet);
         var quietIdealAdc = new RramFormat(quiet with { Adc = quiet.Adc with { Ideal = true } });
         var modules = new List<ModuleNoise>();
+        // One plan: only the matrices the mapping puts on RRAM carry device noise (SRAM and digital are exact).
+        var plan = FunctionalPlan.Map(o.Hardware, spec);
+        var exact = new List<string>();
         for (int l = 0; l < layers; l++)
         {
             foreach (var m in spec.Projections)
@@ -113,6 +117,13 @@ public static class NoiseProfileBuilder
                 var name = m.HfPath(l);
                 var (inF, outF) = spec.Shape(m);
                 var w = source.Read(name + ".weight", [outF, inF]);
+                if (plan.TargetOf(name) is { } target && target != ComputeTarget.Rram)
+                {
+                    // Exact on SRAM / digital: listed with zero error, so a trainer leaves it clean.
+                    exact.Add($"{name} ({FunctionalPlan.Name(target)})");
+                    modules.Add(Measure(name, l, m, w, w, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, new RramFaultCounts()));
+                    continue;
+                }
                 var layer = RramLinearLayer.Program(w, outF, inF, format, o.Seed, "rram/" + name);
                 var weff = layer.EffectiveWeights();
                 var module = Measure(name, l, m, w, weff, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, layer.Faults);
@@ -124,6 +135,9 @@ public static class NoiseProfileBuilder
             }
             Log.Information("profiled layer {Layer} of {Layers}", l + 1, layers);
         }
+        if (exact.Count > 0) notes.Add($"{exact.Count} module(s) mapped off RRAM are exact (zero error listed): {string.Join(", ", exact.Take(8))}{(exact.Count > 8 ? ", ..." : "")}");
+        if (plan.TargetOf(FunctionalPlan.LmHeadName) == ComputeTarget.Rram)
+            notes.Add("lm_head is mapped on RRAM (its device error is in `cimsim accuracy`); the profile covers the projections a LoRA trainer perturbs");
         return new NoiseProfile
         {
             Generator = o.Generator,
@@ -173,7 +187,10 @@ public static class NoiseProfileBuilder
         int tileRows, int tileCols, bool perTile, int sampleCap, RramFaultCounts faults)
     {
         float layerMax = Math.Abs(TensorPrimitives.MaxMagnitude(w));
-        int tr = (outF + tileRows - 1) / tileRows, tc = (inF + tileCols - 1) / tileCols;
+        // Tiles as the crossbar holds them: tile_rows input features (columns of the [out, in] matrix) by
+        // tile_cols output features (its rows), the device's orientation (RramLinearLayer's weight noise).
+        var tileMax = TileMaxAbs.PerTile(w, outF, inF, tileRows, tileCols);
+        var (tr, tc) = TileMaxAbs.Grid(outF, inF, tileRows, tileCols);
         var tileStd = new double[tr * tc];
         long n = w.Length;
         int stride = (int)Math.Max(1, (n + sampleCap - 1) / sampleCap);
@@ -184,9 +201,8 @@ public static class NoiseProfileBuilder
         for (int bo = 0; bo < tr; bo++)
             for (int bi = 0; bi < tc; bi++)
             {
-                int o0 = bo * tileRows, o1 = Math.Min(outF, o0 + tileRows), i0 = bi * tileCols, i1 = Math.Min(inF, i0 + tileCols);
-                float tmax = 0;
-                for (int o = o0; o < o1; o++) tmax = Math.Max(tmax, Math.Abs(TensorPrimitives.MaxMagnitude(w.AsSpan(o * inF + i0, i1 - i0))));
+                int o0 = bo * tileCols, o1 = Math.Min(outF, o0 + tileCols), i0 = bi * tileRows, i1 = Math.Min(inF, i0 + tileRows);
+                float tmax = tileMax[bo * tc + bi];
                 double ts = 0, ts2 = 0;
                 int tn = 0;
                 for (int o = o0; o < o1; o++)
@@ -258,9 +274,13 @@ public static class NoiseProfileBuilder
         g.AddScaled(x, 1.0);
         var exact = new float[tokens * rows];
         CimSim.Common.Numerics.Blas.Gemm(false, true, tokens, rows, inF, 1f, x, sub, 0f, exact);
+        // A calibrated (or clipping) ADC sets its ranges on a separate probe draw, as a chip calibrates before use.
+        var calibration = new float[tokens * inF];
+        new CimSim.Devices.Numerics.Gaussian(RandomStreams.Create(o.Seed, "noise-profile/calibration/" + name)).AddScaled(calibration, 1.0);
         float[] Run(RramFormat f, out RramLinearLayer layer)
         {
             layer = RramLinearLayer.Program(sub, rows, inF, f, o.Seed, "rram/" + name);
+            if (layer.NeedsAdcCalibration) layer.CalibrateAdc(calibration, tokens);
             var y = new float[tokens * rows];
             layer.Forward(x, y, tokens, RramPath.BitAccurate, 0);
             return y;

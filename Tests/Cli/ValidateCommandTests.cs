@@ -61,6 +61,7 @@ public class ValidateCommandTests
         {
             Assert.That(code, Is.EqualTo(0));
             Assert.That(output, Does.Contain("\"name\": \"test-ideal\""));
+            Assert.That(System.Text.Json.JsonDocument.Parse(output).RootElement.ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Object), "JSON only on stdout");
         });
     }
 }

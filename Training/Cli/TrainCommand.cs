@@ -27,7 +27,7 @@ public static class TrainCommand
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + model.safetensors; with --init random only config.json is needed).", Required = true };
         var data = new Option<string>("--data") { Description = "Training JSONL: instruction {instruction,input,output}, multiple-choice {question,choices,answer} or text {text}.", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
         var method = Opt("--method", "lora | halora | full (full: train every base weight, e.g. pretraining; writes a model, not an adapter).", "lora");
         var init = Opt("--init", "load | random: random initialises the base weights (pretraining from scratch; --method full only).", "load");
         var steps = Opt("--steps", "Optimizer updates.", 200);
@@ -50,7 +50,9 @@ public static class TrainCommand
         var mu = Opt("--mu", "HaLoRA: weight of L_reg = ||A A^T|| + ||B^T B|| (paper 0.1).", 0.1);
         var regNorm = Opt("--reg-norm", "HaLoRA: spectral (torch.linalg) | spectral-power (power iteration) | frobenius.", "spectral");
         var resample = Opt("--resample-every", "HaLoRA: draw new weight noise every K updates (paper 400).", 400);
-        var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma." };
+        var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma. Its modules must match the model's projections (names and shapes)." };
+        var allowPartial = new Option<bool>("--allow-partial-profile") { Description = "Train with a noise profile whose modules do not all match the model (mismatched and missing modules get its recommended fit); default: refuse." };
+        var ignoreOutput = new Option<bool>("--ignore-output-noise") { Description = "Train with a noise profile that carries output (ADC) noise, injecting its weight noise only; default: refuse." };
         var noiseSwitch = Opt("--noise", "HaLoRA: on | off (off: clean W0, L_reg only; with --mu 0 it is plain LoRA). Ablation switch separating noise injection from the regulariser.", "on");
         var sigma = Opt("--sigma", "HaLoRA paper preset: Gaussian sigma relative to max|W|.", 0.01);
         var scope = Opt("--sigma-scope", "What max|W| --sigma refers to: tile | layer | weight.", "tile");
@@ -62,7 +64,7 @@ public static class TrainCommand
 
         var root = new RootCommand("cimsim-train: LoRA / HaLoRA finetuning (and small-model pretraining) of Llama/Qwen2 models with TorchSharp; writes a PEFT adapter that `cimsim accuracy --adapter` deploys.\n" +
             "Example: cimsim-train --model models/tiny --data train.jsonl --method halora --sigma 0.01 --steps 400 --out out/halora");
-        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, noiseSwitch, sigma, scope, tile, tokenizer, plain, threads, eval })
+        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, allowPartial, ignoreOutput, noiseSwitch, sigma, scope, tile, tokenizer, plain, threads, eval })
         {
             root.Options.Add(o);
         }
@@ -96,9 +98,14 @@ public static class TrainCommand
             if (m == TrainMethod.HaLora && noiseOn == "on")
             {
                 var prof = p.GetValue(profile);
-                noise = prof is not null
-                    ? NoiseProfileNoise.Load(prof)
-                    : new GaussianWeightNoise(p.GetValue(sigma), GaussianWeightNoise.ParseScope(p.GetValue(scope)!), p.GetValue(tile));
+                if (prof is not null)
+                {
+                    var fromProfile = NoiseProfileNoise.Load(prof);
+                    foreach (var w in fromProfile.CheckAgainst(ModelIo.ReadSpec(p.GetValue(model)!), p.GetValue(allowPartial), p.GetValue(ignoreOutput)))
+                        Log.Warning("{Warning}", w);
+                    noise = fromProfile;
+                }
+                else noise = new GaussianWeightNoise(p.GetValue(sigma), GaussianWeightNoise.ParseScope(p.GetValue(scope)!), p.GetValue(tile));
             }
             var options = new TrainOptions
             {

@@ -15,7 +15,7 @@ public sealed class AccuracyCommand : ICliCommand
 
     public Command Build()
     {
-        var hw = new Option<string>("--hw") { Description = "Hardware config YAML (its RRAM device model).", Required = true };
+        var f = new FunctionalOptions();
         var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + safetensors; tokenizer.json if any).", Required = true };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory; default: none." };
         var data = new Option<string>("--data") { Description = "Evaluation data: JSONL {\"text\"} lines (perplexity) and/or {\"question\",\"choices\",\"answer\"} lines (multiple choice), an LLM-Adapters test.json, or lm-evaluation-harness samples (docs/workloads.md).", Required = true };
@@ -23,7 +23,6 @@ public sealed class AccuracyCommand : ICliCommand
         var seeds = new Option<int>("--seeds") { Description = "Chip instances per noise level.", DefaultValueFactory = _ => 5 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance.", DefaultValueFactory = _ => 0UL };
         var sigma = new Option<string?>("--sigma") { Description = "Comma-separated values of rram.noise.weight_noise.sigma (noise relative to max|W| per tile), e.g. 0.005,0.01,0.02; default: the config's value." };
-        var path = new Option<string>("--path") { Description = "RRAM device model: statistical or bit-accurate.", DefaultValueFactory = _ => "statistical" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored.", DefaultValueFactory = _ => 256 };
         var output = new Option<string>("--out", "-o") { Description = "Directory for report.json, report.md and accuracy-vs-sigma.png.", Required = true };
         var cmd = new Command("accuracy", """
@@ -33,26 +32,27 @@ public sealed class AccuracyCommand : ICliCommand
 
             Example:
               cimsim accuracy --hw hw-configs/default.yaml --model models/llama --adapter adapters/halora --data eval.jsonl --seeds 5 --sigma 0.005,0.01,0.02 --out out/accuracy
+              cimsim accuracy --model models/llama --data eval.jsonl -p rram.adc.ideal=false -p rram.adc.range.full_scale=calibrated -o out/adc8
             """)
         {
-            hw, model, adapter, data, format, seeds, firstSeed, sigma, path, maxTokens, output,
+            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output,
         };
+        f.AddTo(cmd);
         cmd.SetAction(pr =>
         {
-            var hwPath = pr.GetValue(hw)!;
-            var spec = HardwareConfigLoader.Load(hwPath);
+            var spec = f.LoadHardware(pr);
             var options = new AccuracyOptions
             {
                 ModelDirectory = pr.GetValue(model)!,
                 AdapterDirectory = pr.GetValue(adapter),
                 Hardware = spec,
-                HardwareName = hwPath,
+                HardwareName = f.HardwareName(pr),
                 Items = DatasetReader.Load(pr.GetValue(data)!, new DatasetOptions(DatasetOptions.ParseFormat(pr.GetValue(format)!))).Items,
                 DataName = pr.GetValue(data)!,
                 Seeds = pr.GetValue(seeds),
                 FirstSeed = pr.GetValue(firstSeed),
                 Sigmas = ParseSigmas(pr.GetValue(sigma)),
-                Path = FunctionalHardware.ParsePath(pr.GetValue(path)!),
+                Path = f.Path(pr),
                 MaxTokens = pr.GetValue(maxTokens),
             };
             var report = AccuracyRunner.Run(options);

@@ -18,10 +18,9 @@ public sealed class InferCommand : ICliCommand
     {
         var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + safetensors).", Required = true };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors); default: none." };
-        var hw = new Option<string?>("--hw") { Description = "Hardware config YAML; W0 runs on its RRAM device model. Give this or --ideal." };
-        var ideal = new Option<bool>("--ideal") { Description = "Ideal devices (exact float32 products); default: false.", DefaultValueFactory = _ => false };
+        var f = new FunctionalOptions();
+        var ideal = new Option<bool>("--ideal") { Description = "Ideal devices (exact float32 products) instead of --hw; default: false.", DefaultValueFactory = _ => false };
         var seed = new Option<ulong>("--seed") { Description = "Chip instance: seed of every device draw.", DefaultValueFactory = _ => 0UL };
-        var path = new Option<string>("--path") { Description = "RRAM device model: statistical or bit-accurate.", DefaultValueFactory = _ => "statistical" };
         var sigma = new Option<double?>("--sigma") { Description = "Override rram.noise.weight_noise.sigma (the paper's abstract noise relative to max|W| per tile); default: the config's value." };
         var tokens = new Option<string>("--tokens") { Description = "Comma-separated token ids, e.g. 1,17,42.", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "JSON file to write: {\"logits\": [[...], ...]} (one row per input position).", Required = true };
@@ -31,21 +30,22 @@ public sealed class InferCommand : ICliCommand
 
             Example:
               cimsim infer --model models/llama --adapter adapters/halora --hw hw-configs/default.yaml --seed 3 --tokens 1,17,42 --out logits.json
+              cimsim infer --model models/llama --ideal --tokens 1,17,42 -o ideal.json
             """)
         {
-            model, adapter, hw, ideal, seed, path, sigma, tokens, output,
+            model, adapter, ideal, seed, sigma, tokens, output,
         };
+        f.AddTo(cmd);
         cmd.SetAction(pr =>
         {
-            var hwPath = pr.GetValue(hw);
-            if (hwPath is null == !pr.GetValue(ideal))
-                throw new UserInputException("give exactly one of --hw FILE (RRAM device model) or --ideal (exact products)");
-            HardwareSpec? spec = hwPath is null ? null : HardwareConfigLoader.Load(hwPath);
+            if (pr.GetValue(ideal) && (pr.GetResult(f.Hardware) is { Implicit: false } || pr.GetValue(f.Overrides) is { Length: > 0 }))
+                throw new UserInputException("--ideal computes exact products: give it without --hw and -p");
+            HardwareSpec? spec = pr.GetValue(ideal) ? null : f.LoadHardware(pr);
             if (spec is not null && pr.GetValue(sigma) is { } s) spec = FunctionalHardware.WithWeightNoiseSigma(spec, s);
             var ids = TokenList.Parse(pr.GetValue(tokens)!);
-            var placer = FunctionalHardware.Placer(spec, pr.GetValue(seed), FunctionalHardware.ParsePath(pr.GetValue(path)!));
+            var placer = FunctionalHardware.Placer(spec, pr.GetValue(seed), f.Path(pr));
             var m = FunctionalModel.Load(pr.GetValue(model)!, placer, pr.GetValue(adapter));
-            Log.Information("{Model}: {Layers} layers, W0 on {Placement}", m.Spec.Name, m.Spec.NumLayers, m.Placement);
+            Log.Information("{Model}: {Layers} layers, {Placement}; {Plan}", m.Spec.Name, m.Spec.NumLayers, m.Placement, m.PlanDescription ?? "all exact");
             var logits = new InferenceSession(m, ids.Length).Forward(ids);
             AtomicFile.WriteAllText(pr.GetValue(output)!, LogitsJson(logits, ids.Length, m.Spec.VocabSize));
             Log.Information("wrote {Rows} x {Vocab} logits to {Out}", ids.Length, m.Spec.VocabSize, pr.GetValue(output));

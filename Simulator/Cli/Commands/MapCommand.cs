@@ -26,7 +26,7 @@ public sealed class MapCommand : ICliCommand
         var prompt = new Option<int>("--prompt") { Description = "Prompt tokens per sequence.", DefaultValueFactory = _ => 512 };
         var generate = new Option<int>("--generate") { Description = "Generated tokens per sequence.", DefaultValueFactory = _ => 512 };
         var batch = new Option<int>("--batch") { Description = "Sequences processed together.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Output directory for mapping.json.", DefaultValueFactory = _ => "out/map" };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory for mapping.json.", DefaultValueFactory = _ => "out/map" };
         var cmd = new Command("map",
             "Map a model and its LoRA onto the hardware: W0 on RRAM crossbars, LoRA on SRAM CIM macros, KV cache in buffers; print arrays, macros, tiles, utilisation, area and parameters per memory, and every reason it does not fit; write DIR/mapping.json.\n" +
             "Example: cimsim map --hw hw-configs/default.yaml --model llama-3.2-1b --lora-rank 4 --lora-targets q,k,v,up,down --prompt 512 --generate 512 --out out/map")

@@ -13,7 +13,7 @@ public sealed class NoiseProfileCommand : ICliCommand
 
     public Command Build()
     {
-        var hw = new Option<string>("--hw") { Description = "Hardware config YAML (its RRAM device model).", Required = true };
+        var f = new FunctionalOptions();
         var model = new Option<string>("--model") { Description = "Model directory (config.json + safetensors) or preset name (seeded random weights of the right shapes).", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Noise-profile JSON to write (docs/noise-profile.schema.json).", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Chip instance (same seed = same chip as `cimsim accuracy`).", DefaultValueFactory = _ => 0UL };
@@ -30,17 +30,16 @@ public sealed class NoiseProfileCommand : ICliCommand
               cimsim noise-profile --hw hw-configs/default.yaml --model llama-3.2-1b --max-layers 2 --out profile.json
             """)
         {
-            hw, model, output, seed, sigma, probe, maxLayers, perTile,
+            model, output, seed, sigma, probe, maxLayers, perTile, f.Hardware, f.Overrides,
         };
         cmd.SetAction(pr =>
         {
-            var hwPath = pr.GetValue(hw)!;
-            var spec = HardwareConfigLoader.Load(hwPath);
+            var spec = f.LoadHardware(pr);
             if (pr.GetValue(sigma) is { } s) spec = FunctionalHardware.WithWeightNoiseSigma(spec, s);
             var profile = NoiseProfileBuilder.Build(new NoiseProfileOptions
             {
                 Hardware = spec,
-                HardwareName = hwPath,
+                HardwareName = f.HardwareName(pr),
                 Model = pr.GetValue(model)!,
                 Seed = pr.GetValue(seed),
                 ProbeTokens = pr.GetValue(probe),

@@ -28,9 +28,9 @@ public sealed class SweepCommand : ICliCommand
         var accuracy = new Option<bool>("--accuracy") { Description = "Also measure accuracy on --data for every point (an 'accuracy' column; default: false)." };
         var data = new Option<string?>("--data") { Description = "Evaluation data set (JSONL: {\"text\"} or {\"question\",\"choices\",\"answer\"} lines) for --accuracy; --model must then be a model directory with safetensors weights." };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter directory used by --accuracy (default: none)." };
-        var accSeeds = new Option<int>("--accuracy-seeds") { Description = "Chip instances (noise seeds) averaged per point by --accuracy.", DefaultValueFactory = _ => 1 };
+        var accSeeds = new Option<int>("--seeds", "--accuracy-seeds") { Description = "Chip instances (noise seeds) averaged per point by --accuracy (--accuracy-seeds is an alias).", DefaultValueFactory = _ => 1 };
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance for --accuracy.", DefaultValueFactory = _ => 0UL };
-        var devicePath = new Option<string>("--device-path") { Description = "RRAM device model for --accuracy: statistical or bit-accurate.", DefaultValueFactory = _ => "statistical" };
+        var devicePath = new Option<string>("--device-path", "--path") { Description = "RRAM device model for --accuracy: statistical or bit-accurate (--path is an alias).", DefaultValueFactory = _ => "statistical" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored by --accuracy.", DefaultValueFactory = _ => 256 };
         var progress = new Option<string>("--progress") { Description = "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "bar", "log", "none");
@@ -77,7 +77,7 @@ public sealed class SweepCommand : ICliCommand
         else if (!File.Exists(data)) problems.Add($"--data '{data}': file not found");
         if (!Directory.Exists(model)) problems.Add($"--model '{model}': --accuracy needs a model directory (config.json + safetensors weights), not a preset");
         if (adapter is not null && !Directory.Exists(adapter)) problems.Add($"--adapter '{adapter}': directory not found");
-        if (seeds < 1) problems.Add($"--accuracy-seeds {seeds}: expected at least 1");
+        if (seeds < 1) problems.Add($"--seeds {seeds}: expected at least 1");
         if (problems.Count > 0) throw new UserInputException("invalid --accuracy options", problems);
         return new FunctionalAccuracyProbe(model, adapter, data!, seeds, firstSeed, FunctionalHardware.ParsePath(devicePath), maxTokens);
     }
@@ -90,7 +90,8 @@ public sealed class SweepCommand : ICliCommand
         var evaluator = new SimulationPointEvaluator(request, probe);
         // Check the grid and the base config before anything runs (a bad base config fails every point the same way).
         SweepRunner.CheckPaths(definition, evaluator);
-        Devices.Config.HardwareConfigLoader.Load(request.HardwarePath, request.Overrides);
+        var baseHardware = Devices.Config.HardwareConfigLoader.Load(request.HardwarePath, request.Overrides);
+        if (probe is not null) FunctionalOptions.WarnUnseenKeys(baseHardware, definition.Axes.Select(a => a.Path).ToList());
         var runner = new SweepRunner(outDir, definition, evaluator.Identity(), evaluator);
 
         using var cts = new CancellationTokenSource();

@@ -71,6 +71,13 @@ public sealed class ValidateCommand : ICliCommand
                 return 0;
             }
             var spec = HardwareConfigLoader.Load(pr.GetValue(hw)!, pr.GetValue(param));
+            if (pr.GetValue(dump) == "json")
+            {
+                // JSON only on stdout, so that `cimsim validate --dump json | jq` works; warnings go to stderr.
+                foreach (var warning in HardwareSpecValidator.Warnings(spec)) Console.Error.WriteLine("warning: " + warning);
+                output.Write(HardwareSpecWriter.ToJson(spec));
+                return 0;
+            }
             output.WriteLine("ok");
             foreach (var line in HardwareSpecSummary.Lines(spec)) output.WriteLine(line);
             foreach (var warning in HardwareSpecValidator.Warnings(spec)) output.WriteLine("warning: " + warning);
@@ -79,10 +86,6 @@ public sealed class ValidateCommand : ICliCommand
                 case "yaml":
                     output.WriteLine();
                     output.Write(HardwareSpecWriter.ToYaml(spec));
-                    break;
-                case "json":
-                    output.WriteLine();
-                    output.Write(HardwareSpecWriter.ToJson(spec));
                     break;
             }
             return 0;

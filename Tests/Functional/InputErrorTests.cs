@@ -60,9 +60,13 @@ public class InputErrorTests
     }
 
     [Test]
-    public void InferCommand_NeitherHwNorIdeal_ExitCode2()
+    public void InferCommand_NoHw_RunsTheBuiltInDefaultConfig()
     {
-        var rc = CliApp.Run(["infer", "--model", FixturePaths.Of("llama_f32"), "--tokens", "1", "--out", Path.Combine(_dir, "x.json")]);
-        Assert.That(rc, Is.EqualTo(2));
+        // --hw is defaulted on every command (issue 11): no flag means the shipped default chip, byte for byte.
+        var implicitOut = Path.Combine(_dir, "implicit.json");
+        var explicitOut = Path.Combine(_dir, "explicit.json");
+        Assert.That(CliApp.Run(["infer", "--model", FixturePaths.Of("llama_f32"), "--tokens", "1,17", "--out", implicitOut]), Is.EqualTo(0));
+        Assert.That(CliApp.Run(["infer", "--model", FixturePaths.Of("llama_f32"), "--hw", "default", "--tokens", "1,17", "--out", explicitOut]), Is.EqualTo(0));
+        Assert.That(File.ReadAllText(implicitOut), Is.EqualTo(File.ReadAllText(explicitOut)));
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using CimSim.Common.Text;
 
 namespace CimSim.Devices.Config;
 
@@ -107,35 +108,6 @@ public static class ConfigSchema
 
     internal static string Num(double x) => x.ToString(Math.Abs(x) >= 1e6 ? "0.###E+0" : "R", CultureInfo.InvariantCulture);
 
-    /// <summary>Levenshtein distance (for "did you mean" suggestions).</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) prev[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
-
-    /// <summary>The candidate nearest to <paramref name="found"/>, or null when none is plausibly meant.</summary>
-    public static string? Nearest(string found, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestD = int.MaxValue;
-        foreach (var c in candidates)
-        {
-            var d = EditDistance(found.ToLowerInvariant(), c.ToLowerInvariant());
-            if (d < bestD) (best, bestD) = (c, d);
-        }
-        return best is not null && bestD <= Math.Max(2, Math.Min(found.Length, best.Length) / 2) ? best : null;
-    }
+    /// <summary>The candidate nearest to <paramref name="found"/> by edit distance, or null when none is plausibly meant.</summary>
+    public static string? Nearest(string found, IEnumerable<string> candidates) => NameSuggestion.Nearest(found, candidates, allowContains: false);
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Reflection;
 using CimSim.Common.Errors;
+using CimSim.Common.Text;
+using CimSim.Devices.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace CimSim.Simulator.Gpu;
@@ -25,19 +27,19 @@ public static class GpuSpecLoader
 
     public static GpuSpec Load(string nameOrPath)
     {
-        if (File.Exists(nameOrPath)) return Parse(File.ReadAllText(nameOrPath), nameOrPath);
+        if (File.Exists(nameOrPath)) return Parse(YamlLimits.ReadFile(nameOrPath, nameOrPath), nameOrPath);
         var res = $"gpus/{nameOrPath}.yaml";
         using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(res);
         if (s is null)
-            throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file");
+            throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file" + NameSuggestion.DidYouMean(nameOrPath, PresetNames));
         using var reader = new StreamReader(s);
         return Parse(reader.ReadToEnd(), $"hw-configs/gpus/{nameOrPath}.yaml");
     }
 
     public static GpuSpec Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
+        YamlStream stream;
+        try { stream = YamlLimits.Load(yaml); }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new UserInputException($"{source}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.Message}");

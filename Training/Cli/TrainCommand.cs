@@ -88,6 +88,7 @@ public static class TrainCommand
 
             var modelDir = p.GetValue(model)!;
             var output = p.GetValue(outDir)!;
+            OutputLocation.CheckDirectory(output, "--out");
             LoraSpec? lora = m == TrainMethod.Full ? null : LoraSpec.FromFlags(p.GetValue(rank), p.GetValue(targets)!, p.GetValue(alpha), p.GetValue(dropout));
             IWeightNoise? noise = null;
             if (m == TrainMethod.HaLora)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CimSim.Common.IO;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
@@ -38,6 +39,7 @@ public sealed class AccuracyCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             var hwPath = pr.GetValue(hw)!;
+            OutputLocation.CheckDirectory(pr.GetValue(output)!, "--out");
             var spec = HardwareConfigLoader.Load(hwPath);
             var options = new AccuracyOptions
             {

@@ -38,6 +38,7 @@ public sealed class InferCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             var hwPath = pr.GetValue(hw);
+            OutputLocation.CheckFile(pr.GetValue(output)!, "--out");
             if (hwPath is null == !pr.GetValue(ideal))
                 throw new UserInputException("give exactly one of --hw FILE (RRAM device model) or --ideal (exact products)");
             HardwareSpec? spec = hwPath is null ? null : HardwareConfigLoader.Load(hwPath);

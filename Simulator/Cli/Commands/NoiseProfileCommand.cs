@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimSim.Common.IO;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Workloads.NoiseProfiles;
@@ -35,6 +36,7 @@ public sealed class NoiseProfileCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             var hwPath = pr.GetValue(hw)!;
+            OutputLocation.CheckFile(pr.GetValue(output)!, "--out");
             var spec = HardwareConfigLoader.Load(hwPath);
             if (pr.GetValue(sigma) is { } s) spec = FunctionalHardware.WithWeightNoiseSigma(spec, s);
             var profile = NoiseProfileBuilder.Build(new NoiseProfileOptions

@@ -19,7 +19,7 @@ public static class NoiseProfileJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 
-    public static string Serialize(NoiseProfile profile) => JsonSerializer.Serialize(profile, Options) + "\n";
+    public static string Serialize(NoiseProfile profile) => NonFiniteResultException.Serialize(profile, Options, "the noise profile") + "\n";
 
     /// <summary>Writes the profile atomically.</summary>
     public static void Write(string path, NoiseProfile profile) => AtomicFile.WriteAllText(path, Serialize(profile));

@@ -241,6 +241,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (destination.Length != t.ElementCount)
             throw new ArgumentException($"tensor '{name}' holds {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
         Decode(RawBytes(name), t.DType, destination);
+        // NaN/Inf weights gave finite-looking device logits and bare NaN in JSON (issue 14, defect 1): refuse them at the reader.
+        var bad = NonFiniteResultException.IndexOfNonFinite(destination);
+        if (bad >= 0)
+            throw new UserInputException($"{Path}: tensor '{name}' holds {destination[bad]} at element {bad}; expected finite weights");
     }
 
     /// <summary>Widens little-endian F32/F16/BF16 bytes to float32.</summary>

@@ -58,6 +58,7 @@ public sealed class InferCommand : ICliCommand
     /// <summary>{"logits": [[...], ...]} with round-trip float formatting.</summary>
     public static string LogitsJson(float[] logits, int rows, int vocab)
     {
+        NonFiniteResultException.RequireAll(logits, "logits");
         var sb = new StringBuilder(logits.Length * 12);
         sb.Append("{\"logits\": [");
         for (int t = 0; t < rows; t++)

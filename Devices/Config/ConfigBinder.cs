@@ -151,8 +151,9 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         {
             throw new InvalidOperationException($"config key {path}: unsupported property type {t}");
         }
-        var below = !double.IsNaN(key.Min) && (key.MinExclusive ? number <= key.Min : number < key.Min);
-        var above = !double.IsNaN(key.Max) && number > key.Max;
+        var (min, max) = (ConfigRanges.LowerBound(key), ConfigRanges.UpperBound(key));
+        var below = key.MinExclusive ? number <= min : number < min;
+        var above = number > max;
         if (below || above)
         {
             Problems.Add(new ConfigProblem(loc, path, $"found {text}{UnitSuffix(key)}; expected {Expected(t, key)}"));

@@ -96,13 +96,14 @@ public static class ConfigSchema
     internal static string DescribeConstraint(ConfigKeyAttribute k, Type t)
     {
         var parts = new List<string>();
-        var hasMin = !double.IsNaN(k.Min);
-        var hasMax = !double.IsNaN(k.Max);
-        if (hasMin && hasMax) parts.Add((k.MinExclusive ? "> " + Num(k.Min) + " and " : Num(k.Min) + " .. ") + (k.MinExclusive ? "<= " : "") + Num(k.Max));
-        else if (hasMin) parts.Add((k.MinExclusive ? "> " : ">= ") + Num(k.Min));
-        else if (hasMax) parts.Add("<= " + Num(k.Max));
+        var numeric = t == typeof(int) || t == typeof(long) || t == typeof(double) || (IsList(t, out var e) && e != typeof(string));
+        if (numeric)
+        {
+            // Every number has both bounds (ConfigRanges): the declared ones, else its unit's ceiling.
+            var (min, max) = (ConfigRanges.LowerBound(k), ConfigRanges.UpperBound(k));
+            parts.Add(k.MinExclusive ? "> " + Num(min) + " and <= " + Num(max) : Num(min) + " .. " + Num(max));
+        }
         if (k.PowerOfTwo) parts.Add("power of two");
-        _ = t;
         return string.Join(", ", parts);
     }
 

@@ -127,7 +127,12 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 return CeilDiv(elems * t.OpsPerElement, hw.DigitalOpsPerCyclePerUnit);
             }
             case TaskKind.Transfer:
-                return (long)Math.Ceiling(hw.AverageHops) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
+            {
+                // Tile buffer read -> links -> global buffer write: the latencies add, the slowest rate serialises (issue 14, defect 8).
+                var bits = (double)tokens * t.BitsPerToken;
+                var rate = Math.Min(hw.LinkBitsPerCycle, Math.Min(hw.TileBufferBitsPerCyclePerPort, hw.GlobalBufferBitsPerCyclePerPort));
+                return (long)Math.Ceiling(hw.AverageHops) * hw.LinkLatencyCycles + hw.TileBufferLatencyCycles + hw.GlobalBufferLatencyCycles + CeilDiv(bits, rate);
+            }
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)

@@ -86,6 +86,12 @@ public sealed record CimHardwareModel
     public required long LinkLatencyCycles { get; init; }
     public required double AverageHops { get; init; }
     public required double InterconnectEnergyPjPerBitHop { get; init; }
+    /// <summary>Per-port rate and access latency of the tile buffer (source) and global buffer (destination) of a
+    /// transfer, from <see cref="Devices.Memory.BufferModel"/>; the link count above is the global buffer's ports.</summary>
+    public double TileBufferBitsPerCyclePerPort { get; init; } = double.PositiveInfinity;
+    public long TileBufferLatencyCycles { get; init; }
+    public double GlobalBufferBitsPerCyclePerPort { get; init; } = double.PositiveInfinity;
+    public long GlobalBufferLatencyCycles { get; init; }
 
     // --- off-chip memory (embedding table, KV spill, lm_head when not on RRAM) ---
     public required double DramBitsPerCycle { get; init; }

@@ -1,4 +1,5 @@
 using CimSim.Devices.Config;
+using CimSim.Devices.Memory;
 using CimSim.Devices.Periphery;
 using CimSim.Mapping;
 
@@ -142,6 +143,10 @@ public static class HardwareModelBuilder
             LinkBitsPerCycle = hw.Interconnect.LinkWidthBits,
             LinkLatencyCycles = hw.Interconnect.HopLatencyCycles,
             AverageHops = hops,
+            TileBufferBitsPerCyclePerPort = new BufferModel(hw.TileBuffer, "tile_buffer").BitsPerCyclePerPort(f),
+            TileBufferLatencyCycles = new BufferModel(hw.TileBuffer, "tile_buffer").LatencyCycles(f),
+            GlobalBufferBitsPerCyclePerPort = new BufferModel(hw.Buffer).BitsPerCyclePerPort(f),
+            GlobalBufferLatencyCycles = new BufferModel(hw.Buffer).LatencyCycles(f),
             InterconnectEnergyPjPerBitHop = hw.Interconnect.LinkEnergyPicojoulesPerBitPerHop + hw.Interconnect.RouterEnergyPicojoulesPerBit,
             DramBitsPerCycle = hw.Dram.BandwidthBytesPerSecond * 8 / f,
             DramLatencyCycles = Cycles(hw.Dram.LatencySeconds, f),

@@ -89,6 +89,10 @@ public static class YamlLimits
                     if (!sc.Anchor.IsEmpty) anchors[sc.Anchor.Value] = 1;
                     break;
                 case AnchorAlias alias:
+                    // An alias to a node still open refers to itself ("&a [*a]"): a cycle that every tree walk recursed into
+                    // until the stack overflowed (found by InputPropertyTests).
+                    if (open.Any(o => o.Anchor == alias.Value.Value))
+                        throw new YamlException(e.Start, e.End, $"alias *{alias.Value.Value} refers to a node that contains it; expected no recursive aliases");
                     size = anchors.TryGetValue(alias.Value.Value, out var s) ? s : 1;
                     break;
                 default:

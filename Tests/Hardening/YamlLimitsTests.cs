@@ -52,6 +52,14 @@ public class YamlLimitsTests
     }
 
     [Test]
+    public void ApplyOverrides_SelfReferentialAlias_UserErrorNotStackOverflow()
+    {
+        // Found by InputPropertyTests.ValidateOverride_RandomValuesForRealKeys_Exit0Or2: "-p key=&a [*a]" overflowed the stack.
+        var ex = Assert.Throws<UserInputException>(() => HardwareConfigLoader.ApplyOverrides(new HardwareSpec(), ["rram.adc.bits=&a [*a]"]));
+        Assert.That(ex!.Message, Does.Contain("recursive alias"));
+    }
+
+    [Test]
     public void Check_AnchorsUsedAFewTimes_Accepted()
     {
         Assert.DoesNotThrow(() => YamlLimits.Check("base: &b {bits: 6}\nother: *b\nthird: *b\n"));

@@ -80,4 +80,13 @@ public class YamlLimitsTests
             Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
         }
     }
+
+    /// <summary>Inputs on which `fuzz/run.sh yaml` found YamlDotNet ArgumentExceptions escaping the loader (crashes).</summary>
+    [TestCase("yaml-global-tag-not-uri.yaml")]
+    [TestCase("yaml-unsupported-event.yaml")]
+    public void LoadText_FuzzCrashInput_UserError(string file)
+    {
+        var text = File.ReadAllText(FixturePaths.Of(Path.Combine("fuzz-crashes", file)));
+        Assert.Throws<UserInputException>(() => HardwareConfigLoader.LoadText(text, file));
+    }
 }

@@ -18,6 +18,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>Headers larger than this are rejected as corrupt (safetensors itself caps at 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly Dictionary<string, int> OtherDTypeSizes = new()
     {
         ["F64"] = 8, ["I64"] = 8, ["U64"] = 8, ["I32"] = 4, ["U32"] = 4, ["I16"] = 2, ["U16"] = 2,
@@ -85,6 +87,16 @@ public sealed unsafe class SafetensorsFile : IDisposable
         long dataStart = 8 + headerBytes.Length;
         long dataLength = fileLength - dataStart;
         JsonDocument doc;
+        try
+        {
+            // JsonDocument checks UTF-8 only when a string is read (GetString threw InvalidOperationException on
+            // invalid bytes; found by fuzz/run.sh safetensors): check the whole header first.
+            _ = StrictUtf8.GetCharCount(headerBytes);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw new UserInputException($"{path}: safetensors header is not valid UTF-8 ({ex.Message})");
+        }
         try
         {
             doc = JsonDocument.Parse(headerBytes);

@@ -18,4 +18,21 @@ public class FuzzCrashTests
         });
         Assert.That(ex!.Message, Does.Contain("not valid UTF-8"));
     }
+
+    [Test]
+    public void PeftAdapterLoad_ConfigWithDuplicateKeys_UserErrorNotArgumentException()
+    {
+        // fuzz/run.sh peft-config: a repeated key made JsonObject throw ArgumentException on first access.
+        var dir = FixturePaths.NewScratch();
+        try
+        {
+            File.Copy(FixturePaths.Of(Path.Combine("fuzz-crashes", "peft-config-duplicate-keys.json")), Path.Combine(dir, PeftAdapter.ConfigFileName));
+            File.Copy(FixturePaths.Of(Path.Combine("llama_f32_lora", PeftAdapter.WeightsFileName)), Path.Combine(dir, PeftAdapter.WeightsFileName));
+            Assert.Throws<UserInputException>(() => PeftAdapter.Load(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -201,7 +201,8 @@ public sealed class PeftAdapter
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            // Duplicate keys made JsonObject throw ArgumentException on first access (found by fuzz/run.sh peft-config).
+            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {

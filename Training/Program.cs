@@ -1,5 +1,4 @@
-using System.CommandLine;
-using System.Reflection;
+using CimSim.Common.Cli;
 using CimSim.Common.Errors;
 using CimSim.Training.Cli;
 using Serilog;
@@ -8,21 +7,17 @@ Log.Logger = new LoggerConfiguration().WriteTo.Console(outputTemplate: "{Timesta
 try
 {
     if (args.Length == 2 && args[0] == "summarize-experiment") return ExperimentSummary.Run(args[1]);
-    return TrainCommand.Build().Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var command = TrainCommand.Build();
+    CliRunner.AddNumericRules(command);
+    // UserInputException.Message already lists every problem: printing Problems again doubled each line (issue 14, defect 9).
+    return CliRunner.Invoke(command.Parse(args));
 }
-catch (Exception ex) when (Unwrap(ex) is UserInputException uie)
+catch (Exception ex) when (ex is UserInputException uie)
 {
     Console.Error.WriteLine("error: " + uie.Message);
-    foreach (var p in uie.Problems.Where(p => p != uie.Message)) Console.Error.WriteLine("  " + p);
     return UserInputException.ExitCode;
 }
 finally
 {
     Log.CloseAndFlush();
-}
-
-static Exception Unwrap(Exception ex)
-{
-    while (ex is TargetInvocationException or AggregateException && ex.InnerException is not null) ex = ex.InnerException!;
-    return ex;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using CimSim.Common.Text;
 using YamlDotNet.RepresentationModel;
 
 namespace CimSim.Devices.Config;
@@ -55,7 +56,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
     {
         var near = ConfigSchema.Nearest(name, valid);
         var where = path.Length == 0 ? "at the top level" : "in " + path;
-        var msg = $"found unknown key '{name}' {where}; ";
+        var msg = $"found unknown key {NameSuggestion.Excerpt(name)} {where}; ";
         if (near is not null) return msg + $"did you mean '{near}'?";
         var elsewhere = ConfigSchema.AllKeys.Where(k => k.Path.EndsWith("." + name, StringComparison.Ordinal) || k.Path == name).Select(k => k.Path).Take(3).ToList();
         return msg + $"expected one of: {string.Join(", ", valid)}" + (elsewhere.Count > 0 ? $" ('{name}' exists as {string.Join(", ", elsewhere)})" : "");
@@ -109,7 +110,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
             else if (text.Equals("false", StringComparison.OrdinalIgnoreCase)) value = false;
             else
             {
-                Problems.Add(new ConfigProblem(loc, path, $"found '{text}'; expected true or false"));
+                Problems.Add(new ConfigProblem(loc, path, $"found {NameSuggestion.Excerpt(text)}; expected true or false"));
                 return false;
             }
             return true;
@@ -121,7 +122,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
             if (i < 0)
             {
                 var near = ConfigSchema.Nearest(text, names);
-                Problems.Add(new ConfigProblem(loc, path, $"found '{text}'; expected one of {string.Join(", ", names)}" + (near is not null ? $" (did you mean '{near}'?)" : "")));
+                Problems.Add(new ConfigProblem(loc, path, $"found {NameSuggestion.Excerpt(text)}; expected one of {string.Join(", ", names)}" + (near is not null ? $" (did you mean '{near}'?)" : "")));
                 return false;
             }
             value = Enum.GetValues(t).GetValue(i);
@@ -132,7 +133,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         {
             if (!TryParseInteger(text, t == typeof(long), out var l) || (t == typeof(int) && (l < int.MinValue || l > int.MaxValue)))
             {
-                Problems.Add(new ConfigProblem(loc, path, $"found '{text}'; expected {Expected(t, key)}"));
+                Problems.Add(new ConfigProblem(loc, path, $"found {NameSuggestion.Excerpt(text)}; expected {Expected(t, key)}"));
                 return false;
             }
             number = l;
@@ -142,7 +143,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         {
             if (!double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out number) || !double.IsFinite(number))
             {
-                Problems.Add(new ConfigProblem(loc, path, $"found '{text}'; expected {Expected(t, key)}"));
+                Problems.Add(new ConfigProblem(loc, path, $"found {NameSuggestion.Excerpt(text)}; expected {Expected(t, key)}"));
                 return false;
             }
             value = number;
@@ -151,8 +152,9 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         {
             throw new InvalidOperationException($"config key {path}: unsupported property type {t}");
         }
-        var below = !double.IsNaN(key.Min) && (key.MinExclusive ? number <= key.Min : number < key.Min);
-        var above = !double.IsNaN(key.Max) && number > key.Max;
+        var (min, max) = (ConfigRanges.LowerBound(key), ConfigRanges.UpperBound(key));
+        var below = key.MinExclusive ? number <= min : number < min;
+        var above = number > max;
         if (below || above)
         {
             Problems.Add(new ConfigProblem(loc, path, $"found {text}{UnitSuffix(key)}; expected {Expected(t, key)}"));

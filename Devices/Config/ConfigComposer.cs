@@ -1,4 +1,6 @@
 using System.Globalization;
+using CimSim.Common.Errors;
+using CimSim.Common.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -68,7 +70,12 @@ internal sealed class ConfigComposer
         string text;
         try
         {
-            text = File.ReadAllText(fullPath);
+            text = YamlLimits.ReadFile(fullPath, displayName);
+        }
+        catch (UserInputException ex)
+        {
+            Problems.Add(new ConfigProblem(new ConfigLocation(displayName, 0, 0), "", ex.Message.StartsWith(displayName + ": ", StringComparison.Ordinal) ? ex.Message[(displayName.Length + 2)..] : ex.Message));
+            return new YamlMappingNode();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -155,13 +162,12 @@ internal sealed class ConfigComposer
             YamlNode value;
             try
             {
-                var ys = new YamlStream();
-                ys.Load(new StringReader(valueText));
+                var ys = YamlLimits.Load(valueText);
                 value = ys.Documents.Count == 0 ? new YamlScalarNode("") : ys.Documents[0].RootNode;
             }
             catch (Exception ex) when (ex is YamlException or InvalidOperationException)
             {
-                Problems.Add(new ConfigProblem(source, path, $"found '{valueText}', which is not a YAML value ({ex.Message})"));
+                Problems.Add(new ConfigProblem(source, path, $"found {NameSuggestion.Excerpt(valueText)}, which is not a YAML value ({ex.Message})"));
                 continue;
             }
             RegisterAll(value, source);
@@ -198,10 +204,10 @@ internal sealed class ConfigComposer
 
     private YamlMappingNode? Parse(string text, string sourceName)
     {
-        var ys = new YamlStream();
+        YamlStream ys;
         try
         {
-            ys.Load(new StringReader(text));
+            ys = YamlLimits.Load(text);
         }
         catch (YamlException ex)
         {
@@ -278,7 +284,16 @@ internal sealed class ConfigComposer
             var local = Path.Combine(presetDirectory, name + ".yaml");
             if (File.Exists(local))
             {
-                var text = File.ReadAllText(local);
+                string text;
+                try
+                {
+                    text = YamlLimits.ReadFile(local, DisplayPath(local));
+                }
+                catch (UserInputException ex)
+                {
+                    Problems.Add(new ConfigProblem(LocationOf(at), PresetKey, ex.Message));
+                    return new YamlMappingNode();
+                }
                 return ComposeText(text, DisplayPath(local), identity, Path.GetDirectoryName(local), Path.GetDirectoryName(local));
             }
         }
@@ -287,7 +302,7 @@ internal sealed class ConfigComposer
         var known = BuiltInPresetNames.Concat(presetDirectory is not null && Directory.Exists(presetDirectory)
             ? Directory.GetFiles(presetDirectory, "*.yaml").Select(Path.GetFileNameWithoutExtension).OfType<string>()
             : []).Distinct().Order(StringComparer.Ordinal).ToList();
-        var near = ConfigSchema.Nearest(name, known);
+        var near = NameSuggestion.Nearest(name, known);
         Problems.Add(new ConfigProblem(LocationOf(at), PresetKey,
             $"found unknown preset '{name}'; expected one of {string.Join(", ", known)}" + (near is not null ? $" (did you mean '{near}'?)" : "")));
         return new YamlMappingNode();
@@ -313,6 +328,11 @@ internal sealed class ConfigComposer
         }
         var full = Path.GetFullPath(Path.Combine(baseDirectory, file));
         if (CheckCycle(full, at, IncludeKey)) return new YamlMappingNode();
+        if (Directory.Exists(full))
+        {
+            Problems.Add(new ConfigProblem(LocationOf(at), IncludeKey, $"found include '{file}', but {DisplayPath(full)} is a directory; expected a YAML file"));
+            return new YamlMappingNode();
+        }
         if (!File.Exists(full))
         {
             Problems.Add(new ConfigProblem(LocationOf(at), IncludeKey, $"found include '{file}', but {DisplayPath(full)} does not exist; expected a path relative to the including file"));
@@ -415,7 +435,7 @@ internal sealed class ConfigComposer
     internal static string Describe(YamlNode node) => node switch
     {
         YamlScalarNode { Value: null or "" } => "nothing",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => NameSuggestion.Excerpt(s.Value),
         YamlSequenceNode => "a list",
         YamlMappingNode => "a section (key: value mapping)",
         _ => node.NodeType.ToString(),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using CimSim.Common.Text;
 
 namespace CimSim.Devices.Config;
 
@@ -96,47 +97,19 @@ public static class ConfigSchema
     internal static string DescribeConstraint(ConfigKeyAttribute k, Type t)
     {
         var parts = new List<string>();
-        var hasMin = !double.IsNaN(k.Min);
-        var hasMax = !double.IsNaN(k.Max);
-        if (hasMin && hasMax) parts.Add((k.MinExclusive ? "> " + Num(k.Min) + " and " : Num(k.Min) + " .. ") + (k.MinExclusive ? "<= " : "") + Num(k.Max));
-        else if (hasMin) parts.Add((k.MinExclusive ? "> " : ">= ") + Num(k.Min));
-        else if (hasMax) parts.Add("<= " + Num(k.Max));
+        var numeric = t == typeof(int) || t == typeof(long) || t == typeof(double) || (IsList(t, out var e) && e != typeof(string));
+        if (numeric)
+        {
+            // Every number has both bounds (ConfigRanges): the declared ones, else its unit's ceiling.
+            var (min, max) = (ConfigRanges.LowerBound(k), ConfigRanges.UpperBound(k));
+            parts.Add(k.MinExclusive ? "> " + Num(min) + " and <= " + Num(max) : Num(min) + " .. " + Num(max));
+        }
         if (k.PowerOfTwo) parts.Add("power of two");
-        _ = t;
         return string.Join(", ", parts);
     }
 
     internal static string Num(double x) => x.ToString(Math.Abs(x) >= 1e6 ? "0.###E+0" : "R", CultureInfo.InvariantCulture);
 
-    /// <summary>Levenshtein distance (for "did you mean" suggestions).</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) prev[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
-
-    /// <summary>The candidate nearest to <paramref name="found"/>, or null when none is plausibly meant.</summary>
-    public static string? Nearest(string found, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestD = int.MaxValue;
-        foreach (var c in candidates)
-        {
-            var d = EditDistance(found.ToLowerInvariant(), c.ToLowerInvariant());
-            if (d < bestD) (best, bestD) = (c, d);
-        }
-        return best is not null && bestD <= Math.Max(2, Math.Min(found.Length, best.Length) / 2) ? best : null;
-    }
+    /// <summary>The candidate nearest to <paramref name="found"/> by edit distance, or null when none is plausibly meant.</summary>
+    public static string? Nearest(string found, IEnumerable<string> candidates) => NameSuggestion.Nearest(found, candidates, allowContains: false);
 }

@@ -10,6 +10,9 @@ namespace CimSim.Devices.Config;
 /// </summary>
 public static class HardwareConfigLoader
 {
+    /// <summary>Problems listed in one error; the rest are counted.</summary>
+    public const int MaxProblemsShown = 20;
+
     /// <summary>
     /// Loads a hw-config file, or a built-in config by name (`default`, or `hw-configs/default.yaml` where no such file
     /// exists: the tool works outside the source tree), then applies `path.to.key=value` overrides (the CLI's `-p`).
@@ -17,6 +20,8 @@ public static class HardwareConfigLoader
     public static HardwareSpec Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new UserInputException($"{path}: is a directory; expected a hardware config YAML file such as hw-configs/default.yaml");
         var composer = new ConfigComposer();
         YamlMappingNode root;
         if (File.Exists(full)) root = composer.ComposeFile(full, ConfigComposer.DisplayPath(full));
@@ -90,7 +95,10 @@ public static class HardwareConfigLoader
             .ThenBy(p => fileOrder[p.Location.Source])
             .ThenBy(p => p.Location.Line).ThenBy(p => p.Location.Column)
             .Select(p => p.ToString()).Distinct().ToList();
-        throw new UserInputException($"{what}: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} in the hardware config", problems);
+        var count = problems.Count;
+        // A file that is not a config at all (a password file given to include:) must not be echoed line by line.
+        if (count > MaxProblemsShown) problems = [.. problems.Take(MaxProblemsShown), $"... and {count - MaxProblemsShown} more problems"];
+        throw new UserInputException($"{what}: {count} problem{(count == 1 ? "" : "s")} in the hardware config", problems);
     }
 
     private static ConfigLocation Locate(Dictionary<string, ConfigLocation> locations, string path)

@@ -462,11 +462,11 @@ public sealed record DriftSpec
     public double NuSigma { get; init; }
 
     /// <summary>Reference time after programming, seconds.</summary>
-    [ConfigKey("t0_s", Unit = "s", Min = 0, MinExclusive = true)]
+    [ConfigKey("t0_s", Unit = "s", Min = 0, MinExclusive = true, Max = 1e9)]
     public double T0Seconds { get; init; } = 20;
 
     /// <summary>Time after programming at which the array is read, seconds.</summary>
-    [ConfigKey("t_s", Unit = "s", Min = 0, MinExclusive = true)]
+    [ConfigKey("t_s", Unit = "s", Min = 0, MinExclusive = true, Max = 1e9)]
     public double TSeconds { get; init; } = 86400;
 }
 

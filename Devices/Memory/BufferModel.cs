@@ -60,6 +60,16 @@ public sealed class BufferModel
 
     public Cycles TransferCycles(long bytes, ClockDomain clock) => clock.FromSecondsCeiling(TransferSeconds(bytes));
 
+    /// <summary>
+    /// Bits one port moves per cycle of <paramref name="frequencyHz"/>: its share of the bandwidth (bandwidth / ports),
+    /// at most one access of access_width_bits per cycle. The scheduler serialises a transfer at this rate.
+    /// </summary>
+    public double BitsPerCyclePerPort(double frequencyHz) =>
+        Math.Min(Spec.BandwidthBytesPerSecond * 8 / Spec.Ports / frequencyHz, Spec.AccessWidthBits);
+
+    /// <summary>Access latency in whole cycles of <paramref name="frequencyHz"/> (added once per transfer).</summary>
+    public long LatencyCycles(double frequencyHz) => (long)Math.Ceiling(Spec.LatencySeconds * frequencyHz - 1e-9);
+
     public bool Fits(long bytes) => bytes <= Spec.CapacityBytes;
 
     public double AreaSquareMillimetres => Spec.AreaSquareMillimetres;

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Reflection;
-using CimSim.Common.Errors;
+using CimSim.Common.Cli;
 using Serilog;
 using Serilog.Events;
 
@@ -31,6 +30,7 @@ public static class CliApp
             .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
             .OrderBy(c => c.Order).ThenBy(c => c.GetType().Name, StringComparer.Ordinal);
         foreach (var c in commands) root.Subcommands.Add(c.Build());
+        CliRunner.AddNumericRules(root);
         return root;
     }
 
@@ -41,23 +41,12 @@ public static class CliApp
         ConfigureLogging(parse.GetValue(Verbose), parse.GetValue(LogFile));
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (Exception ex) when (Unwrap(ex) is UserInputException uie)
-        {
-            Console.Error.WriteLine("error: " + uie.Message);
-            return UserInputException.ExitCode;
+            return CliRunner.Invoke(parse);
         }
         finally
         {
             Log.CloseAndFlush();
         }
-    }
-
-    private static Exception Unwrap(Exception ex)
-    {
-        while (ex is TargetInvocationException or AggregateException && ex.InnerException is not null) ex = ex.InnerException!;
-        return ex;
     }
 
     private static void ConfigureLogging(bool verbose, string? logFile)

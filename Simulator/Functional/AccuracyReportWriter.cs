@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CimSim.Common.Errors;
 using CimSim.Common.IO;
 using CimSim.Simulator.Plots;
 
@@ -17,7 +18,7 @@ public static class AccuracyReportWriter
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static string ToJson(AccuracyReport report) => JsonSerializer.Serialize(report, JsonOptions) + "\n";
+    public static string ToJson(AccuracyReport report) => NonFiniteResultException.Serialize(report, JsonOptions, "the accuracy report") + "\n";
 
     public static void Write(AccuracyReport report, string directory)
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Reflection;
 using CimSim.Common.Errors;
+using CimSim.Common.Text;
+using CimSim.Devices.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace CimSim.Simulator.Gpu;
@@ -27,9 +29,9 @@ public static class GpuSpecLoader
 
     public static GpuSpec Load(string nameOrPath)
     {
-        if (File.Exists(nameOrPath)) return Parse(File.ReadAllText(nameOrPath), nameOrPath);
+        if (File.Exists(nameOrPath)) return Parse(YamlLimits.ReadFile(nameOrPath, nameOrPath), nameOrPath);
         var text = PresetText(nameOrPath)
-            ?? throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file");
+            ?? throw new UserInputException($"--gpu: '{nameOrPath}' is neither a file nor a GPU preset; expected one of {string.Join(", ", PresetNames)} or a path to a YAML file" + NameSuggestion.DidYouMean(nameOrPath, PresetNames));
         return Parse(text, $"hw-configs/gpus/{nameOrPath}.yaml");
     }
 
@@ -44,8 +46,8 @@ public static class GpuSpecLoader
 
     public static GpuSpec Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
+        YamlStream stream;
+        try { stream = YamlLimits.Load(yaml); }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new UserInputException($"{source}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.Message}");

@@ -54,7 +54,7 @@ public static class SimulationRunner
         var model = req.ModelSpec ?? ModelCatalog.Resolve(req.Model);
         var lora = req.LoraRank > 0 ? LoraSpec.FromFlags(req.LoraRank, req.LoraTargets) : null;
         var gpuSpec = GpuSpecLoader.Load(req.Gpu);
-        var workload = new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens).Validated();
+        var workload = SimulationBudget.Check(new WorkloadSpec(req.Batch, req.PromptTokens, req.GeneratedTokens), model);
         var graph = new OperatorGraph(model, lora, workload);
 
         var mapperOptions = new MapperOptions();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CimSim.Common.Errors;
 using CimSim.Common.IO;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Plots;
@@ -26,11 +27,8 @@ public static class ReportWriter
         return [json, md, .. plots];
     }
 
-    private static void Num(Utf8JsonWriter w, string name, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumber(name, v);
-        else w.WriteNull(name);
-    }
+    /// <summary>Every number in report.json is finite (issue 14: "energy_j: null" hid an overflow); a non-finite one fails the run.</summary>
+    private static void Num(Utf8JsonWriter w, string name, double v) => w.WriteNumber(name, NonFiniteResultException.Require(v, name));
 
     private static void Map(Utf8JsonWriter w, string name, IEnumerable<KeyValuePair<string, double>> values)
     {

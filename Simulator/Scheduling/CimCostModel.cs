@@ -98,8 +98,14 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
             case TaskKind.Vector:
                 return hw.ChipCyclesOfDigital(hw.Digital.Latency(t.VectorOp ?? VectorOp.Add, VectorCounts(t, tokens, kvSum)));
             case TaskKind.Transfer:
-                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle)
-                       + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.ChipLinkBitsPerCycle)));
+            {
+                // Tile buffer read -> links -> global buffer write: the latencies add, the slowest rate serialises
+                // (issue 14, defect 8); each chip-link crossing adds the link's latency and serialisation.
+                var bits = (double)tokens * t.BitsPerToken;
+                var rate = Math.Min(hw.LinkBitsPerCycle, Math.Min(hw.TileBufferBitsPerCyclePerPort, hw.GlobalBufferBitsPerCyclePerPort));
+                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + hw.TileBufferLatencyCycles + hw.GlobalBufferLatencyCycles + CeilDiv(bits, rate)
+                       + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv(bits, hw.ChipLinkBitsPerCycle)));
+            }
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)

@@ -71,6 +71,12 @@ public sealed record CimHardwareModel
     public double ChipLinkBitsPerCycle { get; init; } = double.PositiveInfinity;
     /// <summary>Cycles of one chip-to-chip transfer's latency.</summary>
     public long ChipLinkLatencyCycles { get; init; }
+    /// <summary>Per-port rate and access latency of the tile buffer (source) and global buffer (destination) of a
+    /// transfer, from <see cref="Devices.Memory.BufferModel"/>; the link count above is the global buffer's ports.</summary>
+    public double TileBufferBitsPerCyclePerPort { get; init; } = double.PositiveInfinity;
+    public long TileBufferLatencyCycles { get; init; }
+    public double GlobalBufferBitsPerCyclePerPort { get; init; } = double.PositiveInfinity;
+    public long GlobalBufferLatencyCycles { get; init; }
 
     // --- off-chip memory (embedding table, KV spill, matrices on the digital unit) ---
     public required double DramBitsPerCycle { get; init; }

@@ -55,6 +55,11 @@ public static class HardwareModelBuilder
             LinkBitsPerCycle = hw.Interconnect.LinkWidthBits,
             LinkLatencyCycles = hw.Interconnect.HopLatencyCycles,
             AverageHops = AverageHops(hw.Interconnect, mapping),
+            // Buffer ports and access latencies time every transfer (the buffer device model owns them; issue 14).
+            TileBufferBitsPerCyclePerPort = devices.TileBuffer.BitsPerCyclePerPort(clock.FrequencyHz),
+            TileBufferLatencyCycles = devices.TileBuffer.LatencyCycles(clock.FrequencyHz),
+            GlobalBufferBitsPerCyclePerPort = devices.GlobalBuffer.BitsPerCyclePerPort(clock.FrequencyHz),
+            GlobalBufferLatencyCycles = devices.GlobalBuffer.LatencyCycles(clock.FrequencyHz),
             ChipLinkBitsPerCycle = clock.PerCycle(devices.Interconnect.LinkBitsPerSecond),
             ChipLinkLatencyCycles = clock.FromSecondsCeiling(devices.Interconnect.LinkLatencySeconds).Value,
             DramBitsPerCycle = clock.PerCycle(hw.Dram.BandwidthBytesPerSecond * 8),

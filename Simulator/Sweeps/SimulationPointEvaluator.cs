@@ -48,7 +48,7 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
         _request = request;
         _model = request.ModelSpec ?? ModelCatalog.Resolve(request.Model);
         _lora = request.LoraRank > 0 ? LoraSpec.FromFlags(request.LoraRank, request.LoraTargets) : null;
-        _workload = new WorkloadSpec(request.Batch, request.PromptTokens, request.GeneratedTokens).Validated(_model.MaxPositionEmbeddings);
+        _workload = SimulationBudget.Check(new WorkloadSpec(request.Batch, request.PromptTokens, request.GeneratedTokens), _model);
         _accuracy = accuracy;
     }
 

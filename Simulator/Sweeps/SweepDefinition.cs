@@ -1,6 +1,7 @@
 using System.Globalization;
 using CimSim.Common.Errors;
 using CimSim.Common.Random;
+using CimSim.Devices.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -38,7 +39,7 @@ public sealed record SweepDefinition(string SourceName, SweepMode Mode, IReadOnl
     public static SweepDefinition Load(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"grid file '{path}' not found");
-        return Parse(File.ReadAllText(path), path);
+        return Parse(YamlLimits.ReadFile(path, path), path);
     }
 
     public static SweepDefinition Parse(string yaml, string sourceName)
@@ -47,8 +48,7 @@ public sealed record SweepDefinition(string SourceName, SweepMode Mode, IReadOnl
         YamlMappingNode root;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
+            var stream = YamlLimits.Load(yaml);
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode m)
                 throw new UserInputException($"{sourceName}: expected a mapping of config paths to value lists (see docs/sweeps.md), found {(stream.Documents.Count == 0 ? "an empty file" : "a " + stream.Documents[0].RootNode.NodeType.ToString().ToLowerInvariant())}");
             root = m;

@@ -21,4 +21,12 @@ public class NoiseProfileNoiseTests
         Assert.That(() => NoiseProfileNoise.FromFit(fit, "p.json: recommended"),
             Throws.InstanceOf<UserInputException>().With.Message.Contains("laplace"));
     }
+
+    [Test]
+    public void CheckModules_ProfileNamesAModuleTheModelLacks_UserErrorNamingIt()
+    {
+        // Issue 14, defect 6: unknown modules were accepted silently (the recommended fit then applied everywhere).
+        Assert.That(() => NoiseProfileNoise.CheckModules(["model.layers.99.mlp.foo_proj"], ["model.layers.0.self_attn.q_proj"], "p.json"),
+            Throws.InstanceOf<UserInputException>().With.Message.Contains("model.layers.99.mlp.foo_proj"));
+    }
 }

@@ -6,24 +6,7 @@ namespace CimSim.Tests.Cli;
 [NonParallelizable]
 public class ValidateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            var code = CliApp.Run(args);
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Hardening.InProcessCli.Run(args);
 
     [Test]
     public void Validate_GoodConfigWithOverride_PrintsOkAndSummary()

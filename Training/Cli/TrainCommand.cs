@@ -93,6 +93,7 @@ public static class TrainCommand
 
             var modelDir = p.GetValue(model)!;
             var output = p.GetValue(outDir)!;
+            OutputLocation.CheckDirectory(output, "--out");
             LoraSpec? lora = m == TrainMethod.Full ? null : LoraSpec.FromFlags(p.GetValue(rank), p.GetValue(targets)!, p.GetValue(alpha), p.GetValue(dropout));
             IWeightNoise? noise = null;
             if (m == TrainMethod.HaLora && noiseOn == "on")
@@ -137,6 +138,8 @@ public static class TrainCommand
     public static void Run(string modelDir, string dataPath, string outDir, TrainOptions options, bool randomInit, string tokenizerName, bool plainPrompt, bool resume, string? evalPath = null)
     {
         var spec = ModelIo.ReadSpec(modelDir);
+        if (options.Noise is NoiseProfileNoise profileNoise)
+            profileNoise.CheckModules(Enumerable.Range(0, spec.NumLayers).SelectMany(i => LinearModules.All.Select(m => m.HfPath(i))));
         var tok = TokenizerFactory.Create(tokenizerName, modelDir, spec);
         var (examples, format) = JsonlDataset.Load(dataPath, tok, options.MaxLength, plainPrompt);
         Log.Information("model {Name} ({Type}, {Params:N0} parameters), tokenizer {Tok}, {Count} {Format} examples from {Data}",

@@ -85,6 +85,22 @@ public sealed class NoiseProfileNoise : IWeightNoise
         return new GaussianWeightNoise(fit.Sigma, scope, mean: fit.Mean, tileInputs: fit.TileRows, tileOutputs: fit.TileColumns);
     }
 
+    /// <summary>
+    /// Refuses a profile naming modules the model does not have (issue 14, defect 6: they were accepted silently, so a
+    /// profile of another model trained with the recommended fit everywhere).
+    /// </summary>
+    public void CheckModules(IEnumerable<string> modelModules) => CheckModules(byModule.Keys, modelModules, source);
+
+    /// <summary>Throws naming the profile modules that are not among <paramref name="modelModules"/>.</summary>
+    public static void CheckModules(IEnumerable<string> profileModules, IEnumerable<string> modelModules, string source)
+    {
+        var known = modelModules.ToHashSet(StringComparer.Ordinal);
+        var unknown = profileModules.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count == 0) return;
+        throw new UserInputException($"{source}: {unknown.Count} module(s) not in the model, e.g. {string.Join(", ", unknown.Take(3))}; " +
+                                     $"expected Hugging Face module paths such as {known.Order(StringComparer.Ordinal).FirstOrDefault()}");
+    }
+
     /// <summary>The noise model applied to <paramref name="modulePath"/>.</summary>
     public GaussianWeightNoise For(string modulePath) => byModule.TryGetValue(modulePath, out var n) ? n : recommended;
 

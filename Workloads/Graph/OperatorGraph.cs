@@ -23,7 +23,21 @@ public sealed partial class OperatorGraph
         Workload = workload;
         Precision = precision ?? GraphPrecision.W8A8;
         PrefillLogitsForAllTokens = prefillLogitsForAllTokens;
+        CheckLoraRank(model, lora);
         _layer = LayerTemplateBuilder.Build(model, lora);
+    }
+
+    /// <summary>
+    /// A LoRA rank above min(in, out) of a targeted projection is no low-rank update (and was accepted silently, issue 14
+    /// defect 9): refused, naming the smallest targeted matrix.
+    /// </summary>
+    private static void CheckLoraRank(ModelSpec model, LoraSpec? lora)
+    {
+        if (lora is null || lora.ResolvedTargets(model).Count == 0) return;
+        var (module, limit) = lora.ResolvedTargets(model).Select(t => (t, Math.Min(model.Shape(t).In, model.Shape(t).Out))).MinBy(x => x.Item2);
+        if (lora.Rank > limit)
+            throw new CimSim.Common.Errors.UserInputException(
+                $"--lora-rank: found {lora.Rank}; expected at most {limit}, the smaller side of {model.Name}'s {module.HfName()} ({model.Shape(module).In} x {model.Shape(module).Out})");
     }
 
     public ModelSpec Model { get; }

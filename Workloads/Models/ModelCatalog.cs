@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CimSim.Common.Errors;
+using CimSim.Common.Text;
 
 namespace CimSim.Workloads.Models;
 
@@ -43,7 +44,7 @@ public static class ModelCatalog
     {
         var key = name.Trim().ToLowerInvariant();
         if (!PresetNames.Contains(key))
-            throw new UserInputException($"unknown model preset '{name}'; expected one of {string.Join(", ", PresetNames)}");
+            throw new UserInputException($"unknown model preset '{name}'; expected one of {string.Join(", ", PresetNames)}" + NameSuggestion.DidYouMean(name, PresetNames));
         using var s = typeof(ModelCatalog).Assembly.GetManifestResourceStream($"CimSim.Workloads.Models.Presets.{key}.json")
             ?? throw new InvalidOperationException($"embedded preset {key}.json is missing from the assembly");
         using var reader = new StreamReader(s);
@@ -74,6 +75,6 @@ public static class ModelCatalog
         }
         if (File.Exists(presetOrPath)) return ModelConfigParser.ParseFile(presetOrPath);
         throw new UserInputException(
-            $"model '{presetOrPath}': neither a preset ({string.Join(", ", PresetNames)}) nor an existing directory holding config.json");
+            $"model '{presetOrPath}': neither a preset ({string.Join(", ", PresetNames)}) nor an existing directory holding config.json" + NameSuggestion.DidYouMean(presetOrPath, PresetNames));
     }
 }

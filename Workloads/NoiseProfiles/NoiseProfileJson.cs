@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CimSim.Common.Errors;
 using CimSim.Common.IO;
+using CimSim.Common.Text;
 
 namespace CimSim.Workloads.NoiseProfiles;
 
@@ -19,7 +20,10 @@ public static class NoiseProfileJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 
-    public static string Serialize(NoiseProfile profile) => JsonSerializer.Serialize(profile, Options) + "\n";
+    /// <summary>Largest sigma, |mean| or output sigma accepted, relative to the fit's scale (the config's weight-noise sigma range).</summary>
+    public const double MaxRelative = 10;
+
+    public static string Serialize(NoiseProfile profile) => NonFiniteResultException.Serialize(profile, Options, "the noise profile") + "\n";
 
     /// <summary>Writes the profile atomically.</summary>
     public static void Write(string path, NoiseProfile profile) => AtomicFile.WriteAllText(path, Serialize(profile));
@@ -40,9 +44,11 @@ public static class NoiseProfileJson
             var format = root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
             if (format != NoiseProfile.FormatName)
                 throw new UserInputException($"{source}: $.format is {(format is null ? "missing" : "\"" + format + "\"")}, expected \"{NoiseProfile.FormatName}\"");
-            var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var vi) ? vi : -1;
+            // "version": "1" threw InvalidOperationException from TryGetInt32 (issue 14, defect 6): check the JSON kind first.
+            var hasVersion = root.TryGetProperty("version", out var v);
+            var version = hasVersion && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var vi) ? vi : -1;
             if (version < 1 || version > NoiseProfile.CurrentVersion)
-                throw new UserInputException($"{source}: $.version is {(version < 0 ? "missing" : version)}, this CimSim reads versions 1..{NoiseProfile.CurrentVersion}");
+                throw new UserInputException($"{source}: $.version is {(!hasVersion ? "missing" : v.ValueKind == JsonValueKind.Number ? v.GetRawText() : NameSuggestion.Excerpt(v.GetRawText()))}, expected an integer 1..{NoiseProfile.CurrentVersion} (the versions this CimSim reads)");
         }
         NoiseProfile? p;
         try
@@ -56,10 +62,12 @@ public static class NoiseProfileJson
         if (p is null) throw new UserInputException($"{source}: empty noise profile");
         var problems = new List<string>();
         CheckFit(p.Recommended, "$.recommended", problems);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < p.Modules.Count; i++)
         {
             var m = p.Modules[i];
             if (string.IsNullOrEmpty(m.Name)) problems.Add($"$.modules[{i}].name is empty");
+            else if (!seen.TryAdd(m.Name, i)) problems.Add($"$.modules[{i}].name \"{m.Name}\" repeats $.modules[{seen[m.Name]}]; expected each module once");
             CheckFit(m.Fit, $"$.modules[{i}].fit", problems);
         }
         if (problems.Count > 0) throw new UserInputException($"{source}: invalid noise profile", problems);
@@ -87,7 +95,16 @@ public static class NoiseProfileJson
         }
         if (fit.Kind != "gaussian") problems.Add($"{path}.kind is \"{fit.Kind}\", expected \"gaussian\"");
         if (!NoiseScale.All.Contains(fit.Scale)) problems.Add($"{path}.scale is \"{fit.Scale}\", expected one of {string.Join(", ", NoiseScale.All)}");
-        if (!(fit.Sigma >= 0) || double.IsInfinity(fit.Sigma)) problems.Add($"{path}.sigma is {fit.Sigma}, expected a finite number >= 0");
-        if (!(fit.OutputSigmaRel >= 0)) problems.Add($"{path}.output_sigma_rel is {fit.OutputSigmaRel}, expected >= 0");
+        // Bounds as rram.noise.weight_noise.sigma (0 .. 10): sigma or mean 1e300 gave a NaN loss and an SVD crash in the trainer.
+        Range(fit.Sigma, 0, MaxRelative, "sigma");
+        Range(fit.Mean, -MaxRelative, MaxRelative, "mean");
+        Range(fit.OutputSigmaRel, 0, MaxRelative, "output_sigma_rel");
+        if (fit.TileRows is < 1 or > 1 << 20) problems.Add($"{path}.tile_rows is {fit.TileRows}, expected an integer 1 .. {1 << 20}");
+        if (fit.TileColumns is < 1 or > 1 << 20) problems.Add($"{path}.tile_columns is {fit.TileColumns}, expected an integer 1 .. {1 << 20}");
+
+        void Range(double x, double min, double max, string name)
+        {
+            if (!(x >= min && x <= max)) problems.Add($"{path}.{name} is {x.ToString(System.Globalization.CultureInfo.InvariantCulture)}, expected a finite number {min} .. {max}");
+        }
     }
 }

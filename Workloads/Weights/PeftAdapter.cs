@@ -19,6 +19,31 @@ public sealed record LoraAdapterConfig
     /// <summary>Module names as PEFT matches them: suffixes like "q_proj" (or one regex string).</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = [];
 
+    /// <summary>True when target_modules was one string: PEFT then full-matches it as a regular expression ("all-linear" aside).</summary>
+    public bool TargetModulesIsPattern { get; init; }
+
+    /// <summary>
+    /// Whether PEFT would put a LoRA on <paramref name="module"/> (e.g. "model.layers.0.self_attn.q_proj"): a list entry
+    /// matches the name or its dotted suffix; a string is "all-linear" (every linear layer but the output layer) or a
+    /// regular expression matched against the whole name; no target_modules applies to every module present.
+    /// </summary>
+    public bool Targets(string module)
+    {
+        if (TargetModules.Count == 0) return true;
+        if (!TargetModulesIsPattern)
+            return TargetModules.Any(t => module == t || module.EndsWith("." + t, StringComparison.Ordinal));
+        var pattern = TargetModules[0];
+        if (pattern == "all-linear") return !module.EndsWith("lm_head", StringComparison.Ordinal);
+        try
+        {
+            return Regex.IsMatch(module, "^(?:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+
     public bool UseRslora { get; init; }
 
     public double Dropout { get; init; }
@@ -137,6 +162,12 @@ public sealed class PeftAdapter
         var modules = new List<LoraModuleWeights>();
         foreach (var (module, (a, b)) in parts)
         {
+            // target_modules was ignored (issue 14, defect 7): a tensor PEFT would not load is an error, never applied silently.
+            if (!config.Targets(module))
+            {
+                problems.Add($"module '{module}': has LoRA tensors but {ConfigFileName} target_modules {DescribeTargets(config)} does not name it");
+                continue;
+            }
             if (a is null || b is null)
             {
                 problems.Add($"module '{module}': has lora_{(a is null ? "B" : "A")} but no lora_{(a is null ? "A" : "B")}");
@@ -162,12 +193,16 @@ public sealed class PeftAdapter
         return new PeftAdapter(config, modules) { SourceDirectory = directory };
     }
 
+    private static string DescribeTargets(LoraAdapterConfig c) =>
+        c.TargetModulesIsPattern ? $"\"{c.TargetModules[0]}\"" : "[" + string.Join(", ", c.TargetModules.Select(t => $"\"{t}\"")) + "]";
+
     private static LoraAdapterConfig ReadConfig(string path)
     {
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            // Duplicate keys made JsonObject throw ArgumentException on first access (found by fuzz/run.sh peft-config).
+            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
@@ -181,31 +216,49 @@ public sealed class PeftAdapter
         var peftType = Str("peft_type");
         if (peftType is not null && peftType != "LORA") problems.Add($"peft_type is \"{peftType}\", expected \"LORA\"");
         var r = Num("r");
-        if (r is null || r <= 0 || r != Math.Floor(r.Value)) problems.Add($"r is {o["r"]?.ToJsonString() ?? "missing"}, expected a positive integer");
+        if (r is null || r <= 0 || r > 65536 || r != Math.Floor(r.Value)) problems.Add($"r is {o["r"]?.ToJsonString() ?? "missing"}, expected a positive integer up to 65536");
         var alpha = Num("lora_alpha");
-        if (alpha is null) problems.Add($"lora_alpha is {o["lora_alpha"]?.ToJsonString() ?? "missing"}, expected a number");
+        if (alpha is null || !double.IsFinite(alpha.Value) || Math.Abs(alpha.Value) > 1e6) problems.Add($"lora_alpha is {o["lora_alpha"]?.ToJsonString() ?? "missing"}, expected a finite number within +-1e6");
         if (Bool("use_dora")) problems.Add("use_dora is true: DoRA adapters are not supported");
         if (Str("bias") is { } bias && bias != "none") problems.Add($"bias is \"{bias}\": only \"none\" is supported");
         if (o["modules_to_save"] is JsonArray { Count: > 0 } mts) problems.Add($"modules_to_save is {mts.ToJsonString()}: not supported (only LoRA A/B)");
         if (Bool("fan_in_fan_out")) problems.Add("fan_in_fan_out is true: only nn.Linear layouts ([out, in]) are supported");
         var targets = o["target_modules"] switch
         {
-            JsonArray arr => arr.Select(n => n?.GetValue<string>() ?? "").ToList(),
+            JsonArray arr => arr.Select(n => n is JsonValue jv && jv.TryGetValue<string>(out var t) ? t : "").ToList(),
             JsonValue v when v.TryGetValue<string>(out var s) => [s],
             _ => new List<string>(),
         };
+        if (targets.Any(t => t.Length == 0)) problems.Add($"target_modules is {o["target_modules"]!.ToJsonString()}, expected module names (strings)");
+        var targetsIsPattern = o["target_modules"] is JsonValue;
+        if (targetsIsPattern && targets[0] != "all-linear")
+        {
+            try
+            {
+                _ = new Regex(targets[0], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException)
+            {
+                problems.Add($"target_modules is \"{targets[0]}\", expected a list of module names or a valid regular expression");
+            }
+        }
         var rankPattern = new Dictionary<string, int>(StringComparer.Ordinal);
         if (o["rank_pattern"] is JsonObject rp)
-            foreach (var (k, v) in rp) rankPattern[k] = v!.GetValue<int>();
+            foreach (var (k, v) in rp)
+                if (v is JsonValue rv && rv.TryGetValue<int>(out var ri) && ri > 0) rankPattern[k] = ri;
+                else problems.Add($"rank_pattern.{k} is {v?.ToJsonString() ?? "null"}, expected a positive integer");
         var alphaPattern = new Dictionary<string, double>(StringComparer.Ordinal);
         if (o["alpha_pattern"] is JsonObject ap)
-            foreach (var (k, v) in ap) alphaPattern[k] = v!.GetValue<double>();
+            foreach (var (k, v) in ap)
+                if (v is JsonValue av && av.TryGetValue<double>(out var ad) && double.IsFinite(ad)) alphaPattern[k] = ad;
+                else problems.Add($"alpha_pattern.{k} is {v?.ToJsonString() ?? "null"}, expected a finite number");
         if (problems.Count > 0) throw new UserInputException($"{path}: unsupported or invalid adapter config", problems);
         return new LoraAdapterConfig
         {
             Rank = (int)r!.Value,
             Alpha = alpha!.Value,
             TargetModules = targets,
+            TargetModulesIsPattern = targetsIsPattern,
             UseRslora = Bool("use_rslora"),
             Dropout = Num("lora_dropout") ?? 0,
             RankPattern = rankPattern,
@@ -239,7 +292,7 @@ public sealed class PeftAdapter
             ["r"] = c.Rank,
             ["rank_pattern"] = new JsonObject(c.RankPattern.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["revision"] = null,
-            ["target_modules"] = new JsonArray(targets.Select(t => (JsonNode?)t).ToArray()),
+            ["target_modules"] = c.TargetModulesIsPattern ? JsonValue.Create(c.TargetModules[0]) : new JsonArray(targets.Select(t => (JsonNode?)t).ToArray()),
             ["task_type"] = c.TaskType,
             ["use_dora"] = false,
             ["use_rslora"] = c.UseRslora,

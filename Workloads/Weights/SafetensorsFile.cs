@@ -18,6 +18,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>Headers larger than this are rejected as corrupt (safetensors itself caps at 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly Dictionary<string, int> OtherDTypeSizes = new()
     {
         ["F64"] = 8, ["I64"] = 8, ["U64"] = 8, ["I32"] = 4, ["U32"] = 4, ["I16"] = 2, ["U16"] = 2,
@@ -85,6 +87,16 @@ public sealed unsafe class SafetensorsFile : IDisposable
         long dataStart = 8 + headerBytes.Length;
         long dataLength = fileLength - dataStart;
         JsonDocument doc;
+        try
+        {
+            // JsonDocument checks UTF-8 only when a string is read (GetString threw InvalidOperationException on
+            // invalid bytes; found by fuzz/run.sh safetensors): check the whole header first.
+            _ = StrictUtf8.GetCharCount(headerBytes);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw new UserInputException($"{path}: safetensors header is not valid UTF-8 ({ex.Message})");
+        }
         try
         {
             doc = JsonDocument.Parse(headerBytes);
@@ -241,6 +253,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (destination.Length != t.ElementCount)
             throw new ArgumentException($"tensor '{name}' holds {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
         Decode(RawBytes(name), t.DType, destination);
+        // NaN/Inf weights gave finite-looking device logits and bare NaN in JSON (issue 14, defect 1): refuse them at the reader.
+        var bad = NonFiniteResultException.IndexOfNonFinite(destination);
+        if (bad >= 0)
+            throw new UserInputException($"{Path}: tensor '{name}' holds {destination[bad]} at element {bad}; expected finite weights");
     }
 
     /// <summary>Widens little-endian F32/F16/BF16 bytes to float32.</summary>

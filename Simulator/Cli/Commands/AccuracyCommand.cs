@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CimSim.Common.IO;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
@@ -40,6 +41,7 @@ public sealed class AccuracyCommand : ICliCommand
         f.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            OutputLocation.CheckDirectory(pr.GetValue(output)!, "--out");
             var spec = f.LoadHardware(pr);
             var options = new AccuracyOptions
             {

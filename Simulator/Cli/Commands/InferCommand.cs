@@ -38,6 +38,7 @@ public sealed class InferCommand : ICliCommand
         f.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            OutputLocation.CheckFile(pr.GetValue(output)!, "--out");
             if (pr.GetValue(ideal) && (pr.GetResult(f.Hardware) is { Implicit: false } || pr.GetValue(f.Overrides) is { Length: > 0 }))
                 throw new UserInputException("--ideal computes exact products: give it without --hw and -p");
             HardwareSpec? spec = pr.GetValue(ideal) ? null : f.LoadHardware(pr);
@@ -57,6 +58,7 @@ public sealed class InferCommand : ICliCommand
     /// <summary>{"logits": [[...], ...]} with round-trip float formatting.</summary>
     public static string LogitsJson(float[] logits, int rows, int vocab)
     {
+        NonFiniteResultException.RequireAll(logits, "logits");
         var sb = new StringBuilder(logits.Length * 12);
         sb.Append("{\"logits\": [");
         for (int t = 0; t < rows; t++)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimSim.Common.IO;
 using CimSim.Devices.Config;
 using CimSim.Mapping;
 using CimSim.Workloads.Models;
@@ -37,6 +38,7 @@ public sealed class MapCommand : ICliCommand
         {
             var spec = HardwareConfigLoader.Load(pr.GetValue(hw)!, pr.GetValue(param));
             var m = ModelCatalog.Resolve(pr.GetValue(model)!);
+            OutputLocation.CheckDirectory(pr.GetValue(output)!, "--out");
             LoraSpec? lora = pr.GetValue(adapter) is { Length: > 0 } a
                 ? LoraSpec.FromPeftConfig(a)
                 : pr.GetValue(rank) == 0 ? null : LoraSpec.FromFlags(pr.GetValue(rank), pr.GetValue(targets)!, pr.GetValue(alpha));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CimSim.Common.IO;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Workloads.NoiseProfiles;
@@ -34,6 +35,7 @@ public sealed class NoiseProfileCommand : ICliCommand
         };
         cmd.SetAction(pr =>
         {
+            OutputLocation.CheckFile(pr.GetValue(output)!, "--out");
             var spec = f.LoadHardware(pr);
             if (pr.GetValue(sigma) is { } s) spec = FunctionalHardware.WithWeightNoiseSigma(spec, s);
             var profile = NoiseProfileBuilder.Build(new NoiseProfileOptions

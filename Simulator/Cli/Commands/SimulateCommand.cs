@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CimSim.Common.Errors;
 using CimSim.Common.Units;
+using CimSim.Common.IO;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
@@ -30,6 +31,7 @@ public sealed class SimulateCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             var req = w.ToRequest(pr);
+            OutputLocation.CheckDirectory(pr.GetValue(output)!, "--out");
             var dataPath = pr.GetValue(data);
             if (dataPath is not null && !Directory.Exists(req.Model))
                 throw new UserInputException($"--data {dataPath}: the accuracy study needs real weights; --model '{req.Model}' is a preset, give a directory with config.json and safetensors");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using CimSim.Common.IO;
 using CimSim.Common.Errors;
 using CimSim.Simulator.Functional;
 using CimSim.Simulator.Reports;
@@ -57,6 +58,7 @@ public sealed class SweepCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             var request = w.ToRequest(pr);
+            OutputLocation.CheckDirectory(pr.GetValue(output)!, "--out");
             var options = new SweepRunOptions { Jobs = pr.GetValue(jobs), Shard = ShardSpec.Parse(pr.GetValue(shard)), RetryErrors = pr.GetValue(retry) };
             var probe = AccuracyProbeFor(pr.GetValue(accuracy), pr.GetValue(data), request.Model, pr.GetValue(adapter),
                 pr.GetValue(accSeeds), pr.GetValue(firstSeed), pr.GetValue(devicePath)!, pr.GetValue(maxTokens));

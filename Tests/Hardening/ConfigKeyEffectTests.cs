@@ -38,23 +38,10 @@ public class ConfigKeyEffectTests
         ["technology.node_nm"] = "issue 10: no model scales with the node (every number is given per key)",
         ["technology.supply_voltage_v"] = "issue 10: digital energies are given per operation, not from V^2",
         ["technology.temperature_k"] = "issue 10: no model depends on temperature",
-        ["rram.adc.range.full_scale"] = "issue 11: the ADC range is not applied in the functional path",
-        ["rram.adc.range.clip_fraction"] = "issue 11: the ADC range is not applied in the functional path",
-        ["rram.adc.range.calibration_percentile"] = "issue 11: the ADC range is not applied in the functional path",
         ["rram.dac.bit_serial"] = "redundant: false requires bits = input_bits, which bit-serial with bits = input_bits equals",
-        ["tile_buffer.capacity_bytes"] = "issue 10 mapping side: tile buffers are not yet sized from the work they hold",
         ["buffer.kind"] = "issue 10: a label; the numbers price the buffer",
         ["tile_buffer.kind"] = "issue 10: a label; the numbers price the buffer",
-        ["buffer.read_energy_pj_per_bit"] = "issue 10: transfers are priced with the tile buffer's energy only",
-        ["buffer.write_energy_pj_per_bit"] = "issue 10: transfers are priced with the tile buffer's energy only",
-        ["interconnect.chip_to_chip_energy_pj_per_bit"] = "issue 10: single-chip mapping; multi-chip partitioning is the mapping helper's",
         ["digital.precision_bits"] = "issue 10: vector-unit energies are given per operation",
-        ["digital.exp_energy_pj"] = "issue 10: the vector unit prices every op as the mean of add and multiply",
-        ["digital.div_energy_pj"] = "issue 10: the vector unit prices every op as the mean of add and multiply",
-        ["digital.add_latency_cycles"] = "issue 10: vector ops are pipelined; latencies are not scheduled",
-        ["digital.mul_latency_cycles"] = "issue 10: vector ops are pipelined; latencies are not scheduled",
-        ["digital.exp_latency_cycles"] = "issue 10: vector ops are pipelined; latencies are not scheduled",
-        ["digital.div_latency_cycles"] = "issue 10: vector ops are pipelined; latencies are not scheduled",
     };
 
     private static readonly Dictionary<string, string> BaselineCache = new(StringComparer.Ordinal);
@@ -64,7 +51,18 @@ public class ConfigKeyEffectTests
     [
         ("rram.adc.walden.", ["rram.adc.impl=walden"]),
         ("rram.adc.table.", ["rram.adc.impl=table"]),
+        ("rram.adc.range.clip_fraction", ["rram.adc.ideal=false", "rram.adc.range.full_scale=fraction"]),
+        ("rram.adc.range.calibration", ["rram.adc.ideal=false", "rram.adc.range.full_scale=calibrated"]),
         ("rram.adc.range.", ["rram.adc.ideal=false"]),
+        ("rram.adc.sar_neurosim.", ["rram.adc.impl=sar-neurosim"]),
+        ("rram.adc.area_um2", ["rram.adc.impl=walden"]),
+        // The survey ADC's thermal (Schreier) limit binds above ~10 bits; at 8 bits the Walden term does.
+        ("rram.adc.survey.fom_schreier_db", ["rram.adc.bits=12"]),
+        // The tiny model on one-tile chips: each layer and the lm_head on its own chip, so links carry the cuts.
+        ("interconnect.chip_to_chip_", ["chip.tiles=1"]),
+        ("chip.max_chips", ["chip.tiles=1"]),
+        // A budget below one layer's area: the problem the mapping reports names the budget.
+        ("chip.max_area_mm2", ["chip.max_area_mm2=0.001"]),
         ("rram.adc.bits", ["rram.adc.ideal=false"]),
         ("rram.noise.programming.sigma_us", ["rram.noise.programming.impl=gaussian-absolute", "rram.noise.weight_noise.sigma=0"]),
         ("rram.noise.programming.sigma", ["rram.noise.programming.impl=gaussian-relative-gmax", "rram.noise.weight_noise.sigma=0"]),
@@ -98,7 +96,10 @@ public class ConfigKeyEffectTests
             HardwareSpec perturbed;
             try
             {
-                perturbed = HardwareConfigLoader.With(baseline, path, candidate);
+                // An ordered glob map takes its entries as path.pattern=target (docs/configuration.md "mapping.placement").
+                perturbed = path == "mapping.placement"
+                    ? HardwareConfigLoader.ApplyOverrides(baseline, [$"mapping.placement.{candidate}"])
+                    : HardwareConfigLoader.With(baseline, path, candidate);
             }
             catch (UserInputException)
             {
@@ -173,6 +174,19 @@ public class ConfigKeyEffectTests
     /// <summary>Other valid-looking values of a key, in the order tried.</summary>
     private static IEnumerable<string> Candidates(ConfigKeyInfo info, object? value)
     {
+        if (info.Path == "mapping.placement")
+        {
+            yield return "model.layers.0.self_attn.q_proj=sram";
+            yield return "lm_head=digital";
+            yield break;
+        }
+        if (info.Path == "rram.adc.range.calibration_percentile")
+        {
+            // A percentile in (50, 100]: the multiplicative candidates below leave that range.
+            yield return "99";
+            yield return "90";
+            yield break;
+        }
         switch (value)
         {
             case bool b:

@@ -80,6 +80,7 @@ public static class ReportBuilder
         foreach (var t in devices.Tables)
             if (t.AreaSquareMicrometresPerInstance > 0) area[t.Component] = t.AreaSquareMicrometresPerInstance * Instances(t, hw) * 1e-6;
         var energy = breakdown.Values.Sum();
+        var (layers, operators) = CostBreakdown.Build(devices, hw, r, breakdown[LeakageKey], area.Values.Sum());
         return new CimSummary
         {
             ClockHz = hw.Clock.FrequencyHz,
@@ -101,6 +102,8 @@ public static class ReportBuilder
             AreaMm2 = area.Values.Sum(),
             AreaBreakdownMm2 = area,
             Resources = r.Resources,
+            Layers = layers,
+            Operators = operators,
         };
     }
 

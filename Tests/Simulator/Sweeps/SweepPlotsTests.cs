@@ -20,6 +20,7 @@ public class SweepPlotsTests
             "energy-breakdown.png", "energy-breakdown.svg", "pareto.png", "pareto.svg",
             "sensitivity-rram.adc.bits.png", "sensitivity-rram.array.rows.png", "sensitivity-rram.noise.sigma.svg",
             "accuracy-vs-noise.png", "accuracy-vs-noise.svg",
+            "energy-vs-area.png", "energy-vs-area.svg", "energy-vs-accuracy.png", "energy-vs-accuracy.svg",
         }));
         var png = File.ReadAllBytes(Path.Combine(dir, "plots", "pareto.png"));
         Assert.That(png.Take(4), Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }));

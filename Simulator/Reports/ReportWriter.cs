@@ -7,7 +7,7 @@ using CimSim.Simulator.Plots;
 
 namespace CimSim.Simulator.Reports;
 
-/// <summary>The one report writer: report.json, report.md, layers.csv, operators.csv and the plots (PNG and SVG), each written atomically and byte-identical for the same inputs.</summary>
+/// <summary>The one report writer: report.json, report.md, layers.csv, operators.csv, the plots (PNG and SVG) and report.html, each written atomically and byte-identical for the same inputs.</summary>
 public static class ReportWriter
 {
     public const string GpuEnergyLabel = "GPU board energy: roofline time x power model (idle + dynamic); what the GPU would draw";
@@ -26,7 +26,11 @@ public static class ReportWriter
         AtomicFile.WriteAllText(layers, CostBreakdown.ToCsv("layer", report.Cim.Layers));
         AtomicFile.WriteAllText(operators, CostBreakdown.ToCsv("operator", report.Cim.Operators));
         var plots = ReportPlots.WriteAll(report, outDir);
-        return [json, md, layers, operators, .. plots];
+        var html = Path.Combine(outDir, "report.html");
+        var svgs = plots.Where(p => p.EndsWith(".svg", StringComparison.Ordinal))
+            .Select(p => (Path.GetFileNameWithoutExtension(p), File.ReadAllText(p))).ToList();
+        AtomicFile.WriteAllText(html, ReportHtml.Build(report, File.ReadAllBytes(json), svgs));
+        return [json, md, layers, operators, .. plots, html];
     }
 
     private static double? Fin(double v) => double.IsFinite(v) ? v : null;

@@ -21,6 +21,9 @@ public static class SweepPlots
     /// <summary>Up to this many points, the Pareto plot labels each point with its parameter values.</summary>
     public const int MaxLabelledPoints = 24;
 
+    /// <summary>Up to this many points, the energy-vs-area/accuracy plots label every point, beyond it the front's.</summary>
+    public const int MaxLabelledFrontPlotPoints = 8;
+
     /// <summary>Draws every figure the data supports into <paramref name="outDirectory"/>; returns the files written (PNG and SVG).</summary>
     public static IReadOnlyList<string> Draw(string sweepDirectory, string outDirectory)
     {
@@ -48,6 +51,9 @@ public static class SweepPlots
             written.AddRange(Save(AccuracyVsNoise(ok, paths, noise), outDirectory, "accuracy-vs-noise"));
         return written;
     }
+
+    /// <summary>True when every swept value is a whole number (a count or a bit width): ticks go on the values only.</summary>
+    public static bool IsIntegerKey(IReadOnlyList<double> values) => values.Count > 0 && values.All(v => double.IsFinite(v) && v == Math.Round(v));
 
     /// <summary>A swept path that sets a noise level (e.g. rram.noise.weight_noise.sigma).</summary>
     public static bool IsNoisePath(string path) =>
@@ -188,10 +194,11 @@ public static class SweepPlots
         l.MarkerSize = 8;
         l.MarkerShape = MarkerShape.FilledSquare;
         l.Axes.YAxis = plot.Axes.Right;
-        if (!numeric)
+        if (!numeric || IsIntegerKey(xs))
         {
+            // Categories, and integer keys (ADC bits, rows): one tick per swept value, never "4.2 bits".
             var ticks = new ScottPlot.TickGenerators.NumericManual();
-            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(i, ordered[i].Key);
+            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(xs[i], ordered[i].Key);
             plot.Axes.Bottom.TickGenerator = ticks;
         }
         var others = ok.Count / Math.Max(1, ordered.Count);
@@ -237,7 +244,7 @@ public static class SweepPlots
 
     /// <summary>
     /// Energy against a second objective (area, or accuracy to maximise) with the Pareto front drawn and the
-    /// dominated points faded. Points at the same place are never merged: up to <see cref="MaxLabelledPoints"/>
+    /// dominated points faded. Points at the same place are never merged: up to <see cref="MaxLabelledFrontPlotPoints"/>
     /// points every place is labelled with all of its points, beyond it the front's places are.
     /// </summary>
     private static Plot EnergyFront(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title, string metric, bool maximise, double scale, string yLabel)
@@ -263,7 +270,8 @@ public static class SweepPlots
         f.MarkerShape = MarkerShape.FilledCircle;
         f.MarkerSize = 9;
         f.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
-        var labelled = rows.Count <= MaxLabelledPoints ? rows : front;
+        // Labels of nearby dominated points overlap: beyond a handful of points only the front is labelled.
+        var labelled = rows.Count <= MaxLabelledFrontPlotPoints ? rows : front;
         foreach (var place in labelled.GroupBy(r => (X(r), Y(r))))
         {
             var names = place.Select(r => PointLabel(r, paths)).ToList();

@@ -35,4 +35,11 @@ public class SweepPlotsTests
         var rows = new[] { Row("a", 1, 5), Row("b", 2, 2), Row("c", 3, 3), Row("d", 4, 1), Row("e", 2, 4) };
         Assert.That(SweepPlots.ParetoFront(rows).Select(r => r.Id), Is.EqualTo(new[] { "a", "b", "d" }));
     }
+
+    [TestCase(new[] { 4.0, 6, 8 }, true)]
+    [TestCase(new[] { 64.0, 128, 256 }, true)]
+    [TestCase(new[] { 0.005, 0.01 }, false)]
+    [TestCase(new[] { 4.0, 4.5 }, false)]
+    public void IsIntegerKey_SweptValues_OnlyWholeNumbersAreIntegerKeys(double[] values, bool expected) =>
+        Assert.That(SweepPlots.IsIntegerKey(values), Is.EqualTo(expected));
 }

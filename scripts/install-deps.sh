@@ -5,10 +5,11 @@
 #   patchelf, g++      used by Training/native/fix-libtorchsharp.sh on distributions with an old libstdc++
 #   slurm-wlm, munge   a single-node Slurm for the sweep job-array integration test (scripts/slurm/local-cluster.sh);
 #                      only the binaries are used, no system service is configured or started
+#   chromium           headless load check of the HTML reports (Tests/Simulator/Reports/ReportHtmlTests; skipped without it)
 # then restores the .NET packages.
 set -euo pipefail
 need=()
-for p in libopenblas0 fonts-dejavu-core patchelf g++ slurm-wlm munge; do
+for p in libopenblas0 fonts-dejavu-core patchelf g++ slurm-wlm munge chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -53,7 +53,9 @@ public static class CliApp
     {
         var cfg = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Level:u3}] {Message:lj}{NewLine}{Exception}");
+            .Enrich.FromLogContext()
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Level:u3}] {" + Sweeps.SweepRunner.PointTagProperty + ":l}{Message:lj}{NewLine}{Exception}");
         if (!string.IsNullOrEmpty(logFile)) cfg = cfg.WriteTo.File(logFile);
         Log.Logger = cfg.CreateLogger();
     }

@@ -5,24 +5,17 @@ using ScottPlot;
 
 namespace CimSim.Simulator.Plots;
 
-/// <summary>The simulate report's plots (ScottPlot through <see cref="PlotDefaults"/>), written atomically as PNG.</summary>
+/// <summary>The simulate report's plots (ScottPlot through <see cref="PlotDefaults"/>), written atomically as PNG and SVG.</summary>
 public static class ReportPlots
 {
     private static readonly Color[] Palette = new ScottPlot.Palettes.Category20().Colors;
 
     public static IReadOnlyList<string> WriteAll(SimulationReport r, string outDir) =>
     [
-        Save(EnergyBreakdown(r), Path.Combine(outDir, "energy_breakdown.png")),
-        Save(EnergyPerLayer(r), Path.Combine(outDir, "energy_per_layer.png")),
-        Save(LatencyByPhase(r), Path.Combine(outDir, "latency_by_phase.png")),
+        .. PlotDefaults.Save(EnergyBreakdown(r), Path.Combine(outDir, "energy_breakdown")),
+        .. PlotDefaults.Save(EnergyPerLayer(r), Path.Combine(outDir, "energy_per_layer")),
+        .. PlotDefaults.Save(LatencyByPhase(r), Path.Combine(outDir, "latency_by_phase")),
     ];
-
-    private static string Save(Plot plot, string path)
-    {
-        var bytes = plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ImageFormat.Png);
-        AtomicFile.WriteAllBytes(path, bytes);
-        return path;
-    }
 
     /// <summary>Stacked shares (percent) of each energy class: CIM, GPU compute-only, GPU board; totals in the tick labels.</summary>
     public static Plot EnergyBreakdown(SimulationReport r)
@@ -79,7 +72,10 @@ public static class ReportPlots
         return plot;
     }
 
-    /// <summary>Prefill (time to first token) and decode time, CIM beside the GPU, in milliseconds.</summary>
+    /// <summary>
+    /// Prefill (time to first token) and decode time, CIM beside the GPU, on a log axis (seconds): the two sides
+    /// differ by decades, and a linear axis hides the smaller bars.
+    /// </summary>
     public static Plot LatencyByPhase(SimulationReport r)
     {
         var plot = PlotDefaults.NewPlot();
@@ -88,16 +84,21 @@ public static class ReportPlots
             ("prefill (TTFT)", r.Cim.TtftS, r.Gpu.TtftS),
             ("decode", r.Cim.LatencyS - r.Cim.TtftS, r.Gpu.LatencyS - r.Gpu.TtftS),
         };
+        var positive = phases.SelectMany(p => new[] { p.Item2, p.Item3 }).Where(v => v > 0 && double.IsFinite(v)).ToArray();
+        var floor = positive.Length == 0 ? -6 : Math.Floor(Math.Log10(positive.Min())) - 1;
+        var top = positive.Length == 0 ? 0 : Math.Ceiling(Math.Log10(positive.Max()));
+        double Log(double v) => v > 0 && double.IsFinite(v) ? Math.Log10(v) : floor;
         var bars = new List<Bar>();
         for (var p = 0; p < phases.Length; p++)
         {
-            bars.Add(new Bar { Position = 3 * p, Value = phases[p].Item2 * 1e3, FillColor = Palette[0], Size = 0.9 });
-            bars.Add(new Bar { Position = 3 * p + 1, Value = phases[p].Item3 * 1e3, FillColor = Palette[2], Size = 0.9 });
+            bars.Add(new Bar { Position = 3 * p, ValueBase = floor, Value = Log(phases[p].Item2), FillColor = Palette[0], Size = 0.9, Label = UnitFormat.Seconds(phases[p].Item2) });
+            bars.Add(new Bar { Position = 3 * p + 1, ValueBase = floor, Value = Log(phases[p].Item3), FillColor = Palette[2], Size = 0.9, Label = UnitFormat.Seconds(phases[p].Item3) });
         }
         plot.Add.Bars(bars.ToArray());
         plot.Axes.Bottom.SetTicks([0.5, 3.5], phases.Select(ph => ph.Item1).ToArray());
-        plot.Axes.Margins(bottom: 0);
-        plot.YLabel("time (ms)");
+        PlotDefaults.LogAxis(plot.Axes.Left, floor, top);
+        plot.Axes.SetLimitsY(floor, top + 0.3);
+        plot.YLabel("time (s, log scale)");
         plot.Title($"Latency by phase, batch {r.Inputs.Batch}, {r.Inputs.PromptTokens}+{r.Inputs.GeneratedTokens} tokens");
         plot.ShowLegend(
         [

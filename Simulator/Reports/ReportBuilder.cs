@@ -83,6 +83,7 @@ public static class ReportBuilder
         foreach (var e in hw.Mapping.Area)
             if (e.SquareMillimetres > 0) area[e.Component] = e.SquareMillimetres;
         var energy = breakdown.Values.Sum();
+        var (layers, operators) = CostBreakdown.Build(devices, hw, r, breakdown[LeakageKey], area.Values.Sum());
         return new CimSummary
         {
             ClockHz = hw.Clock.FrequencyHz,
@@ -104,6 +105,8 @@ public static class ReportBuilder
             AreaMm2 = area.Values.Sum(),
             AreaBreakdownMm2 = area,
             Resources = r.Resources,
+            Layers = layers,
+            Operators = operators,
         };
     }
 

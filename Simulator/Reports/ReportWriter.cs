@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,7 +10,7 @@ using static CimSim.Common.Units.UnitFormat;
 
 namespace CimSim.Simulator.Reports;
 
-/// <summary>The one report writer: report.json, report.md and the PNG plots, each written atomically and byte-identical for the same inputs.</summary>
+/// <summary>The one report writer: report.json, report.md, layers.csv, operators.csv, the plots (PNG and SVG) and report.html, each written atomically and byte-identical for the same inputs.</summary>
 public static class ReportWriter
 {
     public const string GpuEnergyLabel = "GPU board energy: roofline time x (idle power + dynamic energy per byte and per FLOP); what the GPU would draw";
@@ -23,126 +24,73 @@ public static class ReportWriter
         var md = Path.Combine(outDir, "report.md");
         AtomicFile.WriteAllBytes(json, ToJson(report));
         AtomicFile.WriteAllText(md, ToMarkdown(report));
+        var layers = Path.Combine(outDir, "layers.csv");
+        var operators = Path.Combine(outDir, "operators.csv");
+        AtomicFile.WriteAllText(layers, CostBreakdown.ToCsv("layer", report.Cim.Layers));
+        AtomicFile.WriteAllText(operators, CostBreakdown.ToCsv("operator", report.Cim.Operators));
         var plots = ReportPlots.WriteAll(report, outDir);
-        return [json, md, .. plots];
+        var html = Path.Combine(outDir, "report.html");
+        var svgs = plots.Where(p => p.EndsWith(".svg", StringComparison.Ordinal))
+            .Select(p => (Path.GetFileNameWithoutExtension(p), File.ReadAllText(p))).ToList();
+        AtomicFile.WriteAllText(html, ReportHtml.Build(report, File.ReadAllBytes(json), svgs));
+        return [json, md, layers, operators, .. plots, html];
     }
 
     /// <summary>Every number in report.json is finite (issue 14: "energy_j: null" hid an overflow); a non-finite one fails the run.</summary>
-    private static void Num(Utf8JsonWriter w, string name, double v) => w.WriteNumber(name, NonFiniteResultException.Require(v, name));
+    private static double? Fin(double v, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(v))] string name = "") =>
+        NonFiniteResultException.Require(v, name);
 
-    private static void Map(Utf8JsonWriter w, string name, IEnumerable<KeyValuePair<string, double>> values)
+    private static Dictionary<string, double?> Map(IEnumerable<KeyValuePair<string, double>> values, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(values))] string name = "")
     {
-        w.WriteStartObject(name);
-        foreach (var (k, v) in values) Num(w, k, v);
-        w.WriteEndObject();
+        var d = new Dictionary<string, double?>(StringComparer.Ordinal);
+        foreach (var (k, v) in values) d[k] = NonFiniteResultException.Require(v, $"{name}[{k}]");
+        return d;
     }
 
+    /// <summary>The report as the records of report.json (<see cref="ReportJson"/>), the one place that fixes its keys.</summary>
+    public static ReportJson ToRecords(SimulationReport r)
+    {
+        var i = r.Inputs;
+        var c = r.Cim;
+        var g = r.Gpu;
+        var inputs = new ReportInputsJson(i.HardwareSource, i.HardwareName, i.Model, i.PromptTokens, i.GeneratedTokens, i.Batch,
+            i.LoraRank, i.LoraTargets, i.Gpu, i.Overrides, i.PrefillChunkTokens);
+        var resources = new Dictionary<string, ResourceJson>(StringComparer.Ordinal);
+        foreach (var s in c.Resources)
+            resources[s.ResourceClass] = new ResourceJson(s.Resources, s.Servers, s.BusyCycles, s.StallCycles, s.Requests, Fin(s.Utilisation));
+        var cim = new CimJson(Fin(c.LatencyS), Fin(c.TtftS), Fin(c.TpotS), Fin(c.TokensPerS), Fin(c.EnergyJ),
+            Fin(c.EnergyJ / Math.Max(1, i.Batch * i.GeneratedTokens)),
+            Map(c.EnergyBreakdownJ), Map(c.EnergyByActionJ), Map(c.EnergyByPhaseJ), Map(c.EnergyByLayerJ), Map(c.EnergyByOperatorJ),
+            Map(c.ActionCounts), Fin(c.AreaMm2), Map(c.AreaBreakdownMm2), r.MappingProblems.Count == 0, r.MappingProblems,
+            c.Cycles, c.PrefillCycles, Fin(c.ClockHz), c.Events, c.Tasks, resources);
+        var baseline = new BaselineJson(g.Spec.DisplayName,
+            "roofline over the operator graph (achievable compute and bandwidth fractions, per-kernel overhead of the execution mode) + power model (idle + dynamic)",
+            GpuSpec.ModeName(g.Mode), g.Spec.Calibration,
+            Fin(g.LatencyS), Fin(g.TtftS), Fin(g.TpotS), Fin(g.LatencyS > 0 ? (double)i.Batch * i.GeneratedTokens / g.LatencyS : 0),
+            Fin(g.EnergyJ), GpuEnergyLabel, Fin(g.ComputeEnergyJ), GpuComputeEnergyLabel, Fin(g.Spec.ComputeEnergyPjPerMac),
+            Fin(g.AveragePowerW), Fin(g.Macs), g.Kernels, Map(g.EnergyByGroupJ));
+        var ratios = new RatiosJson(Fin(r.EnergyVsGpu), Fin(r.ComputeEnergyVsGpu), Fin(r.LatencyVsGpu), Fin(r.TpotVsGpu));
+        Dictionary<string, JsonElement>? sections = null;
+        foreach (var s in r.Sections)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer)) s.WriteJson(w);
+            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+            (sections ??= new(StringComparer.Ordinal))[s.Key] = doc.RootElement.Clone();
+        }
+        return new ReportJson
+        {
+            SchemaVersion = SimulationReport.SchemaVersion, Tool = "cimsim simulate", Inputs = inputs, Cim = cim,
+            Baselines = new Dictionary<string, BaselineJson>(StringComparer.Ordinal) { [g.Spec.Name] = baseline }, Ratios = ratios,
+            Sections = sections,
+        };
+    }
+
+    /// <summary>report.json bytes: the records through the source-generated serialiser, one trailing newline.</summary>
     public static byte[] ToJson(SimulationReport r)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteNumber("schema_version", SimulationReport.SchemaVersion);
-            w.WriteString("tool", "cimsim simulate");
-            var i = r.Inputs;
-            w.WriteStartObject("inputs");
-            w.WriteString("hw_config", i.HardwareSource);
-            w.WriteString("hw_name", i.HardwareName);
-            w.WriteString("model", i.Model);
-            w.WriteNumber("prompt_tokens", i.PromptTokens);
-            w.WriteNumber("generate_tokens", i.GeneratedTokens);
-            w.WriteNumber("batch", i.Batch);
-            w.WriteNumber("lora_rank", i.LoraRank);
-            w.WriteStartArray("lora_targets");
-            foreach (var t in i.LoraTargets) w.WriteStringValue(t);
-            w.WriteEndArray();
-            w.WriteString("gpu", i.Gpu);
-            w.WriteStartArray("overrides");
-            foreach (var o in i.Overrides) w.WriteStringValue(o);
-            w.WriteEndArray();
-            w.WriteNumber("prefill_chunk_tokens", i.PrefillChunkTokens);
-            w.WriteEndObject();
-
-            var c = r.Cim;
-            w.WriteStartObject("cim");
-            Num(w, "latency_s", c.LatencyS);
-            Num(w, "ttft_s", c.TtftS);
-            Num(w, "tpot_s", c.TpotS);
-            Num(w, "tokens_per_s", c.TokensPerS);
-            Num(w, "energy_j", c.EnergyJ);
-            Num(w, "energy_per_generated_token_j", c.EnergyJ / Math.Max(1, i.Batch * i.GeneratedTokens));
-            Map(w, "energy_breakdown_j", c.EnergyBreakdownJ);
-            Map(w, "energy_by_action_j", c.EnergyByActionJ);
-            Map(w, "energy_by_phase_j", c.EnergyByPhaseJ);
-            Map(w, "energy_by_layer_j", c.EnergyByLayerJ);
-            Map(w, "energy_by_operator_j", c.EnergyByOperatorJ);
-            Map(w, "action_counts", c.ActionCounts);
-            Num(w, "area_mm2", c.AreaMm2);
-            Map(w, "area_breakdown_mm2", c.AreaBreakdownMm2);
-            w.WriteBoolean("mapping_fits", r.MappingProblems.Count == 0);
-            w.WriteStartArray("mapping_problems");
-            foreach (var p in r.MappingProblems) w.WriteStringValue(p);
-            w.WriteEndArray();
-            w.WriteNumber("cycles", c.Cycles);
-            w.WriteNumber("prefill_cycles", c.PrefillCycles);
-            Num(w, "clock_hz", c.ClockHz);
-            w.WriteNumber("events", c.Events);
-            w.WriteNumber("tasks", c.Tasks);
-            w.WriteStartObject("resources");
-            foreach (var s in c.Resources)
-            {
-                w.WriteStartObject(s.ResourceClass);
-                w.WriteNumber("resources", s.Resources);
-                w.WriteNumber("servers", s.Servers);
-                w.WriteNumber("busy_cycles", s.BusyCycles);
-                w.WriteNumber("stall_cycles", s.StallCycles);
-                w.WriteNumber("requests", s.Requests);
-                Num(w, "utilisation", s.Utilisation);
-                w.WriteEndObject();
-            }
-            w.WriteEndObject();
-            w.WriteEndObject();
-
-            var g = r.Gpu;
-            w.WriteStartObject("baselines");
-            w.WriteStartObject(g.Spec.Name);
-            w.WriteString("device", g.Spec.DisplayName);
-            w.WriteString("model", "roofline over the operator graph (achievable compute and bandwidth fractions, per-kernel overhead of the execution mode) + power model (idle + dynamic)");
-            w.WriteString("execution_mode", GpuSpec.ModeName(g.Mode));
-            w.WriteString("calibration", g.Spec.Calibration);
-            Num(w, "latency_s", g.LatencyS);
-            Num(w, "ttft_s", g.TtftS);
-            Num(w, "tpot_s", g.TpotS);
-            Num(w, "tokens_per_s", g.LatencyS > 0 ? (double)i.Batch * i.GeneratedTokens / g.LatencyS : 0);
-            Num(w, "energy_j", g.EnergyJ);
-            w.WriteString("energy_label", GpuEnergyLabel);
-            Num(w, "compute_energy_j", g.ComputeEnergyJ);
-            w.WriteString("compute_energy_label", GpuComputeEnergyLabel);
-            Num(w, "compute_energy_pj_per_mac", g.Spec.ComputeEnergyPjPerMac);
-            Num(w, "average_power_w", g.AveragePowerW);
-            Num(w, "macs", g.Macs);
-            w.WriteNumber("kernels", g.Kernels);
-            Map(w, "energy_by_group_j", g.EnergyByGroupJ);
-            w.WriteEndObject();
-            w.WriteEndObject();
-
-            w.WriteStartObject("ratios");
-            Num(w, "energy_vs_gpu", r.EnergyVsGpu);
-            Num(w, "compute_energy_vs_gpu", r.ComputeEnergyVsGpu);
-            Num(w, "latency_vs_gpu", r.LatencyVsGpu);
-            Num(w, "tpot_vs_gpu", r.TpotVsGpu);
-            w.WriteEndObject();
-
-            foreach (var s in r.Sections)
-            {
-                w.WritePropertyName(s.Key);
-                s.WriteJson(w);
-            }
-            w.WriteEndObject();
-        }
-        ms.WriteByte((byte)'\n');
-        return ms.ToArray();
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(ToRecords(r), ReportJsonContext.Default.ReportJson);
+        return [.. bytes, (byte)'\n'];
     }
 
     private static string F(double v, string fmt = "G4") => v.ToString(fmt, CultureInfo.InvariantCulture);
@@ -207,7 +155,8 @@ public static class ReportWriter
         sb.AppendLine();
         Table($"{g.Spec.Name} board energy by operator group", "group", g.EnergyByGroupJ, g.EnergyJ, Joules);
         foreach (var s in r.Sections) s.WriteMarkdown(sb);
-        sb.AppendLine("Plots: energy_breakdown.png, energy_per_layer.png, latency_by_phase.png.");
+        sb.AppendLine("Per-layer and per-operator energy, busy time, weight area and utilisation: layers.csv, operators.csv.");
+        sb.AppendLine("Plots (PNG and SVG): energy_breakdown, energy_per_layer, latency_by_phase.");
         return sb.ToString();
     }
 }

@@ -51,6 +51,10 @@ public sealed record CimSummary
     public required double AreaMm2 { get; init; }
     public required IReadOnlyDictionary<string, double> AreaBreakdownMm2 { get; init; }
     public required IReadOnlyList<ResourceClassStats> Resources { get; init; }
+    /// <summary>Per decoder layer (layers.csv), the unattributed row last.</summary>
+    public IReadOnlyList<CostRow> Layers { get; init; } = [];
+    /// <summary>Per operator summed over layers (operators.csv), the unattributed row last.</summary>
+    public IReadOnlyList<CostRow> Operators { get; init; } = [];
 }
 
 /// <summary>One simulate run's results: inputs, CIM summary, GPU baseline, ratios, and contributed sections.</summary>

@@ -19,6 +19,10 @@ public sealed class ScheduleResult
     public required double[][] CountsByTemplate { get; init; }
     /// <summary>Action counts indexed [phase 0 prefill, 1 decode][<see cref="CountedActions"/> index].</summary>
     public required double[][] CountsByPhase { get; init; }
+    /// <summary>Cycles each task template held its resource, summed over jobs (service time, queueing excluded).</summary>
+    public required long[] BusyCyclesByTemplate { get; init; }
+    /// <summary>Servers (parallel slots) of each resource, by <see cref="TaskTemplate.ResourceKey"/>.</summary>
+    public required IReadOnlyDictionary<string, int> ServersByResource { get; init; }
     public required IReadOnlyList<ResourceClassStats> Resources { get; init; }
     public required long TasksExecuted { get; init; }
 }
@@ -40,6 +44,7 @@ public sealed class CycleScheduler
     private readonly int[][] _prevDependents;
     private readonly double[][] _countsByTemplate;
     private readonly double[][] _countsByPhase;
+    private readonly long[] _busyByTemplate;
     private readonly double[] _scratch = new double[CountedActions.Count];
     private long _tasksExecuted;
     private long _prefillEnd;
@@ -77,6 +82,7 @@ public sealed class CycleScheduler
             _prevDependents[i] = tasks.Where(t => t.PreviousJobDependency == i).Select(t => t.Id).ToArray();
         _countsByTemplate = tasks.Select(_ => new double[CountedActions.Count]).ToArray();
         _countsByPhase = [new double[CountedActions.Count], new double[CountedActions.Count]];
+        _busyByTemplate = new long[tasks.Count];
     }
 
     public int PrefillChunkTokens { get; }
@@ -140,6 +146,9 @@ public sealed class CycleScheduler
             Events = _engine.EventsProcessed,
             CountsByTemplate = _countsByTemplate,
             CountsByPhase = _countsByPhase,
+            BusyCyclesByTemplate = _busyByTemplate,
+            ServersByResource = _program.Tasks.Select((t, i) => (t.ResourceKey, _resourceOfTask[i].Servers)).Distinct()
+                .ToDictionary(p => p.ResourceKey, p => p.Servers, StringComparer.Ordinal),
             TasksExecuted = _tasksExecuted,
             Resources = _resources.GroupBy(r => r.ResourceClass, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g =>
@@ -206,6 +215,7 @@ public sealed class CycleScheduler
             byPhase[c] += v;
         }
         _tasksExecuted++;
+        _busyByTemplate[id] += duration;
         if (duration == 0) Complete(job, id);
         else _resourceOfTask[id].Request(new Cycles(duration), _ => Complete(job, id));
     }

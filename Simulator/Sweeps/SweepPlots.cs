@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using CimSim.Common.IO;
 using CimSim.Simulator.Plots;
 using ScottPlot;
 
@@ -14,13 +13,16 @@ namespace CimSim.Simulator.Sweeps;
 public static class SweepPlots
 {
     /// <summary>Metric names the plots read (the sweep evaluator's column names).</summary>
-    public const string Energy = "energy_j", Latency = "latency_s", Accuracy = "accuracy", BreakdownPrefix = "energy_j.";
+    public const string Energy = "energy_j", Latency = "latency_s", Accuracy = "accuracy", Area = "area_mm2", BreakdownPrefix = "energy_j.";
 
     /// <summary>Most bars in the breakdown figure; beyond it, the Pareto-front points are shown.</summary>
     public const int MaxBars = 32;
 
     /// <summary>Up to this many points, the Pareto plot labels each point with its parameter values.</summary>
     public const int MaxLabelledPoints = 24;
+
+    /// <summary>Up to this many points, the energy-vs-area/accuracy plots label every point, beyond it the front's.</summary>
+    public const int MaxLabelledFrontPlotPoints = 8;
 
     /// <summary>Draws every figure the data supports into <paramref name="outDirectory"/>; returns the files written (PNG and SVG).</summary>
     public static IReadOnlyList<string> Draw(string sweepDirectory, string outDirectory)
@@ -33,6 +35,10 @@ public static class SweepPlots
 
         written.AddRange(Save(EnergyBreakdown(ok, paths, title), outDirectory, "energy-breakdown"));
         written.AddRange(Save(Pareto(ok, paths, title), outDirectory, "pareto"));
+        if (ok.Any(r => r.Metric(Area).HasValue))
+            written.AddRange(Save(EnergyFront(ok, paths, title, Area, maximise: false, 1, "Area (mm^2)"), outDirectory, "energy-vs-area"));
+        if (ok.Any(r => r.Metric(Accuracy).HasValue))
+            written.AddRange(Save(EnergyFront(ok, paths, title, Accuracy, maximise: true, 100, "Accuracy (%)"), outDirectory, "energy-vs-accuracy"));
         foreach (var path in paths)
         {
             var values = ok.Select(r => r.Parameter(path)).Distinct().Count();
@@ -46,27 +52,16 @@ public static class SweepPlots
         return written;
     }
 
+    /// <summary>True when every swept value is a whole number (a count or a bit width): ticks go on the values only.</summary>
+    public static bool IsIntegerKey(IReadOnlyList<double> values) => values.Count > 0 && values.All(v => double.IsFinite(v) && v == Math.Round(v));
+
     /// <summary>A swept path that sets a noise level (e.g. rram.noise.weight_noise.sigma).</summary>
     public static bool IsNoisePath(string path) =>
         path.Contains("noise", StringComparison.OrdinalIgnoreCase) || path.EndsWith("sigma", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Points on the energy/latency Pareto front (no other point is at least as good in both and better in one), by energy.</summary>
-    public static IReadOnlyList<SweepRow> ParetoFront(IReadOnlyList<SweepRow> rows)
-    {
-        var sorted = rows.OrderBy(r => r.Metric(Energy)!.Value).ThenBy(r => r.Metric(Latency)!.Value).ToList();
-        var front = new List<SweepRow>();
-        var best = double.PositiveInfinity;
-        foreach (var r in sorted)
-        {
-            var l = r.Metric(Latency)!.Value;
-            if (l < best)
-            {
-                front.Add(r);
-                best = l;
-            }
-        }
-        return front;
-    }
+    /// <summary>Points on the energy/latency Pareto front (no other point is at least as good in both and better in one; equal points all kept), by energy.</summary>
+    public static IReadOnlyList<SweepRow> ParetoFront(IReadOnlyList<SweepRow> rows) =>
+        Sweeps.ParetoFront.Of(rows, r => r.Metric(Energy)!.Value, r => r.Metric(Latency)!.Value);
 
     private static Plot EnergyBreakdown(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title)
     {
@@ -199,10 +194,11 @@ public static class SweepPlots
         l.MarkerSize = 8;
         l.MarkerShape = MarkerShape.FilledSquare;
         l.Axes.YAxis = plot.Axes.Right;
-        if (!numeric)
+        if (!numeric || IsIntegerKey(xs))
         {
+            // Categories, and integer keys (ADC bits, rows): one tick per swept value, never "4.2 bits".
             var ticks = new ScottPlot.TickGenerators.NumericManual();
-            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(i, ordered[i].Key);
+            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(xs[i], ordered[i].Key);
             plot.Axes.Bottom.TickGenerator = ticks;
         }
         var others = ok.Count / Math.Max(1, ordered.Count);
@@ -243,13 +239,56 @@ public static class SweepPlots
         return plot;
     }
 
-    private static IEnumerable<string> Save(Plot plot, string outDirectory, string name)
+    private static IEnumerable<string> Save(Plot plot, string outDirectory, string name) =>
+        PlotDefaults.Save(plot, Path.Combine(outDirectory, name));
+
+    /// <summary>
+    /// Energy against a second objective (area, or accuracy to maximise) with the Pareto front drawn and the
+    /// dominated points faded. Points at the same place are never merged: up to <see cref="MaxLabelledFrontPlotPoints"/>
+    /// points every place is labelled with all of its points, beyond it the front's places are.
+    /// </summary>
+    private static Plot EnergyFront(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title, string metric, bool maximise, double scale, string yLabel)
     {
-        var png = Path.Combine(outDirectory, name + ".png");
-        var svg = Path.Combine(outDirectory, name + ".svg");
-        AtomicFile.WriteAllBytes(png, plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ImageFormat.Png));
-        AtomicFile.WriteAllText(svg, plot.GetSvgXml(PlotDefaults.Width, PlotDefaults.Height));
-        return [png, svg];
+        var rows = ok.Where(r => r.Metric(metric).HasValue).ToList();
+        var (es, eu) = EnergyUnit(rows.Max(r => r.Metric(Energy)!.Value));
+        double X(SweepRow r) => r.Metric(Energy)!.Value * es;
+        double Y(SweepRow r) => r.Metric(metric)!.Value * scale;
+        var front = Sweeps.ParetoFront.Of(rows, X, r => maximise ? -Y(r) : Y(r));
+        var onFront = front.ToHashSet();
+        var plot = PlotDefaults.NewPlot();
+        var dominated = rows.Where(r => !onFront.Contains(r)).ToList();
+        if (dominated.Count > 0)
+        {
+            var d = plot.Add.ScatterPoints(dominated.Select(X).ToArray(), dominated.Select(Y).ToArray());
+            d.Color = Colors.SteelBlue.WithAlpha(0.3);
+            d.MarkerSize = 8;
+            d.LegendText = $"dominated ({dominated.Count})";
+        }
+        var f = plot.Add.Scatter(front.Select(X).ToArray(), front.Select(Y).ToArray());
+        f.Color = Colors.Black;
+        f.LineWidth = 1.5f;
+        f.MarkerShape = MarkerShape.FilledCircle;
+        f.MarkerSize = 9;
+        f.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
+        // Labels of nearby dominated points overlap: beyond a handful of points only the front is labelled.
+        var labelled = rows.Count <= MaxLabelledFrontPlotPoints ? rows : front;
+        foreach (var place in labelled.GroupBy(r => (X(r), Y(r))))
+        {
+            var names = place.Select(r => PointLabel(r, paths)).ToList();
+            var text = plot.Add.Text(names.Count <= 3 ? string.Join("; ", names) : $"{names.Count} points: {string.Join(", ", place.Select(r => r.Id))}",
+                place.Key.Item1, place.Key.Item2);
+            text.LabelFontSize = 11;
+            text.LabelFontName = PlotDefaults.FontName;
+            text.LabelFontColor = onFront.Contains(place.First()) ? Colors.Black : Colors.DimGray;
+            text.OffsetX = 6;
+            text.OffsetY = -4;
+        }
+        plot.Axes.Margins(horizontal: 0.12, vertical: 0.1);
+        plot.Title($"Energy vs {yLabel.Split(' ')[0].ToLowerInvariant()} — {title}");
+        plot.XLabel($"Energy per run ({eu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Edge.Bottom);
+        return plot;
     }
 
     private static string PointLabel(SweepRow r, IReadOnlyList<string> paths)

@@ -84,7 +84,10 @@ public sealed class SweepRunner(string outDirectory, SweepDefinition definition,
             var source = System.Collections.Concurrent.Partitioner.Create(pending, EnumerablePartitionerOptions.NoBuffering);
             Parallel.ForEach(source, parallel, point =>
             {
-                var outcome = EvaluateOne(point, cancellationToken);
+                PointOutcome? outcome;
+                // Log lines of parallel points interleave: each names its point ("[p0003] ...").
+                using (Serilog.Context.LogContext.PushProperty(PointTagProperty, $"[{point.Id}] "))
+                    outcome = EvaluateOne(point, cancellationToken);
                 if (outcome is null) return; // cancelled in flight: not committed, rerun computes it
                 Output.Write(point, outcome);
                 counts.AddOrUpdate(outcome.Status, 1, (_, c) => c + 1);
@@ -104,6 +107,9 @@ public sealed class SweepRunner(string outDirectory, SweepDefinition definition,
             rows.Count, cancelled);
         return summary;
     }
+
+    /// <summary>Log-context property holding "[point id] " while a point is evaluated; the console template prints it.</summary>
+    public const string PointTagProperty = "PointTag";
 
     private PointOutcome? EvaluateOne(SweepPoint point, CancellationToken ct)
     {

@@ -18,6 +18,8 @@ public sealed class PlotCommand : ICliCommand
               energy-breakdown    energy per run split by component, one stacked bar per point
                                   (the Pareto-front points when there are more than 32)
               pareto              energy vs latency with the Pareto front; accuracy as colour when measured
+              energy-vs-area      energy vs area, Pareto front drawn, dominated points faded
+              energy-vs-accuracy  energy vs accuracy, likewise (sweeps run with --accuracy)
               sensitivity-PATH    mean energy and latency against each swept parameter
               accuracy-vs-noise   accuracy against the swept noise level (sweeps run with --accuracy)
 

@@ -23,6 +23,7 @@ internal sealed class FakeEvaluator : IPointEvaluator
     public PointOutcome Evaluate(SweepPoint point, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _evaluations);
+        Serilog.Log.Information("fake evaluator: point {Id}", point.Id);
         var values = point.Parameters.ToDictionary(p => p.Path, p => double.Parse(p.Value, CultureInfo.InvariantCulture));
         var bits = values.GetValueOrDefault("rram.adc.bits", 8);
         var rows = values.GetValueOrDefault("rram.array.rows", 64);

@@ -20,6 +20,7 @@ public class SweepPlotsTests
             "energy-breakdown.png", "energy-breakdown.svg", "pareto.png", "pareto.svg",
             "sensitivity-rram.adc.bits.png", "sensitivity-rram.array.rows.png", "sensitivity-rram.noise.sigma.svg",
             "accuracy-vs-noise.png", "accuracy-vs-noise.svg",
+            "energy-vs-area.png", "energy-vs-area.svg", "energy-vs-accuracy.png", "energy-vs-accuracy.svg",
         }));
         var png = File.ReadAllBytes(Path.Combine(dir, "plots", "pareto.png"));
         Assert.That(png.Take(4), Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }));
@@ -34,4 +35,11 @@ public class SweepPlotsTests
         var rows = new[] { Row("a", 1, 5), Row("b", 2, 2), Row("c", 3, 3), Row("d", 4, 1), Row("e", 2, 4) };
         Assert.That(SweepPlots.ParetoFront(rows).Select(r => r.Id), Is.EqualTo(new[] { "a", "b", "d" }));
     }
+
+    [TestCase(new[] { 4.0, 6, 8 }, true)]
+    [TestCase(new[] { 64.0, 128, 256 }, true)]
+    [TestCase(new[] { 0.005, 0.01 }, false)]
+    [TestCase(new[] { 4.0, 4.5 }, false)]
+    public void IsIntegerKey_SweptValues_OnlyWholeNumbersAreIntegerKeys(double[] values, bool expected) =>
+        Assert.That(SweepPlots.IsIntegerKey(values), Is.EqualTo(expected));
 }

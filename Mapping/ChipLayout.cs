@@ -85,8 +85,14 @@ internal sealed class ChipLayout
         CheckChipBudgets(ctx, chips, items);
         return new ChipLayout
         {
-            W0 = final.W0, LoraA = final.LoraA, LoraB = final.LoraB, LmHead = final.LmHead,
-            Chips = chips, Links = CutLinks(ctx, groups), TileBufferBytes = tileBytes, TileBufferBytesNeeded = need,
+            W0 = final.W0,
+            LoraA = final.LoraA,
+            LoraB = final.LoraB,
+            LmHead = final.LmHead,
+            Chips = chips,
+            Links = CutLinks(ctx, groups),
+            TileBufferBytes = tileBytes,
+            TileBufferBytesNeeded = need,
         };
     }
 

@@ -209,26 +209,26 @@ public static class Mapper
                 switch (op.Kind)
                 {
                     case OperatorKind.Projection or OperatorKind.LoraA or OperatorKind.LoraB or OperatorKind.LmHead:
-                    {
-                        var p = r.PlacementOf(op);
-                        switch (p?.Target)
                         {
-                            case ComputeTarget.Rram: rram += op.Macs; break;
-                            case ComputeTarget.Sram: sram += op.Macs; break;
-                            default:
-                                digital += op.Macs;
-                                dramRead += op.InputB.Bytes;
-                                break;
+                            var p = r.PlacementOf(op);
+                            switch (p?.Target)
+                            {
+                                case ComputeTarget.Rram: rram += op.Macs; break;
+                                case ComputeTarget.Sram: sram += op.Macs; break;
+                                default:
+                                    digital += op.Macs;
+                                    dramRead += op.InputB.Bytes;
+                                    break;
+                            }
+                            if (p is { IsOnChip: true })
+                            {
+                                // Input activations from the hub to the matrix's tiles and outputs back.
+                                var bits = (op.InputA.Bytes + op.Output.Bytes) * 8;
+                                nocBits += bits;
+                                bitHops += bits * p.Hops;
+                            }
+                            break;
                         }
-                        if (p is { IsOnChip: true })
-                        {
-                            // Input activations from the hub to the matrix's tiles and outputs back.
-                            var bits = (op.InputA.Bytes + op.Output.Bytes) * 8;
-                            nocBits += bits;
-                            bitHops += bits * p.Hops;
-                        }
-                        break;
-                    }
                     case OperatorKind.AttentionScore or OperatorKind.AttentionContext:
                         attention += op.Macs;
                         // Each of K and V: batch x kv_dim entries per position.
@@ -254,8 +254,15 @@ public static class Mapper
         }
         return new MappedWork
         {
-            RramMacs = rram, SramMacs = sram, AttentionMacs = attention, DigitalMacs = digital, DigitalVectorFlops = vector,
-            DramBytesRead = dramRead, DramBytesWritten = dramWrite, NocBits = nocBits, NocBitHops = bitHops,
+            RramMacs = rram,
+            SramMacs = sram,
+            AttentionMacs = attention,
+            DigitalMacs = digital,
+            DigitalVectorFlops = vector,
+            DramBytesRead = dramRead,
+            DramBytesWritten = dramWrite,
+            NocBits = nocBits,
+            NocBitHops = bitHops,
         };
     }
 }
@@ -288,27 +295,35 @@ internal sealed class MapContext(HardwareSpec hw, ModelSpec model, LoraSpec? lor
         switch (target)
         {
             case ComputeTarget.Rram when RramOk:
-            {
-                var outs = Tiling.RramOutputsPerArray(arr);
-                var units = (int)Tiling.RramArrays(arr, k, n);
-                return p with
                 {
-                    RowBlocks = (int)Tiling.CeilDiv(k, arr.Rows), ColumnBlocks = (int)Tiling.CeilDiv(n, outs), OutputsPerUnit = outs,
-                    Replication = arr.Replication, Units = units,
-                    UsedCells = (long)k * n * arr.CellsPerWeight * arr.Replication, ProvisionedCells = (long)units * arr.Rows * arr.Cols,
-                };
-            }
+                    var outs = Tiling.RramOutputsPerArray(arr);
+                    var units = (int)Tiling.RramArrays(arr, k, n);
+                    return p with
+                    {
+                        RowBlocks = (int)Tiling.CeilDiv(k, arr.Rows),
+                        ColumnBlocks = (int)Tiling.CeilDiv(n, outs),
+                        OutputsPerUnit = outs,
+                        Replication = arr.Replication,
+                        Units = units,
+                        UsedCells = (long)k * n * arr.CellsPerWeight * arr.Replication,
+                        ProvisionedCells = (long)units * arr.Rows * arr.Cols,
+                    };
+                }
             case ComputeTarget.Sram when SramOk:
-            {
-                var outs = Tiling.SramOutputsPerMacro(sram);
-                var units = (int)Tiling.SramMacros(sram, k, n, Options.PackSramBlocks);
-                return p with
                 {
-                    RowBlocks = (int)Tiling.CeilDiv(k, sram.Rows), ColumnBlocks = (int)Tiling.CeilDiv(n, outs), OutputsPerUnit = outs,
-                    BlocksPerUnit = (int)Tiling.SramBlocksPerMacro(sram, k, n, Options.PackSramBlocks), Units = units,
-                    UsedCells = (long)k * n * sram.WeightBits, ProvisionedCells = (long)units * sram.Rows * sram.Cols,
-                };
-            }
+                    var outs = Tiling.SramOutputsPerMacro(sram);
+                    var units = (int)Tiling.SramMacros(sram, k, n, Options.PackSramBlocks);
+                    return p with
+                    {
+                        RowBlocks = (int)Tiling.CeilDiv(k, sram.Rows),
+                        ColumnBlocks = (int)Tiling.CeilDiv(n, outs),
+                        OutputsPerUnit = outs,
+                        BlocksPerUnit = (int)Tiling.SramBlocksPerMacro(sram, k, n, Options.PackSramBlocks),
+                        Units = units,
+                        UsedCells = (long)k * n * sram.WeightBits,
+                        ProvisionedCells = (long)units * sram.Rows * sram.Cols,
+                    };
+                }
             default:
                 // Digital (or an unmappable unit, already reported): weights stream from DRAM to the vector unit.
                 return p with { Target = ComputeTarget.Digital };

@@ -256,8 +256,15 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         {
             var mult = m.Groups[2].Value switch
             {
-                "KiB" => 1024d, "MiB" => 1024d * 1024, "GiB" => 1024d * 1024 * 1024, "TiB" => 1024d * 1024 * 1024 * 1024,
-                "KB" => 1e3, "MB" => 1e6, "GB" => 1e9, "TB" => 1e12, _ => 1d,
+                "KiB" => 1024d,
+                "MiB" => 1024d * 1024,
+                "GiB" => 1024d * 1024 * 1024,
+                "TiB" => 1024d * 1024 * 1024 * 1024,
+                "KB" => 1e3,
+                "MB" => 1e6,
+                "GB" => 1e9,
+                "TB" => 1e12,
+                _ => 1d,
             };
             d = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * mult;
         }

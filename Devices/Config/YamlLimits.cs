@@ -87,12 +87,12 @@ public static class YamlLimits
                     Push(ss.Anchor, ss.Start);
                     continue;
                 case MappingEnd or SequenceEnd:
-                {
-                    var (anchor, nodes) = open.Pop();
-                    size = nodes;
-                    if (anchor is not null) anchors[anchor] = size;
-                    break;
-                }
+                    {
+                        var (anchor, nodes) = open.Pop();
+                        size = nodes;
+                        if (anchor is not null) anchors[anchor] = size;
+                        break;
+                    }
                 case Scalar sc:
                     size = 1;
                     if (!sc.Anchor.IsEmpty) anchors[sc.Anchor.Value] = 1;

@@ -73,11 +73,15 @@ public sealed class VectorUnitModel
         ]);
         Table = new ComponentTable
         {
-            Component = Component, Instance = "unit", Energy = Energy,
+            Component = Component,
+            Instance = "unit",
+            Energy = Energy,
             LatencySeconds = new Dictionary<string, double>
             {
-                [AddOp] = Clock.ToSeconds(new Cycles(spec.AddLatencyCycles)), [MulOp] = Clock.ToSeconds(new Cycles(spec.MulLatencyCycles)),
-                [ExpOp] = Clock.ToSeconds(new Cycles(spec.ExpLatencyCycles)), [DivOp] = Clock.ToSeconds(new Cycles(spec.DivLatencyCycles)),
+                [AddOp] = Clock.ToSeconds(new Cycles(spec.AddLatencyCycles)),
+                [MulOp] = Clock.ToSeconds(new Cycles(spec.MulLatencyCycles)),
+                [ExpOp] = Clock.ToSeconds(new Cycles(spec.ExpLatencyCycles)),
+                [DivOp] = Clock.ToSeconds(new Cycles(spec.DivLatencyCycles)),
             },
             AreaSquareMicrometresPerInstance = spec.AreaSquareMillimetres * 1e6,
             LeakageWattsPerInstance = spec.LeakagePowerWatts,

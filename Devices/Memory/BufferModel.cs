@@ -33,7 +33,9 @@ public sealed class BufferModel
         ]);
         Table = new ComponentTable
         {
-            Component = name, Instance = name == TileBufferComponent ? "tile" : "chip", Energy = Energy,
+            Component = name,
+            Instance = name == TileBufferComponent ? "tile" : "chip",
+            Energy = Energy,
             LatencySeconds = new Dictionary<string, double> { [ReadAccess] = spec.LatencySeconds, [WriteAccess] = spec.LatencySeconds },
             AreaSquareMicrometresPerInstance = spec.AreaSquareMillimetres * 1e6,
             LeakageWattsPerInstance = spec.LeakagePowerWatts,

@@ -18,7 +18,9 @@ public sealed class DramModel
         Energy = new EnergyTable(Component, [new(BitTransfer, spec.EnergyPicojoulesPerBit)]);
         Table = new ComponentTable
         {
-            Component = Component, Instance = "chip", Energy = Energy,
+            Component = Component,
+            Instance = "chip",
+            Energy = Energy,
             LatencySeconds = new Dictionary<string, double> { [BitTransfer] = 1.0 / (8 * spec.BandwidthBytesPerSecond) },
         };
     }

@@ -29,7 +29,9 @@ public sealed class SramCimMacroModel
         ]);
         Table = new ComponentTable
         {
-            Component = Component, Instance = "macro", Energy = Energy,
+            Component = Component,
+            Instance = "macro",
+            Energy = Energy,
             LatencySeconds = new Dictionary<string, double> { [Operation] = spec.LatencySecondsPerOp, [WriteBit] = spec.WriteLatencySecondsPerRow / spec.Cols },
             AreaSquareMicrometresPerInstance = spec.AreaSquareMicrometres,
             LeakageWattsPerInstance = spec.LeakagePowerWatts,

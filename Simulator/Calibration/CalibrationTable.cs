@@ -66,7 +66,12 @@ public static class CalibrationTable
     {
         var run = SimulationRunner.RunStages(new SimulationRequest
         {
-            Hardware = spec, Model = model, PromptTokens = 512, GeneratedTokens = 1, LoraRank = 4, LoraTargets = "q,k,v,up,down",
+            Hardware = spec,
+            Model = model,
+            PromptTokens = 512,
+            GeneratedTokens = 1,
+            LoraRank = 4,
+            LoraTargets = "q,k,v,up,down",
         });
         var prices = Reports.ReportBuilder.PricesPicojoules(run.Devices);
         double blocks = 0, rram = 0, lora = 0;

@@ -80,8 +80,12 @@ public static class ReportWriter
         }
         return new ReportJson
         {
-            SchemaVersion = SimulationReport.SchemaVersion, Tool = "cimsim simulate", Inputs = inputs, Cim = cim,
-            Baselines = new Dictionary<string, BaselineJson>(StringComparer.Ordinal) { [g.Spec.Name] = baseline }, Ratios = ratios,
+            SchemaVersion = SimulationReport.SchemaVersion,
+            Tool = "cimsim simulate",
+            Inputs = inputs,
+            Cim = cim,
+            Baselines = new Dictionary<string, BaselineJson>(StringComparer.Ordinal) { [g.Spec.Name] = baseline },
+            Ratios = ratios,
             Sections = sections,
         };
     }

@@ -89,32 +89,32 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                     : CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
             case TaskKind.AttentionScore:
             case TaskKind.AttentionValue:
-            {
-                var macs = (double)kvSum * t.In;
-                var compute = hw.AttentionOnSramCim ? SramMacCycles(macs, AttentionMacrosPerLayer) : DigitalMacCycles(macs);
-                var spillBits = KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
-                return spillBits <= 0 ? compute : Math.Max(compute, hw.DramLatencyCycles + CeilDiv(spillBits, hw.DramBitsPerCycle));
-            }
+                {
+                    var macs = (double)kvSum * t.In;
+                    var compute = hw.AttentionOnSramCim ? SramMacCycles(macs, AttentionMacrosPerLayer) : DigitalMacCycles(macs);
+                    var spillBits = KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
+                    return spillBits <= 0 ? compute : Math.Max(compute, hw.DramLatencyCycles + CeilDiv(spillBits, hw.DramBitsPerCycle));
+                }
             case TaskKind.Vector:
                 return hw.ChipCyclesOfDigital(hw.Digital.Latency(t.VectorOp ?? VectorOp.Add, VectorCounts(t, tokens, kvSum)));
             case TaskKind.Transfer:
-            {
-                // Tile buffer read -> links -> global buffer write: the latencies add, the slowest rate serialises
-                // (issue 14, defect 8); each chip-link crossing adds the link's latency and serialisation.
-                var bits = (double)tokens * t.BitsPerToken;
-                var rate = Math.Min(hw.LinkBitsPerCycle, Math.Min(hw.TileBufferBitsPerCyclePerPort, hw.GlobalBufferBitsPerCyclePerPort));
-                return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + hw.TileBufferLatencyCycles + hw.GlobalBufferLatencyCycles + CeilDiv(bits, rate)
-                       + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv(bits, hw.ChipLinkBitsPerCycle)));
-            }
+                {
+                    // Tile buffer read -> links -> global buffer write: the latencies add, the slowest rate serialises
+                    // (issue 14, defect 8); each chip-link crossing adds the link's latency and serialisation.
+                    var bits = (double)tokens * t.BitsPerToken;
+                    var rate = Math.Min(hw.LinkBitsPerCycle, Math.Min(hw.TileBufferBitsPerCyclePerPort, hw.GlobalBufferBitsPerCyclePerPort));
+                    return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + hw.TileBufferLatencyCycles + hw.GlobalBufferLatencyCycles + CeilDiv(bits, rate)
+                           + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv(bits, hw.ChipLinkBitsPerCycle)));
+                }
             case TaskKind.Embedding:
                 return hw.EmbeddingOffChip
                     ? hw.DramLatencyCycles + CeilDiv((double)tokens * t.BitsPerToken, hw.DramBitsPerCycle)
                     : CeilDiv((double)tokens * t.BitsPerToken, hw.LinkBitsPerCycle);
             case TaskKind.DigitalMatVec:
-            {
-                var stream = hw.DramLatencyCycles + CeilDiv((double)t.In * t.Out * hw.StreamedWeightBits, hw.DramBitsPerCycle);
-                return Math.Max(DigitalMacCycles((double)tokens * t.In * t.Out), stream);
-            }
+                {
+                    var stream = hw.DramLatencyCycles + CeilDiv((double)t.In * t.Out * hw.StreamedWeightBits, hw.DramBitsPerCycle);
+                    return Math.Max(DigitalMacCycles((double)tokens * t.In * t.Out), stream);
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(t), t.Kind, null);
         }
@@ -131,21 +131,21 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
         switch (t.Kind)
         {
             case TaskKind.RramMatVec:
-            {
-                double s = hw.DacSteps, r = RowTiles(t.In), c = ColumnTiles(t.Out);
-                // Physical columns read (weights plus each column tile's reference columns) and ADC channels converted
-                // (a differential pair is one channel; a reference column is one).
-                double refCols = c * hw.ReferenceColumnsPerArray;
-                double columns = (double)t.Out * hw.ColumnsPerWeight + refCols;
-                double channels = (double)t.Out * hw.ChannelsPerWeight + refCols;
-                counts[A.CellRead] += tokens * s * t.In * columns;
-                counts[A.DacDrive] += tokens * s * t.In * c;
-                counts[A.AdcConversion] += tokens * s * channels * r;
-                counts[A.SampleHold] += tokens * s * channels * r;
-                counts[A.ShiftAdd] += tokens * (s * channels * r + (r - 1) * t.Out);
-                ActivationTraffic(t, tokens, counts);
-                break;
-            }
+                {
+                    double s = hw.DacSteps, r = RowTiles(t.In), c = ColumnTiles(t.Out);
+                    // Physical columns read (weights plus each column tile's reference columns) and ADC channels converted
+                    // (a differential pair is one channel; a reference column is one).
+                    double refCols = c * hw.ReferenceColumnsPerArray;
+                    double columns = (double)t.Out * hw.ColumnsPerWeight + refCols;
+                    double channels = (double)t.Out * hw.ChannelsPerWeight + refCols;
+                    counts[A.CellRead] += tokens * s * t.In * columns;
+                    counts[A.DacDrive] += tokens * s * t.In * c;
+                    counts[A.AdcConversion] += tokens * s * channels * r;
+                    counts[A.SampleHold] += tokens * s * channels * r;
+                    counts[A.ShiftAdd] += tokens * (s * channels * r + (r - 1) * t.Out);
+                    ActivationTraffic(t, tokens, counts);
+                    break;
+                }
             case TaskKind.LoraA:
             case TaskKind.LoraB:
             case TaskKind.SramMatVec:
@@ -158,41 +158,41 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 ActivationTraffic(t, tokens, counts);
                 break;
             case TaskKind.KvWrite:
-            {
-                // The KV store is the global buffer; with attention on SRAM CIM the new rows (and, when the pool is
-                // shared by layers, the reloaded ones read back from the store) are also written into the macros.
-                counts[A.GlobalBufferWrite] += (double)tokens * t.BitsPerToken;
-                if (!hw.AttentionOnSramCim) break;
-                var reload = KvReloadBits(tokens, kvLength, t.BitsPerToken);
-                counts[A.SramWriteBit] += (double)tokens * t.BitsPerToken + reload;
-                counts[A.GlobalBufferRead] += reload;
-                break;
-            }
+                {
+                    // The KV store is the global buffer; with attention on SRAM CIM the new rows (and, when the pool is
+                    // shared by layers, the reloaded ones read back from the store) are also written into the macros.
+                    counts[A.GlobalBufferWrite] += (double)tokens * t.BitsPerToken;
+                    if (!hw.AttentionOnSramCim) break;
+                    var reload = KvReloadBits(tokens, kvLength, t.BitsPerToken);
+                    counts[A.SramWriteBit] += (double)tokens * t.BitsPerToken + reload;
+                    counts[A.GlobalBufferRead] += reload;
+                    break;
+                }
             case TaskKind.AttentionScore:
             case TaskKind.AttentionValue:
-            {
-                var macs = (double)kvSum * t.In;
-                if (hw.AttentionOnSramCim) counts[A.SramMac] += macs;
-                else
                 {
-                    AddDigitalMacs(macs, counts);
-                    counts[A.GlobalBufferRead] += (double)kvSum * shape.KvDim * hw.KvBits;
+                    var macs = (double)kvSum * t.In;
+                    if (hw.AttentionOnSramCim) counts[A.SramMac] += macs;
+                    else
+                    {
+                        AddDigitalMacs(macs, counts);
+                        counts[A.GlobalBufferRead] += (double)kvSum * shape.KvDim * hw.KvBits;
+                    }
+                    counts[A.DramBit] += KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
+                    break;
                 }
-                counts[A.DramBit] += KvOffChipFraction(kvLength) * kvLength * shape.KvDim * hw.KvBits;
-                break;
-            }
             case TaskKind.Vector:
-            {
-                var p = VectorCounts(t, tokens, kvSum);
-                counts[A.DigitalAdd] += p.Add;
-                counts[A.DigitalMul] += p.Mul;
-                counts[A.DigitalExp] += p.Exp;
-                counts[A.DigitalDiv] += p.Div;
-                var elems = t.ScalesWithKv ? (double)kvSum * t.In : (double)tokens * t.In;
-                counts[A.TileBufferRead] += elems * act;
-                counts[A.TileBufferWrite] += elems * act;
-                break;
-            }
+                {
+                    var p = VectorCounts(t, tokens, kvSum);
+                    counts[A.DigitalAdd] += p.Add;
+                    counts[A.DigitalMul] += p.Mul;
+                    counts[A.DigitalExp] += p.Exp;
+                    counts[A.DigitalDiv] += p.Div;
+                    var elems = t.ScalesWithKv ? (double)kvSum * t.In : (double)tokens * t.In;
+                    counts[A.TileBufferRead] += elems * act;
+                    counts[A.TileBufferWrite] += elems * act;
+                    break;
+                }
             case TaskKind.Transfer:
                 counts[A.HopBit] += (double)tokens * t.BitsPerToken * Hops(t);
                 counts[A.LinkBit] += (double)tokens * t.BitsPerToken * t.LinkCrossings;

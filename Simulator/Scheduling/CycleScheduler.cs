@@ -180,8 +180,13 @@ public sealed class CycleScheduler
         for (var i = 0; i < tasks.Count; i++) remaining[i] = tasks[i].Dependencies.Length;
         return new Job
         {
-            Phase = phase, Tokens = tokens, LastTokens = lastTokens, KvSum = kvSum, KvLength = kvLength,
-            Remaining = remaining, Previous = previous,
+            Phase = phase,
+            Tokens = tokens,
+            LastTokens = lastTokens,
+            KvSum = kvSum,
+            KvLength = kvLength,
+            Remaining = remaining,
+            Previous = previous,
         };
     }
 

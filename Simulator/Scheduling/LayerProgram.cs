@@ -158,8 +158,17 @@ public sealed class LayerProgram
         private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false) =>
             Add(new TaskTemplate
             {
-                Id = 0, Operator = op, Layer = layer, Kind = kind, ResourceKey = key, ResourceClass = cls, In = @in, Out = @out,
-                BitsPerToken = bits, LastTokenOnly = last, Dependencies = deps,
+                Id = 0,
+                Operator = op,
+                Layer = layer,
+                Kind = kind,
+                ResourceKey = key,
+                ResourceClass = cls,
+                In = @in,
+                Out = @out,
+                BitsPerToken = bits,
+                LastTokenOnly = last,
+                Dependencies = deps,
             });
 
         public int Embedding()
@@ -190,17 +199,35 @@ public sealed class LayerProgram
             };
             return Add(new TaskTemplate
             {
-                Id = 0, Operator = name, Layer = layer, Kind = kind, ResourceKey = key, ResourceClass = cls, In = op.K, Out = op.N,
-                Units = units, LastTokenOnly = last, Dependencies = deps,
+                Id = 0,
+                Operator = name,
+                Layer = layer,
+                Kind = kind,
+                ResourceKey = key,
+                ResourceClass = cls,
+                In = op.K,
+                Out = op.N,
+                Units = units,
+                LastTokenOnly = last,
+                Dependencies = deps,
             });
         }
 
         private int Vector(in Operator op, string name, int layer, int[] deps, long elements, bool kv = false, bool last = false) =>
             Add(new TaskTemplate
             {
-                Id = 0, Operator = name, Layer = layer, Kind = TaskKind.Vector, ResourceKey = "digital", ResourceClass = "digital",
-                In = elements, OpsPerElement = op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : 1,
-                VectorOp = VectorOpOf(op.Kind), ScalesWithKv = kv, LastTokenOnly = last, Dependencies = deps,
+                Id = 0,
+                Operator = name,
+                Layer = layer,
+                Kind = TaskKind.Vector,
+                ResourceKey = "digital",
+                ResourceClass = "digital",
+                In = elements,
+                OpsPerElement = op.M > 0 && op.N > 0 && op.Flops > 0 ? (double)op.Flops / (op.M * op.N) : 1,
+                VectorOp = VectorOpOf(op.Kind),
+                ScalesWithKv = kv,
+                LastTokenOnly = last,
+                Dependencies = deps,
             });
 
         public int Layer(int l, int prevOut)
@@ -214,8 +241,16 @@ public sealed class LayerProgram
             {
                 prevOut = Add(new TaskTemplate
                 {
-                    Id = 0, Operator = "transfer.chip_link", Layer = l, Kind = TaskKind.Transfer, ResourceKey = "chip_link", ResourceClass = "interconnect",
-                    BitsPerToken = (long)model.HiddenSize * _actBits, Dependencies = [prevOut], Hops = 0, LinkCrossings = crossings,
+                    Id = 0,
+                    Operator = "transfer.chip_link",
+                    Layer = l,
+                    Kind = TaskKind.Transfer,
+                    ResourceKey = "chip_link",
+                    ResourceClass = "interconnect",
+                    BitsPerToken = (long)model.HiddenSize * _actBits,
+                    Dependencies = [prevOut],
+                    Hops = 0,
+                    LinkCrossings = crossings,
                 });
             }
             int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
@@ -226,8 +261,15 @@ public sealed class LayerProgram
                 var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
                 x = Add(new TaskTemplate
                 {
-                    Id = 0, Operator = name, Layer = l, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
-                    BitsPerToken = features * _actBits, Dependencies = [Source(local)], Hops = ConsumerHops(l, local),
+                    Id = 0,
+                    Operator = name,
+                    Layer = l,
+                    Kind = TaskKind.Transfer,
+                    ResourceKey = "link",
+                    ResourceClass = "interconnect",
+                    BitsPerToken = features * _actBits,
+                    Dependencies = [Source(local)],
+                    Hops = ConsumerHops(l, local),
                 });
                 transferOf[local] = x;
                 return x;
@@ -251,8 +293,17 @@ public sealed class LayerProgram
                     OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass, deps, bits: 2L * model.KeyValueDim * _kvBits),
                     OperatorKind.AttentionScore => Add(new TaskTemplate
                     {
-                        Id = 0, Operator = name, Layer = l, Kind = TaskKind.AttentionScore, ResourceKey = attnKey, ResourceClass = attnClass,
-                        In = model.QueryDim, Out = 1, Dependencies = deps, PreviousJobDependency = kvWrite, AttentionWindow = window,
+                        Id = 0,
+                        Operator = name,
+                        Layer = l,
+                        Kind = TaskKind.AttentionScore,
+                        ResourceKey = attnKey,
+                        ResourceClass = attnClass,
+                        In = model.QueryDim,
+                        Out = 1,
+                        Dependencies = deps,
+                        PreviousJobDependency = kvWrite,
+                        AttentionWindow = window,
                     }),
                     OperatorKind.AttentionContext => Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1), window),
                     // Softmax elements grow with the attended KV length: one row of scores per head.
@@ -303,8 +354,15 @@ public sealed class LayerProgram
             var normF = Vector(norm, "final_norm", -1, [prevOut], model.HiddenSize, last: true);
             var xF = Add(new TaskTemplate
             {
-                Id = 0, Operator = "transfer.lm_head_in", Layer = -1, Kind = TaskKind.Transfer, ResourceKey = "link", ResourceClass = "interconnect",
-                BitsPerToken = (long)model.HiddenSize * _actBits, LastTokenOnly = true, Dependencies = [normF],
+                Id = 0,
+                Operator = "transfer.lm_head_in",
+                Layer = -1,
+                Kind = TaskKind.Transfer,
+                ResourceKey = "link",
+                ResourceClass = "interconnect",
+                BitsPerToken = (long)model.HiddenSize * _actBits,
+                LastTokenOnly = true,
+                Dependencies = [normF],
                 Hops = hw?.Mapping.LmHead is { IsOnChip: true } h ? h.Hops : hw is null ? null : 0,
                 LinkCrossings = Crossings(model.NumLayers - 1, -1),
             });

@@ -131,7 +131,11 @@ public class ConfigKeyEffectTests
         {
             var r = SimulationRunner.Run(new SimulationRequest
             {
-                Hardware = spec, ModelSpec = SchedulingFixtures.TinyModel, PromptTokens = 8, GeneratedTokens = 3, LoraRank = 4,
+                Hardware = spec,
+                ModelSpec = SchedulingFixtures.TinyModel,
+                PromptTokens = 8,
+                GeneratedTokens = 3,
+                LoraRank = 4,
             });
             var json = JsonNode.Parse(ReportWriter.ToJson(r))!.AsObject();
             json.Remove("inputs");
@@ -196,28 +200,28 @@ public class ConfigKeyEffectTests
                 foreach (var name in ConfigSchema.EnumValues(e.GetType()).Where(n => n != Format(e))) yield return name;
                 break;
             case int or long:
-            {
-                var v = Convert.ToInt64(value, CultureInfo.InvariantCulture);
-                foreach (var c in new[] { v * 2, v / 2, v + 1, v - 1, v * 4, Math.Max(1, v / 1024), 256, 1, 4, 16 }.Distinct().Where(c => c != v))
-                    yield return c.ToString(CultureInfo.InvariantCulture);
-                break;
-            }
+                {
+                    var v = Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                    foreach (var c in new[] { v * 2, v / 2, v + 1, v - 1, v * 4, Math.Max(1, v / 1024), 256, 1, 4, 16 }.Distinct().Where(c => c != v))
+                        yield return c.ToString(CultureInfo.InvariantCulture);
+                    break;
+                }
             case double d:
                 foreach (var c in (d == 0 ? new[] { 0.01, 0.1, 1, 1e-9, 1e-6, 10 } : [d * 2, d / 2, d * 1.1, d * 10, d * 100]).Where(c => c <= ConfigRanges.UpperBound(info.Key)))
                     yield return c.ToString("R", CultureInfo.InvariantCulture);
                 break;
             case System.Collections.IEnumerable list and not string:
-            {
-                var items = list.Cast<object>().Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToList();
-                var isInt = list.Cast<object>().FirstOrDefault() is int;
-                string Yaml(IEnumerable<double> xs) => "[" + string.Join(", ", xs.Select(x => isInt ? ((long)x).ToString(CultureInfo.InvariantCulture) : x.ToString("R", CultureInfo.InvariantCulture))) + "]";
-                yield return Yaml(items.Select(x => x * 2));
-                yield return Yaml(items.Select((x, i) => i == items.Count - 1 ? x + 1 : x));
-                yield return Yaml(items.Select((x, i) => i == 0 ? x : x + 1));
-                yield return Yaml(items.Select(x => isInt ? x : x / 2));
-                yield return Yaml(items.Take(items.Count - 1));
-                break;
-            }
+                {
+                    var items = list.Cast<object>().Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToList();
+                    var isInt = list.Cast<object>().FirstOrDefault() is int;
+                    string Yaml(IEnumerable<double> xs) => "[" + string.Join(", ", xs.Select(x => isInt ? ((long)x).ToString(CultureInfo.InvariantCulture) : x.ToString("R", CultureInfo.InvariantCulture))) + "]";
+                    yield return Yaml(items.Select(x => x * 2));
+                    yield return Yaml(items.Select((x, i) => i == items.Count - 1 ? x + 1 : x));
+                    yield return Yaml(items.Select((x, i) => i == 0 ? x : x + 1));
+                    yield return Yaml(items.Select(x => isInt ? x : x / 2));
+                    yield return Yaml(items.Take(items.Count - 1));
+                    break;
+                }
         }
     }
 }

@@ -13,7 +13,12 @@ public class WorkloadAndRangeTests
 {
     private static SimulationReport Simulate(HardwareSpec hw, int prompt = 8, int generate = 3, int batch = 1) => SimulationRunner.Run(new SimulationRequest
     {
-        Hardware = hw, ModelSpec = SchedulingFixtures.TinyModel, PromptTokens = prompt, GeneratedTokens = generate, Batch = batch, LoraRank = 4,
+        Hardware = hw,
+        ModelSpec = SchedulingFixtures.TinyModel,
+        PromptTokens = prompt,
+        GeneratedTokens = generate,
+        Batch = batch,
+        LoraRank = 4,
     });
 
     [Test]

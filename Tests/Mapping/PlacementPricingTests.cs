@@ -15,7 +15,12 @@ public class PlacementPricingTests
 
     private static SimulationReport Run(HardwareSpec spec, ModelSpec model) => SimulationRunner.Run(new SimulationRequest
     {
-        Hardware = spec, ModelSpec = model, Model = model.Name, PromptTokens = Prompt, GeneratedTokens = Generate, LoraRank = 0,
+        Hardware = spec,
+        ModelSpec = model,
+        Model = model.Name,
+        PromptTokens = Prompt,
+        GeneratedTokens = Generate,
+        LoraRank = 0,
     });
 
     private static HardwareSpec With(params PlacementRule[] rules)
@@ -26,7 +31,9 @@ public class PlacementPricingTests
             Chip = d.Chip with { MaxAreaSquareMillimetres = 0 },
             Mapping = d.Mapping with
             {
-                LmHead = ComputeTarget.Digital, Attention = DynamicMatmulTarget.Digital, Placement = new PlacementRules(new EquatableArray<PlacementRule>(rules)),
+                LmHead = ComputeTarget.Digital,
+                Attention = DynamicMatmulTarget.Digital,
+                Placement = new PlacementRules(new EquatableArray<PlacementRule>(rules)),
             },
         };
     }

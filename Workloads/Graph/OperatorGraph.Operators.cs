@@ -21,8 +21,13 @@ public sealed partial class OperatorGraph
         long rows = (long)Workload.Batch * step.Tokens, h = Model.HiddenSize;
         return new Operator
         {
-            Index = 0, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.Embedding,
-            M = rows, N = h, Instances = 1,
+            Index = 0,
+            TemplateIndex = -1,
+            Layer = -1,
+            Kind = OperatorKind.Embedding,
+            M = rows,
+            N = h,
+            Instances = 1,
             Flops = Model.ScaleEmbeddings ? rows * h : 0, // Gemma: rows x sqrt(hidden)
             InputA = new Operand(OperandKind.Activation, rows, 32), // token ids
             InputB = Weight(rows * h), // the embedding rows read
@@ -36,9 +41,17 @@ public sealed partial class OperatorGraph
         long rows = (long)Workload.Batch * step.Tokens, h = Model.HiddenSize;
         return new Operator
         {
-            Index = FinalNormIndex, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.RmsNorm,
-            M = rows, N = h, Instances = 1, Flops = 4 * rows * h,
-            InputA = Act(rows * h), InputB = Weight(h), Output = Act(rows * h),
+            Index = FinalNormIndex,
+            TemplateIndex = -1,
+            Layer = -1,
+            Kind = OperatorKind.RmsNorm,
+            M = rows,
+            N = h,
+            Instances = 1,
+            Flops = 4 * rows * h,
+            InputA = Act(rows * h),
+            InputB = Weight(h),
+            Output = Act(rows * h),
             Dependencies = new Dependencies(1, FinalNormIndex - 1),
         };
     }
@@ -49,9 +62,19 @@ public sealed partial class OperatorGraph
         long softcap = Model.FinalLogitSoftcap is null ? 0 : 3 * rows * v;
         return new Operator
         {
-            Index = LmHeadIndex, TemplateIndex = -1, Layer = -1, Kind = OperatorKind.LmHead,
-            M = rows, K = h, N = v, Instances = 1, Macs = rows * h * v, Flops = 2 * rows * h * v + softcap,
-            InputA = Act(rows * h), InputB = Weight(h * v), Output = Act(rows * v),
+            Index = LmHeadIndex,
+            TemplateIndex = -1,
+            Layer = -1,
+            Kind = OperatorKind.LmHead,
+            M = rows,
+            K = h,
+            N = v,
+            Instances = 1,
+            Macs = rows * h * v,
+            Flops = 2 * rows * h * v + softcap,
+            InputA = Act(rows * h),
+            InputB = Weight(h * v),
+            Output = Act(rows * v),
             Dependencies = new Dependencies(1, FinalNormIndex),
         };
     }
@@ -64,7 +87,11 @@ public sealed partial class OperatorGraph
         int Dep(int i) => deps[i] == OperatorTemplate.LayerInput ? layerInput : start + deps[i];
         var op = new Operator
         {
-            Index = start + t.Index, TemplateIndex = t.Index, Layer = layer, Kind = t.Kind, Module = t.Module,
+            Index = start + t.Index,
+            TemplateIndex = t.Index,
+            Layer = layer,
+            Kind = t.Kind,
+            Module = t.Module,
             Instances = 1,
             Dependencies = deps.Length switch
             {
@@ -103,8 +130,14 @@ public sealed partial class OperatorGraph
         long macs = rows * inF * outF;
         return op with
         {
-            M = rows, K = inF, N = outF, Macs = macs, Flops = 2 * macs + rows * bias,
-            InputA = Act(rows * inF), InputB = Weight((long)inF * outF + bias), Output = Act(rows * outF),
+            M = rows,
+            K = inF,
+            N = outF,
+            Macs = macs,
+            Flops = 2 * macs + rows * bias,
+            InputA = Act(rows * inF),
+            InputB = Weight((long)inF * outF + bias),
+            Output = Act(rows * outF),
         };
     }
 
@@ -117,18 +150,34 @@ public sealed partial class OperatorGraph
         {
             OperatorKind.LoraA => op with
             {
-                M = active, K = inF, N = r, Macs = active * inF * r, Flops = 2 * active * inF * r,
-                InputA = Act(active * inF), InputB = LoraWeight(active > 0 ? (long)inF * r : 0), Output = Act(active * r),
+                M = active,
+                K = inF,
+                N = r,
+                Macs = active * inF * r,
+                Flops = 2 * active * inF * r,
+                InputA = Act(active * inF),
+                InputB = LoraWeight(active > 0 ? (long)inF * r : 0),
+                Output = Act(active * r),
             },
             OperatorKind.LoraB => op with
             {
-                M = active, K = r, N = outF, Macs = active * r * outF, Flops = 2 * active * r * outF,
-                InputA = Act(active * r), InputB = LoraWeight(active > 0 ? (long)r * outF : 0), Output = Act(active * outF),
+                M = active,
+                K = r,
+                N = outF,
+                Macs = active * r * outF,
+                Flops = 2 * active * r * outF,
+                InputA = Act(active * r),
+                InputB = LoraWeight(active > 0 ? (long)r * outF : 0),
+                Output = Act(active * outF),
             },
             _ => op with
             {
-                M = active, N = outF, Flops = 2 * active * outF,
-                InputA = Act(active * outF), InputB = Act(active * outF), Output = Act(active * outF),
+                M = active,
+                N = outF,
+                Flops = 2 * active * outF,
+                InputA = Act(active * outF),
+                InputB = Act(active * outF),
+                Output = Act(active * outF),
             },
         };
     }
@@ -145,35 +194,49 @@ public sealed partial class OperatorGraph
         switch (op.Kind)
         {
             case OperatorKind.Rope:
-            {
-                long width = m.QueryDim + kvDim;
-                return op with { M = rows, N = width, Flops = 3 * rows * width, InputA = Act(rows * width), Output = Act(rows * width) };
-            }
+                {
+                    long width = m.QueryDim + kvDim;
+                    return op with { M = rows, N = width, Flops = 3 * rows * width, InputA = Act(rows * width), Output = Act(rows * width) };
+                }
             case OperatorKind.KvWrite:
                 return op with { M = rows, N = 2 * kvDim, InputA = Act(rows * 2 * kvDim), Output = Kv(rows * 2 * kvDim) };
             case OperatorKind.AttentionScore:
-            {
-                long macs = inst * tokens * hd * attended;
-                return op with
                 {
-                    Instances = inst, M = tokens, K = hd, N = attended, Macs = macs, Flops = 2 * macs,
-                    InputA = Act(inst * tokens * hd), InputB = Kv(b * kvDim * attended), Output = Act(inst * tokens * attended),
-                };
-            }
+                    long macs = inst * tokens * hd * attended;
+                    return op with
+                    {
+                        Instances = inst,
+                        M = tokens,
+                        K = hd,
+                        N = attended,
+                        Macs = macs,
+                        Flops = 2 * macs,
+                        InputA = Act(inst * tokens * hd),
+                        InputB = Kv(b * kvDim * attended),
+                        Output = Act(inst * tokens * attended),
+                    };
+                }
             case OperatorKind.Softmax:
-            {
-                long e = inst * tokens * attended, perElement = m.AttentionSoftcap is null ? 6 : 9;
-                return op with { Instances = inst, M = tokens, N = attended, Flops = perElement * e, InputA = Act(e), Output = Act(e) };
-            }
-            default: // AttentionContext
-            {
-                long macs = inst * tokens * attended * hd;
-                return op with
                 {
-                    Instances = inst, M = tokens, K = attended, N = hd, Macs = macs, Flops = 2 * macs,
-                    InputA = Act(inst * tokens * attended), InputB = Kv(b * kvDim * attended), Output = Act(inst * tokens * hd),
-                };
-            }
+                    long e = inst * tokens * attended, perElement = m.AttentionSoftcap is null ? 6 : 9;
+                    return op with { Instances = inst, M = tokens, N = attended, Flops = perElement * e, InputA = Act(e), Output = Act(e) };
+                }
+            default: // AttentionContext
+                {
+                    long macs = inst * tokens * attended * hd;
+                    return op with
+                    {
+                        Instances = inst,
+                        M = tokens,
+                        K = attended,
+                        N = hd,
+                        Macs = macs,
+                        Flops = 2 * macs,
+                        InputA = Act(inst * tokens * attended),
+                        InputB = Kv(b * kvDim * attended),
+                        Output = Act(inst * tokens * hd),
+                    };
+                }
         }
     }
 

@@ -22,8 +22,18 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     private static readonly Dictionary<string, int> OtherDTypeSizes = new()
     {
-        ["F64"] = 8, ["I64"] = 8, ["U64"] = 8, ["I32"] = 4, ["U32"] = 4, ["I16"] = 2, ["U16"] = 2,
-        ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1, ["F8_E4M3"] = 1, ["F8_E5M2"] = 1,
+        ["F64"] = 8,
+        ["I64"] = 8,
+        ["U64"] = 8,
+        ["I32"] = 4,
+        ["U32"] = 4,
+        ["I16"] = 2,
+        ["U16"] = 2,
+        ["I8"] = 1,
+        ["U8"] = 1,
+        ["BOOL"] = 1,
+        ["F8_E4M3"] = 1,
+        ["F8_E5M2"] = 1,
     };
 
     private readonly Dictionary<string, TensorInfo> _tensors;

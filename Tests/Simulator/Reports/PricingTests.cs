@@ -17,7 +17,11 @@ public class PricingTests
 
     private static CimSummary Run(HardwareSpec spec, ModelSpec? model = null, int loraRank = 4) => SimulationRunner.Run(new SimulationRequest
     {
-        Hardware = spec, ModelSpec = model ?? SchedulingFixtures.TinyModel, Model = "tiny", PromptTokens = Prompt, GeneratedTokens = Generate,
+        Hardware = spec,
+        ModelSpec = model ?? SchedulingFixtures.TinyModel,
+        Model = "tiny",
+        PromptTokens = Prompt,
+        GeneratedTokens = Generate,
         LoraRank = loraRank,
     }).Cim;
 

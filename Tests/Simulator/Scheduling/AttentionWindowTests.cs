@@ -6,8 +6,14 @@ public class AttentionWindowTests
 {
     private static TaskTemplate Task(long? window) => new()
     {
-        Id = 0, Operator = "self_attn.qk_matmul", Layer = 0, Kind = TaskKind.AttentionScore, ResourceKey = "x", ResourceClass = "x",
-        Dependencies = [], AttentionWindow = window,
+        Id = 0,
+        Operator = "self_attn.qk_matmul",
+        Layer = 0,
+        Kind = TaskKind.AttentionScore,
+        ResourceKey = "x",
+        ResourceClass = "x",
+        Dependencies = [],
+        AttentionWindow = window,
     };
 
     // A job of `tokens` queries at positions kv - tokens + 1 .. kv: each attends min(p, W) keys (brute-force sum here).

@@ -23,116 +23,126 @@ public static class TrainCommand
     private static Option<T> Opt<T>(string name, string description, T defaultValue)
         => new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
+    /// <summary>Every option of the command, declared once with its description and default.</summary>
+    private sealed class TrainFlags
+    {
+        public Option<string> Model { get; } = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + model.safetensors; with --init random only config.json is needed).", Required = true };
+        public Option<string> Data { get; } = new Option<string>("--data") { Description = "Training JSONL: instruction {instruction,input,output}, multiple-choice {question,choices,answer} or text {text}.", Required = true };
+        public Option<string> OutDir { get; } = new Option<string>("--out", "-o") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
+        public Option<string> Method { get; } = Opt("--method", "lora | halora | full (full: train every base weight, e.g. pretraining; writes a model, not an adapter).", "lora");
+        public Option<string> Init { get; } = Opt("--init", "load | random: random initialises the base weights (pretraining from scratch; --method full only).", "load");
+        public Option<int> Steps { get; } = Opt("--steps", "Optimizer updates.", 200);
+        public Option<int> Batch { get; } = Opt("--batch-size", "Examples per update.", 8);
+        public Option<int> MaxLen { get; } = Opt("--max-len", "Longest tokenised example (prompt + target); prompts are cut from the left beyond it.", 256);
+        public Option<double> Lr { get; } = Opt("--lr", "Peak learning rate.", 3e-4);
+        public Option<int> Warmup { get; } = Opt("--warmup", "Linear warm-up updates.", 10);
+        public Option<string> Schedule { get; } = Opt("--schedule", "Decay after warm-up: cosine | linear | constant.", "cosine");
+        public Option<double> MinLr { get; } = Opt("--min-lr-ratio", "Final learning rate as a fraction of the peak.", 0.0);
+        public Option<double> Wd { get; } = Opt("--weight-decay", "AdamW decoupled weight decay.", 0.0);
+        public Option<double> Clip { get; } = Opt("--clip", "Gradient global-norm clip (0: off).", 1.0);
+        public Option<ulong> Seed { get; } = Opt("--seed", "Seed of every random draw (init, data order, dropout, noise).", 1UL);
+        public Option<int> CkptEvery { get; } = Opt("--checkpoint-every", "Write a resumable checkpoint every N updates (0: none).", 0);
+        public Option<bool> Resume { get; } = Opt("--resume", "Continue from the checkpoint in --out if there is one (same options; --steps may grow).", false);
+        public Option<int> LogEvery { get; } = Opt("--log-every", "Log loss and tokens/s every N updates.", 10);
+        public Option<int> Rank { get; } = Opt("--lora-rank", "LoRA rank r.", 4);
+        public Option<double?> Alpha { get; } = new Option<double?>("--lora-alpha") { Description = "LoRA alpha (default 2r)." };
+        public Option<double> Dropout { get; } = Opt("--lora-dropout", "LoRA dropout on the branch input.", 0.0);
+        public Option<string> Targets { get; } = Opt("--lora-targets", "Adapted projections: q,k,v,o,gate,up,down or all (paper: q,k,v,up,down).", "q,k,v,up,down");
+        public Option<double> Mu { get; } = Opt("--mu", "HaLoRA: weight of L_reg = ||A A^T|| + ||B^T B|| (paper 0.1).", 0.1);
+        public Option<string> RegNorm { get; } = Opt("--reg-norm", "HaLoRA: spectral (torch.linalg) | spectral-power (power iteration) | frobenius.", "spectral");
+        public Option<int> Resample { get; } = Opt("--resample-every", "HaLoRA: draw new weight noise every K updates (paper 400).", 400);
+        public Option<string?> Profile { get; } = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma. Its modules must match the model's projections (names and shapes)." };
+        public Option<bool> AllowPartial { get; } = new Option<bool>("--allow-partial-profile") { Description = "Train with a noise profile whose modules do not all match the model (mismatched and missing modules get its recommended fit); default: refuse." };
+        public Option<bool> IgnoreOutput { get; } = new Option<bool>("--ignore-output-noise") { Description = "Train with a noise profile that carries output (ADC) noise, injecting its weight noise only; default: refuse." };
+        public Option<string> NoiseSwitch { get; } = Opt("--noise", "HaLoRA: on | off (off: clean W0, L_reg only; with --mu 0 it is plain LoRA). Ablation switch separating noise injection from the regulariser.", "on");
+        public Option<double> Sigma { get; } = Opt("--sigma", "HaLoRA paper preset: Gaussian sigma relative to max|W|.", 0.01);
+        public Option<string> Scope { get; } = Opt("--sigma-scope", "What max|W| --sigma refers to: tile | layer | weight.", "tile");
+        public Option<int> Tile { get; } = Opt("--tile-size", "Tile edge for --sigma-scope tile (paper 64).", 64);
+        public Option<string> Tokenizer { get; } = Opt("--tokenizer", "byte | auto (auto: the model's tokenizer.json when Microsoft.ML.Tokenizers reads it, else byte).", "auto");
+        public Option<bool> Plain { get; } = Opt("--plain-prompt", "Instruction data: 'instruction\\ninput\\n' instead of the LLM-Adapters (Alpaca) template.", false);
+        public Option<int> Threads { get; } = Opt("--threads", "Torch intra-op threads (0: torch's default; 1 is fastest for small models on a shared machine, where OpenMP spinning costs more than it gains).", 1);
+        public Option<string?> Eval { get; } = new Option<string?>("--eval") { Description = "Multiple-choice JSONL scored (log-likelihood, clean weights) before and after training; written to train_summary.json." };
+
+        public IEnumerable<Option> All => [Model, Data, OutDir, Method, Init, Steps, Batch, MaxLen, Lr, Warmup, Schedule, MinLr, Wd, Clip, Seed, CkptEvery, Resume, LogEvery, Rank, Alpha, Dropout, Targets, Mu, RegNorm, Resample, Profile, AllowPartial, IgnoreOutput, NoiseSwitch, Sigma, Scope, Tile, Tokenizer, Plain, Threads, Eval];
+    }
+
     public static RootCommand Build()
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face model directory (config.json + model.safetensors; with --init random only config.json is needed).", Required = true };
-        var data = new Option<string>("--data") { Description = "Training JSONL: instruction {instruction,input,output}, multiple-choice {question,choices,answer} or text {text}.", Required = true };
-        var outDir = new Option<string>("--out", "-o") { Description = "Output directory: the PEFT adapter (lora/halora) or the model (full), loss.csv, loss.png, checkpoint/.", Required = true };
-        var method = Opt("--method", "lora | halora | full (full: train every base weight, e.g. pretraining; writes a model, not an adapter).", "lora");
-        var init = Opt("--init", "load | random: random initialises the base weights (pretraining from scratch; --method full only).", "load");
-        var steps = Opt("--steps", "Optimizer updates.", 200);
-        var batch = Opt("--batch-size", "Examples per update.", 8);
-        var maxLen = Opt("--max-len", "Longest tokenised example (prompt + target); prompts are cut from the left beyond it.", 256);
-        var lr = Opt("--lr", "Peak learning rate.", 3e-4);
-        var warmup = Opt("--warmup", "Linear warm-up updates.", 10);
-        var schedule = Opt("--schedule", "Decay after warm-up: cosine | linear | constant.", "cosine");
-        var minLr = Opt("--min-lr-ratio", "Final learning rate as a fraction of the peak.", 0.0);
-        var wd = Opt("--weight-decay", "AdamW decoupled weight decay.", 0.0);
-        var clip = Opt("--clip", "Gradient global-norm clip (0: off).", 1.0);
-        var seed = Opt("--seed", "Seed of every random draw (init, data order, dropout, noise).", 1UL);
-        var ckptEvery = Opt("--checkpoint-every", "Write a resumable checkpoint every N updates (0: none).", 0);
-        var resume = Opt("--resume", "Continue from the checkpoint in --out if there is one (same options; --steps may grow).", false);
-        var logEvery = Opt("--log-every", "Log loss and tokens/s every N updates.", 10);
-        var rank = Opt("--lora-rank", "LoRA rank r.", 4);
-        var alpha = new Option<double?>("--lora-alpha") { Description = "LoRA alpha (default 2r)." };
-        var dropout = Opt("--lora-dropout", "LoRA dropout on the branch input.", 0.0);
-        var targets = Opt("--lora-targets", "Adapted projections: q,k,v,o,gate,up,down or all (paper: q,k,v,up,down).", "q,k,v,up,down");
-        var mu = Opt("--mu", "HaLoRA: weight of L_reg = ||A A^T|| + ||B^T B|| (paper 0.1).", 0.1);
-        var regNorm = Opt("--reg-norm", "HaLoRA: spectral (torch.linalg) | spectral-power (power iteration) | frobenius.", "spectral");
-        var resample = Opt("--resample-every", "HaLoRA: draw new weight noise every K updates (paper 400).", 400);
-        var profile = new Option<string?>("--noise-profile") { Description = "HaLoRA: a CimSim noise profile (cimsim noise-profile); overrides --sigma. Its modules must match the model's projections (names and shapes)." };
-        var allowPartial = new Option<bool>("--allow-partial-profile") { Description = "Train with a noise profile whose modules do not all match the model (mismatched and missing modules get its recommended fit); default: refuse." };
-        var ignoreOutput = new Option<bool>("--ignore-output-noise") { Description = "Train with a noise profile that carries output (ADC) noise, injecting its weight noise only; default: refuse." };
-        var noiseSwitch = Opt("--noise", "HaLoRA: on | off (off: clean W0, L_reg only; with --mu 0 it is plain LoRA). Ablation switch separating noise injection from the regulariser.", "on");
-        var sigma = Opt("--sigma", "HaLoRA paper preset: Gaussian sigma relative to max|W|.", 0.01);
-        var scope = Opt("--sigma-scope", "What max|W| --sigma refers to: tile | layer | weight.", "tile");
-        var tile = Opt("--tile-size", "Tile edge for --sigma-scope tile (paper 64).", 64);
-        var tokenizer = Opt("--tokenizer", "byte | auto (auto: the model's tokenizer.json when Microsoft.ML.Tokenizers reads it, else byte).", "auto");
-        var plain = Opt("--plain-prompt", "Instruction data: 'instruction\\ninput\\n' instead of the LLM-Adapters (Alpaca) template.", false);
-        var threads = Opt("--threads", "Torch intra-op threads (0: torch's default; 1 is fastest for small models on a shared machine, where OpenMP spinning costs more than it gains).", 1);
-        var eval = new Option<string?>("--eval") { Description = "Multiple-choice JSONL scored (log-likelihood, clean weights) before and after training; written to train_summary.json." };
-
+        var f = new TrainFlags();
         var root = new RootCommand("cimsim-train: LoRA / HaLoRA finetuning (and small-model pretraining) of Llama/Qwen2 models with TorchSharp; writes a PEFT adapter that `cimsim accuracy --adapter` deploys.\n" +
             "Example: cimsim-train --model models/tiny --data train.jsonl --method halora --sigma 0.01 --steps 400 --out out/halora");
-        foreach (var o in new Option[] { model, data, outDir, method, init, steps, batch, maxLen, lr, warmup, schedule, minLr, wd, clip, seed, ckptEvery, resume, logEvery, rank, alpha, dropout, targets, mu, regNorm, resample, profile, allowPartial, ignoreOutput, noiseSwitch, sigma, scope, tile, tokenizer, plain, threads, eval })
-        {
-            root.Options.Add(o);
-        }
+        foreach (var o in f.All) root.Options.Add(o);
         root.SetAction(p =>
         {
-            var m = p.GetValue(method)!.Trim().ToLowerInvariant() switch
-            {
-                "lora" => TrainMethod.Lora,
-                "halora" => TrainMethod.HaLora,
-                "full" => TrainMethod.Full,
-                var other => throw new UserInputException($"--method: found '{other}', expected lora, halora or full"),
-            };
-            var initMode = p.GetValue(init)!.Trim().ToLowerInvariant();
-            if (initMode is not ("load" or "random")) throw new UserInputException($"--init: found '{initMode}', expected load or random");
-            if (initMode == "random" && m != TrainMethod.Full) throw new UserInputException("--init random: only with --method full (LoRA on random weights is meaningless)");
-            var problems = new List<string>();
-            if (p.GetValue(steps) < 1) problems.Add($"--steps: found {p.GetValue(steps)}, expected a positive integer");
-            if (p.GetValue(batch) < 1) problems.Add($"--batch-size: found {p.GetValue(batch)}, expected a positive integer");
-            if (p.GetValue(maxLen) < 2) problems.Add($"--max-len: found {p.GetValue(maxLen)}, expected at least 2");
-            if (!(p.GetValue(lr) > 0)) problems.Add($"--lr: found {p.GetValue(lr)}, expected a positive number");
-            var noiseOn = p.GetValue(noiseSwitch)!.Trim().ToLowerInvariant();
-            if (noiseOn is not ("on" or "off")) problems.Add($"--noise: found '{noiseOn}', expected on or off");
-            if (p.GetValue(resample) < 1) problems.Add($"--resample-every: found {p.GetValue(resample)}, expected a positive integer");
-            if (problems.Count > 0) throw new UserInputException("invalid options", problems);
-            if (p.GetValue(threads) > 0) set_num_threads(p.GetValue(threads));
-
-            var modelDir = p.GetValue(model)!;
-            var output = p.GetValue(outDir)!;
-            OutputLocation.CheckDirectory(output, "--out");
-            LoraSpec? lora = m == TrainMethod.Full ? null : LoraSpec.FromFlags(p.GetValue(rank), p.GetValue(targets)!, p.GetValue(alpha), p.GetValue(dropout));
-            IWeightNoise? noise = null;
-            if (m == TrainMethod.HaLora && noiseOn == "on")
-            {
-                var prof = p.GetValue(profile);
-                if (prof is not null)
-                {
-                    var fromProfile = NoiseProfileNoise.Load(prof);
-                    foreach (var w in fromProfile.CheckAgainst(ModelIo.ReadSpec(p.GetValue(model)!), p.GetValue(allowPartial), p.GetValue(ignoreOutput)))
-                        Log.Warning("{Warning}", w);
-                    noise = fromProfile;
-                }
-                else noise = new GaussianWeightNoise(p.GetValue(sigma), GaussianWeightNoise.ParseScope(p.GetValue(scope)!), p.GetValue(tile));
-            }
-            var options = new TrainOptions
-            {
-                Method = m,
-                Lora = lora,
-                Steps = p.GetValue(steps),
-                BatchSize = p.GetValue(batch),
-                MaxLength = p.GetValue(maxLen),
-                LearningRate = p.GetValue(lr),
-                WarmupSteps = p.GetValue(warmup),
-                Decay = LrSchedule.ParseDecay(p.GetValue(schedule)!),
-                MinLrRatio = p.GetValue(minLr),
-                WeightDecay = p.GetValue(wd),
-                ClipNorm = p.GetValue(clip),
-                Seed = p.GetValue(seed),
-                CheckpointEvery = p.GetValue(ckptEvery),
-                LogEvery = p.GetValue(logEvery),
-                Mu = p.GetValue(mu),
-                RegNorm = LoraRegularizer.Parse(p.GetValue(regNorm)!),
-                NoiseResampleEvery = p.GetValue(resample),
-                Noise = noise,
-            };
-            Run(modelDir, p.GetValue(data)!, output, options, initMode == "random", p.GetValue(tokenizer)!, p.GetValue(plain), p.GetValue(resume), p.GetValue(eval));
+            Execute(p, f);
             return 0;
         });
         return root;
+    }
+
+    /// <summary>Checks the flags, builds the noise model and the training options, and runs.</summary>
+    private static void Execute(ParseResult p, TrainFlags f)
+    {
+        var m = p.GetValue(f.Method)!.Trim().ToLowerInvariant() switch
+        {
+            "lora" => TrainMethod.Lora,
+            "halora" => TrainMethod.HaLora,
+            "full" => TrainMethod.Full,
+            var other => throw new UserInputException($"--method: found '{other}', expected lora, halora or full"),
+        };
+        var initMode = p.GetValue(f.Init)!.Trim().ToLowerInvariant();
+        if (initMode is not ("load" or "random")) throw new UserInputException($"--init: found '{initMode}', expected load or random");
+        if (initMode == "random" && m != TrainMethod.Full) throw new UserInputException("--init random: only with --method full (LoRA on random weights is meaningless)");
+        var problems = new List<string>();
+        if (p.GetValue(f.Steps) < 1) problems.Add($"--steps: found {p.GetValue(f.Steps)}, expected a positive integer");
+        if (p.GetValue(f.Batch) < 1) problems.Add($"--batch-size: found {p.GetValue(f.Batch)}, expected a positive integer");
+        if (p.GetValue(f.MaxLen) < 2) problems.Add($"--max-len: found {p.GetValue(f.MaxLen)}, expected at least 2");
+        if (!(p.GetValue(f.Lr) > 0)) problems.Add($"--lr: found {p.GetValue(f.Lr)}, expected a positive number");
+        var noiseOn = p.GetValue(f.NoiseSwitch)!.Trim().ToLowerInvariant();
+        if (noiseOn is not ("on" or "off")) problems.Add($"--noise: found '{noiseOn}', expected on or off");
+        if (p.GetValue(f.Resample) < 1) problems.Add($"--resample-every: found {p.GetValue(f.Resample)}, expected a positive integer");
+        if (problems.Count > 0) throw new UserInputException("invalid options", problems);
+        if (p.GetValue(f.Threads) > 0) set_num_threads(p.GetValue(f.Threads));
+
+        var modelDir = p.GetValue(f.Model)!;
+        var output = p.GetValue(f.OutDir)!;
+        OutputLocation.CheckDirectory(output, "--out");
+        LoraSpec? lora = m == TrainMethod.Full ? null : LoraSpec.FromFlags(p.GetValue(f.Rank), p.GetValue(f.Targets)!, p.GetValue(f.Alpha), p.GetValue(f.Dropout));
+        IWeightNoise? noise = null;
+        if (m == TrainMethod.HaLora && noiseOn == "on")
+        {
+            var prof = p.GetValue(f.Profile);
+            if (prof is not null)
+            {
+                var fromProfile = NoiseProfileNoise.Load(prof);
+                foreach (var w in fromProfile.CheckAgainst(ModelIo.ReadSpec(p.GetValue(f.Model)!), p.GetValue(f.AllowPartial), p.GetValue(f.IgnoreOutput)))
+                    Log.Warning("{Warning}", w);
+                noise = fromProfile;
+            }
+            else noise = new GaussianWeightNoise(p.GetValue(f.Sigma), GaussianWeightNoise.ParseScope(p.GetValue(f.Scope)!), p.GetValue(f.Tile));
+        }
+        var options = new TrainOptions
+        {
+            Method = m,
+            Lora = lora,
+            Steps = p.GetValue(f.Steps),
+            BatchSize = p.GetValue(f.Batch),
+            MaxLength = p.GetValue(f.MaxLen),
+            LearningRate = p.GetValue(f.Lr),
+            WarmupSteps = p.GetValue(f.Warmup),
+            Decay = LrSchedule.ParseDecay(p.GetValue(f.Schedule)!),
+            MinLrRatio = p.GetValue(f.MinLr),
+            WeightDecay = p.GetValue(f.Wd),
+            ClipNorm = p.GetValue(f.Clip),
+            Seed = p.GetValue(f.Seed),
+            CheckpointEvery = p.GetValue(f.CkptEvery),
+            LogEvery = p.GetValue(f.LogEvery),
+            Mu = p.GetValue(f.Mu),
+            RegNorm = LoraRegularizer.Parse(p.GetValue(f.RegNorm)!),
+            NoiseResampleEvery = p.GetValue(f.Resample),
+            Noise = noise,
+        };
+        Run(modelDir, p.GetValue(f.Data)!, output, options, initMode == "random", p.GetValue(f.Tokenizer)!, p.GetValue(f.Plain), p.GetValue(f.Resume), p.GetValue(f.Eval));
     }
 
     public static void Run(string modelDir, string dataPath, string outDir, TrainOptions options, bool randomInit, string tokenizerName, bool plainPrompt, bool resume, string? evalPath = null)

@@ -35,7 +35,7 @@ public sealed record ReportJson
                 {
                     root.Insert(0, "$schema", "https://json-schema.org/draft/2020-12/schema");
                     root.Insert(1, "title", "CimSim simulate report (report.json)");
-                    root.Insert(2, "description", "Written by `cimsim simulate`; generated from Simulator/Reports/ReportJson.cs. Null numbers mark non-finite values. Extra top-level sections (e.g. accuracy) may follow.");
+                    root.Insert(2, "description", "Written by `cimsim simulate`; generated from Simulator/Reports/ReportJson.cs. Numbers are finite (a non-finite result fails the run, issue 14). Extra top-level sections (e.g. accuracy) may follow.");
                 }
                 return node;
             },

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
 using CimSim.Common.IO;
 using CimSim.Devices.Config;
@@ -19,31 +17,9 @@ public static class MappingJson
     public static string ToJson(MappingResult r) => JsonSerializer.Serialize(ToDocument(r), MappingJsonContext.Default.MappingDocument) + "\n";
 
     /// <summary>The JSON schema of mapping.json, exported from the same records (published as docs/mapping.schema.json).</summary>
-    public static string Schema()
-    {
-        var options = new JsonSchemaExporterOptions
-        {
-            TreatNullObliviousAsNonNullable = true,
-            TransformSchemaNode = (ctx, node) =>
-            {
-                // A property left out when null (lm_head's module) is optional, whatever the constructor says.
-                if (ctx.PropertyInfo is null && node is JsonObject obj && obj["required"] is JsonArray required)
-                    foreach (var prop in ctx.TypeInfo.Properties)
-                        if (prop.AttributeProvider?.GetCustomAttributes(typeof(JsonIgnoreAttribute), false).OfType<JsonIgnoreAttribute>()
-                                .Any(a => a.Condition == JsonIgnoreCondition.WhenWritingNull) == true)
-                            foreach (var r in required.Where(r => r?.GetValue<string>() == prop.Name).ToList()) required.Remove(r);
-                if (ctx.Path.IsEmpty && node is JsonObject root)
-                {
-                    root.Insert(0, "$schema", "https://json-schema.org/draft/2020-12/schema");
-                    root.Insert(1, "title", "CimSim mapping (mapping.json)");
-                    root.Insert(2, "description", "Written by `cimsim map`; generated from Mapping/MappingJson.cs (keys explained in docs/mapping.md).");
-                }
-                return node;
-            },
-        };
-        var node = MappingJsonContext.Default.MappingDocument.GetJsonSchemaAsNode(options);
-        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-    }
+    public static string Schema() => JsonSchemaExport.Export(MappingJsonContext.Default.MappingDocument,
+        "CimSim mapping (mapping.json)",
+        "Written by `cimsim map`; generated from Mapping/MappingJson.cs (keys explained in docs/mapping.md).");
 
     private static string Lower(Enum e) => e.ToString().ToLowerInvariant();
 

@@ -125,15 +125,8 @@ public sealed class FunctionalPlan
     public FunctionalPlan(IReadOnlyDictionary<string, ComputeTarget> targets) => _targets = new(targets, StringComparer.Ordinal);
 
     /// <summary>Targets of every W0 and lm_head in <paramref name="mapping"/>.</summary>
-    public static FunctionalPlan From(MappingResult mapping)
-    {
-        var t = new Dictionary<string, ComputeTarget>(StringComparer.Ordinal);
-        for (int l = 0; l < mapping.Model.NumLayers; l++)
-            foreach (var m in mapping.Model.Projections)
-                t[m.HfPath(l)] = mapping.Placement(l, m).Target;
-        t[LmHeadName] = mapping.LmHead.Target;
-        return new FunctionalPlan(t);
-    }
+    public static FunctionalPlan From(MappingResult mapping) =>
+        new(mapping.AllPlacements.Where(p => p.Role is MatrixRole.W0 or MatrixRole.LmHead).ToDictionary(p => p.Name, p => p.Target, StringComparer.Ordinal));
 
     /// <summary>Maps <paramref name="model"/> on <paramref name="hw"/> (targets only; work totals skipped) and takes its targets.</summary>
     public static FunctionalPlan Map(HardwareSpec hw, ModelSpec model) =>

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
+
+using CimSim.Common.IO;
 
 namespace CimSim.Simulator.Reports;
 
@@ -24,25 +24,9 @@ public sealed record ReportJson
     public Dictionary<string, JsonElement>? Sections { get; set; } // settable: source generation binds init-only members like constructor parameters
 
     /// <summary>JSON Schema (draft 2020-12) of report.json, exported from these records; published as docs/report.schema.json.</summary>
-    public static string Schema()
-    {
-        var options = new JsonSchemaExporterOptions
-        {
-            TreatNullObliviousAsNonNullable = true,
-            TransformSchemaNode = (ctx, node) =>
-            {
-                if (ctx.Path.IsEmpty && node is JsonObject root)
-                {
-                    root.Insert(0, "$schema", "https://json-schema.org/draft/2020-12/schema");
-                    root.Insert(1, "title", "CimSim simulate report (report.json)");
-                    root.Insert(2, "description", "Written by `cimsim simulate`; generated from Simulator/Reports/ReportJson.cs. Numbers are finite (a non-finite result fails the run, issue 14). Extra top-level sections (e.g. accuracy) may follow.");
-                }
-                return node;
-            },
-        };
-        var node = ReportJsonContext.Default.ReportJson.GetJsonSchemaAsNode(options);
-        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-    }
+    public static string Schema() => JsonSchemaExport.Export(ReportJsonContext.Default.ReportJson,
+        "CimSim simulate report (report.json)",
+        "Written by `cimsim simulate`; generated from Simulator/Reports/ReportJson.cs. Numbers are finite (a non-finite result fails the run, issue 14). Extra top-level sections (e.g. accuracy) may follow.");
 }
 
 /// <summary>"inputs": what the user asked for.</summary>

@@ -81,4 +81,37 @@ public class CalibrationTableTests
         Assert.That(p.LoraShare, Is.InRange(0.0054 / 2, 0.0054 * 2), "paper: 0.54 %");
         Assert.That(p.RramShare, Is.InRange(0.728, 1.0), "paper: 72.8 %; CimSim adds the cell current and a survey-class ADC");
     }
+
+    [Test]
+    public void IsaacRows_IsaacLike_HeldRowsWithinTheirToleranceAndEveryComponentPresent()
+    {
+        var rows = CalibrationTable.IsaacRows(HardwareConfigLoader.Load(Config("isaac-like.yaml"))).ToList();
+        Assert.That(rows.Where(r => !double.IsNaN(r.Tolerance)).Select(r => (r.Quantity, r.Ratio)), Has.All.Matches<(string Q, double Ratio)>(r => Math.Abs(r.Ratio - 1) <= 0.30));
+        Assert.That(rows.Select(r => r.Quantity.Split(' ')[0]).Distinct(), Is.SupersetOf(new[] { "ADC", "DAC", "S+H", "crossbar", "shift-and-add", "time" }));
+    }
+
+    [Test]
+    public void IsaacIma_IsaacLike_StepEnergiesFollowIsaacCountsClosedForm()
+    {
+        // One 1-bit step of an IMA: 8 crossbars x 128 rows driven, 8 x 128 channels (127 weight columns + 1 reference)
+        // sampled, converted and shift-added, 8 x 128 x 128 cells read at 1/2 x V^2 G_mean t (docs/devices.md).
+        var spec = HardwareConfigLoader.Load(Config("isaac-like.yaml"));
+        var (pj, um2, stepS) = CalibrationTable.IsaacIma(spec);
+        var d = spec.Rram.Device;
+        double gMean = 0.5 * (d.GMinMicrosiemens + d.GMaxMicrosiemens) * 1e-6;
+        Assert.Multiple(() =>
+        {
+            Assert.That(pj["adc"], Is.EqualTo(1024 * 1.67).Within(1e-6).Percent, "ISAAC table 8-bit: 1.67 pJ");
+            Assert.That(pj["dac"], Is.EqualTo(1024 * 0.41667).Within(1e-6).Percent);
+            Assert.That(pj["sample_hold"], Is.EqualTo(1024 * 0.001).Within(1e-6).Percent);
+            Assert.That(pj["shift_add"], Is.EqualTo(1024 * 0.021).Within(1e-6).Percent);
+            Assert.That(pj["rram_array"], Is.EqualTo(8 * 128 * 128 * 0.5 * 0.25 * gMean * 100e-9 * 1e12).Within(1e-6).Percent);
+            // ISAAC 2.4 mW x 100 ns = 240 pJ: the V^2 G t price is more than 10x it with NeuroSim's conductances (reported row).
+            Assert.That(pj["rram_array"], Is.GreaterThan(10 * 240.0));
+            Assert.That(um2["adc"], Is.EqualTo(9600).Within(1e-6).Percent);
+            Assert.That(um2["rram_array"], Is.EqualTo(200).Within(1e-6).Percent);
+            // CimSim's step: DAC settling + 100 ns read + S&H, then 128 conversions at 1.2 GS/s (no overlap), >= 2x ISAAC's 100 ns.
+            Assert.That(stepS, Is.GreaterThanOrEqualTo(100e-9 + 128 / 1.2e9));
+        });
+    }
 }

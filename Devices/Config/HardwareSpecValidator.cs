@@ -33,6 +33,8 @@ public static class HardwareSpecValidator
             Add("rram.dac.bits", $"found a {dac.Bits}-bit DAC with bit_serial false and input_bits {dac.InputBits}; expected bits = input_bits (or bit_serial: true)");
         if (dac.BitSerial && dac.Bits > dac.InputBits)
             Add("rram.dac.bits", $"found DAC bits {dac.Bits} > input_bits {dac.InputBits}; expected at most input_bits");
+        else if (dac.ParallelSteps > dac.Steps)
+            Add("rram.dac.parallel_steps", $"found {dac.ParallelSteps} parallel steps for {dac.Steps} DAC step(s) per input; expected at most {dac.Steps}");
 
         var adc = r.Adc;
         var table = adc.Table;

@@ -160,8 +160,20 @@ public sealed record DacSpec
     [ConfigKey("input_quantization")]
     public InputQuantizationGranularity InputQuantization { get; init; } = InputQuantizationGranularity.PerToken;
 
+    /// <summary>
+    /// Input-parallel sensing: DAC steps (input bit-planes) applied and sensed at the same time, each on its own copy
+    /// of the array's cells and sense chain (DACs, S&amp;H, ADCs, shift-add), as time-space readout macros do
+    /// (Hung et al., JSSC 2023; docs/devices.md, section 3). Energy per action is unchanged; an input vector takes
+    /// ceil(steps / parallel_steps) steps one after another; an array's area and leakage grow parallel_steps times.
+    /// </summary>
+    [ConfigKey("parallel_steps", Min = 1, Max = 16)]
+    public int ParallelSteps { get; init; } = 1;
+
     /// <summary>DAC steps per input vector.</summary>
     public int Steps => BitSerial ? (InputBits + Bits - 1) / Bits : 1;
+
+    /// <summary>DAC steps taken one after another: ceil(steps / parallel_steps).</summary>
+    public int SequentialSteps => (Steps + ParallelSteps - 1) / ParallelSteps;
 }
 
 /// <summary>Column ADCs, their sharing, range, and cost model.</summary>

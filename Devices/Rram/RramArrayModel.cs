@@ -65,7 +65,7 @@ public sealed class RramArrayModel
                 Energy = new EnergyTable(AdcComponent, [new(Conversion, Adc.EnergyPicojoulesPerConversion), new(SampleHold, spec.Adc.SampleHold.EnergyPicojoules)]),
                 LatencySeconds = new Dictionary<string, double> { [Conversion] = Adc.LatencySecondsPerConversion, [SampleHold] = spec.Adc.SampleHold.LatencySeconds },
                 AreaSquareMicrometresPerInstance = AdcAreaSquareMicrometres + SampleHoldAreaSquareMicrometres,
-                LeakageWattsPerInstance = AdcsPerArray * spec.Adc.LeakagePowerWatts,
+                LeakageWattsPerInstance = spec.Dac.ParallelSteps * AdcsPerArray * spec.Adc.LeakagePowerWatts,
             },
             new ComponentTable
             {
@@ -99,6 +99,12 @@ public sealed class RramArrayModel
     public int ConversionsPerAdcPerStep => (AdcChannels + AdcsPerArray - 1) / AdcsPerArray;
 
     public int DacSteps => Format.DacSteps;
+
+    /// <summary>Copies of the cells and sense chain that sense input bit-planes at the same time (rram.dac.parallel_steps).</summary>
+    public int ParallelSteps => Spec.Dac.ParallelSteps;
+
+    /// <summary>DAC steps one after another per input vector: ceil(steps / parallel_steps).</summary>
+    public int SequentialDacSteps => (DacSteps + ParallelSteps - 1) / ParallelSteps;
 
     /// <summary>Mean programmed conductance (G_min + G_max) / 2, siemens.</summary>
     public double MeanConductanceSiemens => (Format.GMinSiemens + Format.GMaxSiemens) / 2;
@@ -147,11 +153,11 @@ public sealed class RramArrayModel
     /// <summary>Programming the whole array row by row, seconds.</summary>
     public double ProgramSeconds => Rows * Spec.Device.WriteLatencySecondsPerRow;
 
-    // ---- area per array (square micrometres) ----
-    public double CellArrayAreaSquareMicrometres => (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;
-    public double DacAreaSquareMicrometres => Rows * Spec.Dac.AreaSquareMicrometres;
-    public double SampleHoldAreaSquareMicrometres => AdcChannels * Spec.Adc.SampleHold.AreaSquareMicrometres;
-    public double AdcAreaSquareMicrometres => AdcsPerArray * Adc.AreaSquareMicrometres;
-    public double ShiftAddAreaSquareMicrometres => AdcsPerArray * Spec.ShiftAdd.AreaSquareMicrometres;
+    // ---- area per array (square micrometres; input-parallel sensing has parallel_steps copies of all of it) ----
+    public double CellArrayAreaSquareMicrometres => ParallelSteps * (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;
+    public double DacAreaSquareMicrometres => ParallelSteps * Rows * Spec.Dac.AreaSquareMicrometres;
+    public double SampleHoldAreaSquareMicrometres => ParallelSteps * AdcChannels * Spec.Adc.SampleHold.AreaSquareMicrometres;
+    public double AdcAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Adc.AreaSquareMicrometres;
+    public double ShiftAddAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Spec.ShiftAdd.AreaSquareMicrometres;
     public double AreaSquareMicrometres => Tables.Sum(t => t.AreaSquareMicrometresPerInstance);
 }

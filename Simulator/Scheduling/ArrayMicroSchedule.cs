@@ -32,24 +32,27 @@ public static class ArrayMicroSchedule
             for (long r = 0; r < rowTiles; r++)
                 for (long c = 0; c < colTiles; c++)
                 {
-                    var adcs = Enumerable.Range(0, adcsPerArray).Select(i => new Resource(engine, $"adc{i}", "adc", 1)).ToArray();
+                    // Input-parallel sensing: each of the P bit-planes sensed at once has its own copy of the ADCs.
+                    var adcs = Enumerable.Range(0, adcsPerArray * hw.ParallelDacSteps).Select(i => new Resource(engine, $"adc{i}", "adc", 1)).ToArray();
                     var copyIndex = copy;
                     var colTile = c;
                     var vi = 0;
+                    // Step k applies bit-planes k P .. k P + P - 1 (the last group may be partial: only its planes convert).
                     void StartStep(int step)
                     {
-                        dacSteps++;
+                        var planes = Math.Min(hw.ParallelDacSteps, hw.DacSteps - step * hw.ParallelDacSteps);
+                        dacSteps += planes;
                         // Word lines driven, bit lines settle, sample and hold.
                         engine.Schedule(new Cycles(hw.ArrayReadCycles), () =>
                         {
-                            var pending = adcs.Length * hw.ConversionsPerAdcPerStep;
-                            foreach (var adc in adcs)
+                            var pending = adcsPerArray * planes * hw.ConversionsPerAdcPerStep;
+                            foreach (var adc in adcs.Take(adcsPerArray * planes))
                                 for (var col = 0; col < hw.ConversionsPerAdcPerStep; col++)
                                     adc.Request(new Cycles(hw.AdcConversionCycles), _ =>
                                     {
                                         conversions++;
                                         if (--pending > 0) return;
-                                        if (step + 1 < hw.DacSteps) StartStep(step + 1);
+                                        if (step + 1 < hw.SequentialDacSteps) StartStep(step + 1);
                                         else engine.Schedule(new Cycles(hw.ShiftAddCycles), VectorDone);
                                     });
                         });

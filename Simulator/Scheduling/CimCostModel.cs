@@ -26,10 +26,11 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
     public long AdcPhaseCyclesPerStep => hw.ConversionsPerAdcPerStep * hw.AdcConversionCycles;
 
     /// <summary>
-    /// Cycles for one input vector through one array: S x (t_read + c x t_adc) + t_shift-add, with S DAC steps and c
-    /// conversions per ADC (all arrays of a matrix run in parallel on their own DACs and ADCs).
+    /// Cycles for one input vector through one array: ceil(S / P) x (t_read + c x t_adc) + t_shift-add, with S DAC steps,
+    /// P of them sensed at once (input-parallel sensing, each on its own copy of the sense chain) and c conversions per
+    /// ADC (all arrays of a matrix run in parallel on their own DACs and ADCs).
     /// </summary>
-    public long ArrayVectorCycles => hw.DacSteps * (hw.ArrayReadCycles + AdcPhaseCyclesPerStep) + hw.ShiftAddCycles;
+    public long ArrayVectorCycles => hw.SequentialDacSteps * (hw.ArrayReadCycles + AdcPhaseCyclesPerStep) + hw.ShiftAddCycles;
 
     /// <summary>Adder-tree latency that merges the partial sums of R row tiles: ceil(log2 R) levels.</summary>
     public long PartialSumCycles(long rowTiles) => rowTiles <= 1 ? 0 : (long)Math.Ceiling(Math.Log2(rowTiles)) * hw.PartialSumAddCycles;

@@ -88,6 +88,12 @@ public sealed record CimHardwareModel
     /// <summary>Number of DAC steps per input vector: ceil(input bits / DAC bits).</summary>
     public int DacSteps => (InputBits + DacBits - 1) / DacBits;
 
+    /// <summary>DAC steps sensed at the same time on copies of an array (rram.dac.parallel_steps, input-parallel sensing).</summary>
+    public int ParallelDacSteps { get; init; } = 1;
+
+    /// <summary>DAC steps one after another per input vector: ceil(S / parallel steps).</summary>
+    public int SequentialDacSteps => (DacSteps + ParallelDacSteps - 1) / ParallelDacSteps;
+
     /// <summary>Chip cycles of <paramref name="digitalCycles"/> cycles of the vector unit's clock (through seconds, rounded up).</summary>
     public long ChipCyclesOfDigital(Cycles digitalCycles) => Clock.FromSecondsCeiling(Digital.Clock.ToSeconds(digitalCycles)).Value;
 }

@@ -32,6 +32,7 @@ public static class HardwareModelBuilder
             ReferenceColumnsPerArray = rram.ReferenceColumns,
             InputBits = rram.Spec.Dac.InputBits,
             DacBits = rram.Format.DacBits,
+            ParallelDacSteps = rram.ParallelSteps,
             AdcsPerArray = rram.AdcsPerArray,
             ConversionsPerAdcPerStep = rram.ConversionsPerAdcPerStep,
             ArrayReadCycles = Math.Max(1, clock.FromSecondsCeiling(rram.AnalogPhaseSeconds).Value),

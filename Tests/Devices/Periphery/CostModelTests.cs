@@ -81,4 +81,23 @@ public class CostModelTests
         Assert.That(vu.EnergyPicojoules(VectorOp.Softmax, rows, n), Is.EqualTo(expected).Within(1e-9));
         Assert.That(vu.Latency(VectorOp.Softmax, rows, n).Value, Is.GreaterThanOrEqualTo(rows * n * 5 / spec.Lanes));
     }
+
+    [Test]
+    public void RramArrayModel_InputParallelSensing_CopiesAreaAndLeakageKeepsPricesAndCounts()
+    {
+        // parallel_steps = 4: four copies of cells and sense chain; the same action counts and prices per vector.
+        var spec = new HardwareSpec().Rram;
+        var serial = new RramArrayModel(spec);
+        var parallel = new RramArrayModel(spec with { Dac = spec.Dac with { ParallelSteps = 4 } });
+        Assert.Multiple(() =>
+        {
+            Assert.That(parallel.AreaSquareMicrometres, Is.EqualTo(4 * serial.AreaSquareMicrometres).Within(1e-9).Percent);
+            Assert.That(parallel.Tables.Sum(t => t.LeakageWattsPerInstance), Is.EqualTo(4 * serial.Tables.Sum(t => t.LeakageWattsPerInstance)).Within(1e-9).Percent);
+            Assert.That(parallel.ActionsPerVectorMvm(), Is.EquivalentTo(serial.ActionsPerVectorMvm()));
+            Assert.That(parallel.Tables.Select(t => t.Energy[t.Energy.Keys.First()]), Is.EqualTo(serial.Tables.Select(t => t.Energy[t.Energy.Keys.First()])));
+            Assert.That((serial.SequentialDacSteps, parallel.SequentialDacSteps), Is.EqualTo((8, 2)));
+        });
+        var tooMany = new HardwareSpec() with { Rram = spec with { Dac = spec.Dac with { ParallelSteps = 9 } } };
+        Assert.That(HardwareSpecValidator.Validate(tooMany).Select(p => p.ToString()), Has.Some.Contains("rram.dac.parallel_steps"));
+    }
 }

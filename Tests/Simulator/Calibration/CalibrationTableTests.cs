@@ -114,4 +114,23 @@ public class CalibrationTableTests
             Assert.That(stepS, Is.GreaterThanOrEqualTo(100e-9 + 128 / 1.2e9));
         });
     }
+
+    [Test]
+    public void RramMacro_HungLike_MvmLatencyWithin30PercentOfJssc2023AndClosedForm()
+    {
+        // Input-parallel sensing of the 8 bit-planes: one DAC settle + 10 ns read + S&H, then 8 conversions per ADC at
+        // 1.2 GS/s (128 columns / 16 ADCs), then one shift-add; each term rounded up to whole cycles of the chip clock.
+        var spec = HardwareConfigLoader.Load(Config("hung-rram-22nm.yaml"));
+        var (_, mvmS) = CalibrationTable.RramMacro(spec);
+        var r = spec.Rram;
+        double f = spec.Clock.FrequencyHz;
+        double Cycles(double s) => Math.Ceiling(s * f - 1e-9);
+        var expected = (Math.Max(1, Cycles(r.Dac.LatencySeconds + r.Device.ReadPulseSeconds + r.Adc.SampleHold.LatencySeconds))
+            + 8 * Math.Max(1, Cycles(1 / 1.2e9)) + Cycles(r.ShiftAdd.LatencySeconds)) / f;
+        Assert.That(mvmS, Is.EqualTo(expected).Within(1e-6).Percent);
+        Assert.That(mvmS, Is.EqualTo(14.4e-9).Within(30).Percent, "Hung et al. JSSC 2023: 14.4 ns at 8b/8b");
+        var serial = spec with { Rram = r with { Dac = r.Dac with { ParallelSteps = 1 } } };
+        Assert.That(CalibrationTable.RramMacro(serial).MvmSeconds, Is.GreaterThan(5 * mvmS), "bit-serial sensing: 8 steps");
+        Assert.That(CalibrationTable.RramMacro(serial).TopsPerWatt, Is.EqualTo(CalibrationTable.RramMacro(spec).TopsPerWatt).Within(1e-9).Percent);
+    }
 }

@@ -49,6 +49,25 @@ public class CimCostModelTests
         Assert.That(cost.RramMatVecCycles(inF, vectors), Is.EqualTo(sim.Cycles.Value));
     }
 
+    [TestCase(64, 63, 1, 1, 2)]
+    [TestCase(300, 130, 5, 2, 3)]
+    [TestCase(128, 256, 4, 1, 8)]
+    public void ClosedFormMatVec_InputParallelSensing_EqualsFullEventSimulationAndKeepsConversions(int inF, int outF, int vectors, int replication, int parallel)
+    {
+        // P bit-planes sensed at once on their own ADC copies: ceil(8 / P) steps one after another (P = 3: 3, 3, 2
+        // planes), the same conversions as bit-serial sensing (energy per action unchanged).
+        var graph = SchedulingFixtures.Tiny();
+        var shape = ShapeBuilder.Build(graph);
+        var serial = SchedulingFixtures.DefaultHardware(graph) with { Replication = replication, ConversionsPerAdcPerStep = 4, AdcsPerArray = 16 };
+        var hw = serial with { ParallelDacSteps = parallel };
+        var cost = new CimCostModel(hw, shape);
+        var sim = ArrayMicroSchedule.Simulate(hw, shape, inF, outF, vectors);
+        Assert.That(cost.RramMatVecCycles(inF, vectors), Is.EqualTo(sim.Cycles.Value));
+        Assert.That(sim.AdcConversions, Is.EqualTo(ArrayMicroSchedule.Simulate(serial, shape, inF, outF, vectors).AdcConversions));
+        var steps = (8 + parallel - 1) / parallel;
+        Assert.That(cost.ArrayVectorCycles, Is.EqualTo(steps * (hw.ArrayReadCycles + 4 * hw.AdcConversionCycles) + hw.ShiftAddCycles));
+    }
+
     private static double[] QProjActions(HardwareSpec spec, long tokens, out TaskTemplate q, out CimHardwareModel hw)
     {
         var graph = SchedulingFixtures.Tiny();

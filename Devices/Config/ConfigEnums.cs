@@ -32,6 +32,26 @@ public enum AdcModelKind
     Survey,
 }
 
+/// <summary>Row-driver (DAC) cost model, selected by rram.dac.impl (docs/devices.md, section 3).</summary>
+public enum DacModelKind
+{
+    /// <summary>energy_pj per drive, area_um2 per DAC and latency_s at any resolution.</summary>
+    Fixed,
+
+    /// <summary>Energy and area x 2^(bits - reference_bits) from the reference point (Accelergy isaac.py IsaacDac scaling).</summary>
+    ResolutionScaled,
+}
+
+/// <summary>Crossbar read-energy model, selected by rram.array.impl (docs/devices.md, section 4).</summary>
+public enum ArrayReadModelKind
+{
+    /// <summary>Joule heating of the cells: activity x V^2 G_mean t_read per cell per step.</summary>
+    CellCurrent,
+
+    /// <summary>A published crossbar power over its read step, spread over its cells (ISAAC / PUMA).</summary>
+    CrossbarPower,
+}
+
 /// <summary>How the ADC full-scale range is set relative to the column partial sum.</summary>
 public enum AdcFullScaleMode
 {

@@ -18,7 +18,7 @@ public static class HardwareSpecSummary
             $"technology    {s.Technology.NodeNanometres} nm, {G(s.Technology.SupplyVoltageVolts)} V supply, chip clock {Si(s.Clock.FrequencyHz, "Hz")}",
             $"RRAM array    {a.Rows} x {a.Cols}, {a.BitsPerCell} bit/cell, {a.WeightBits}-bit weights in {a.WeightSlices} slice(s), {Yaml(a.Encoding)} encoding, {a.CellsPerWeight} cell(s)/weight, replication {a.Replication}",
             $"RRAM cell     G {G(d.GMinMicrosiemens)} .. {G(d.GMaxMicrosiemens)} uS (R_on {Si(d.ROnOhm, "Ohm")}, on/off {G(d.OnOffRatio)}), read {G(d.ReadVoltageVolts)} V x {Si(d.ReadPulseSeconds, "s")}, {G(d.CellAreaSquareMicrometres)} um^2",
-            $"DAC           {r.Dac.Bits}-bit, {(r.Dac.BitSerial ? "bit-serial" : "parallel")}: {r.Dac.Steps} step(s) per {r.Dac.InputBits}-bit {(r.Dac.SignedInputs ? "signed" : "unsigned")} input, {G(r.Dac.EnergyPicojoulesPerDrive)} pJ/drive",
+            $"DAC           {r.Dac.Bits}-bit, {(r.Dac.BitSerial ? "bit-serial" : "parallel")}: {r.Dac.Steps} step(s) per {r.Dac.InputBits}-bit {(r.Dac.SignedInputs ? "signed" : "unsigned")} input, {G(new Rram.RramArrayModel(r).Dac.EnergyPicojoulesPerDrive)} pJ/drive ({Yaml(r.Dac.Impl)}){(r.Dac.ParallelSteps > 1 ? $", {r.Dac.ParallelSteps} steps sensed in parallel" : "")}",
             $"ADC           {adc.Bits}-bit {Yaml(adc.Impl)}, {adc.ColsPerAdc} col(s)/ADC ({Math.Max(1, a.Cols / adc.ColsPerAdc)} per array), " +
                 (adc.Ideal ? "ideal (exact conversion, priced as " + adc.Bits + "-bit)" : $"full scale {Yaml(adc.Range.FullScale)}" + (adc.Range.FullScale == AdcFullScaleMode.Fraction ? $" x {G(adc.Range.ClipFraction)}" : ""))
                 + $"; column sums span {ColumnSumBits(s):0.#} bits" + AdcDesignPoint(s),

@@ -35,6 +35,14 @@ public sealed record RramSpec
 /// <summary>Crossbar geometry and how weights are spread over cells.</summary>
 public sealed record RramArraySpec
 {
+    /// <summary>Read-energy model selected by name through a registry (docs/devices.md, section 4).</summary>
+    [ConfigKey("impl")]
+    public ArrayReadModelKind Impl { get; init; } = ArrayReadModelKind.CellCurrent;
+
+    /// <summary>Parameters of the crossbar-power model.</summary>
+    [ConfigKey("crossbar_power")]
+    public CrossbarPowerSpec CrossbarPower { get; init; } = new();
+
     /// <summary>Word lines (inputs) per array.</summary>
     [ConfigKey("rows", Min = 1, Max = 4096)]
     public int Rows { get; init; } = 64;
@@ -125,9 +133,45 @@ public sealed record RramDeviceSpec
     public double OnOffRatio => GMinMicrosiemens > 0 ? GMaxMicrosiemens / GMinMicrosiemens : double.PositiveInfinity;
 }
 
+/// <summary>
+/// Crossbar read energy from a published power of one crossbar at its read step (ISAAC ISCA 2016 Table 1: 2.4 mW per
+/// 8 crossbars of 128x128 at 100 ns; PUMA: 0.3 mW per 128x128 crossbar, REFERENCES 4): energy per cell per step =
+/// power x step / (rows x cols), whatever the conductances.
+/// </summary>
+public sealed record CrossbarPowerSpec
+{
+    /// <summary>Power of one crossbar while it is read, watts.</summary>
+    [ConfigKey("power_w", Unit = "W", Min = 0)]
+    public double PowerWatts { get; init; } = 3e-4;
+
+    /// <summary>The read step that power lasts for, seconds.</summary>
+    [ConfigKey("step_s", Unit = "s", Min = 0, MinExclusive = true, Max = 1)]
+    public double StepSeconds { get; init; } = 1e-7;
+
+    /// <summary>Cells of the crossbar the power was given for (rows x cols).</summary>
+    [ConfigKey("cells", Min = 1, Max = 1 << 24)]
+    public int Cells { get; init; } = 128 * 128;
+}
+
+/// <summary>Parameters of the resolution-scaled DAC: energy_pj and area_um2 describe a DAC of reference_bits.</summary>
+public sealed record ResolutionScaledDacSpec
+{
+    /// <summary>Resolution at which energy_pj and area_um2 were given.</summary>
+    [ConfigKey("reference_bits", Unit = "bit", Min = 1, Max = 16)]
+    public int ReferenceBits { get; init; } = 1;
+}
+
 /// <summary>Input drivers: one DAC per row.</summary>
 public sealed record DacSpec
 {
+    /// <summary>Cost model selected by name through a registry (docs/devices.md, section 3).</summary>
+    [ConfigKey("impl")]
+    public DacModelKind Impl { get; init; } = DacModelKind.Fixed;
+
+    /// <summary>Parameters of the resolution-scaled model.</summary>
+    [ConfigKey("resolution_scaled")]
+    public ResolutionScaledDacSpec ResolutionScaled { get; init; } = new();
+
     /// <summary>Resolution of one drive (1 = on/off word-line pulse).</summary>
     [ConfigKey("bits", Unit = "bit", Min = 1, Max = 16)]
     public int Bits { get; init; } = 1;

@@ -38,11 +38,19 @@ public sealed class RramArrayModel
     public RramFormat Format { get; }
     public IAdcCostModel Adc { get; }
 
+    /// <summary>The row drivers' model (rram.dac.impl).</summary>
+    public IDacCostModel Dac { get; }
+
+    /// <summary>The cell-read price model (rram.array.impl).</summary>
+    public IArrayReadModel Read { get; }
+
     public RramArrayModel(RramSpec spec)
     {
         Spec = spec;
         Format = new RramFormat(spec);
         Adc = AdcCostModel.Create(spec.Adc, ColumnResistanceOhms);
+        Dac = DacCostModel.Create(spec.Dac);
+        Read = ArrayReadModel.Create(spec, RowActivity, MeanConductanceSiemens);
         Tables =
         [
             new ComponentTable
@@ -55,8 +63,8 @@ public sealed class RramArrayModel
             new ComponentTable
             {
                 Component = DacComponent, Instance = "array",
-                Energy = new EnergyTable(DacComponent, [new(Drive, spec.Dac.EnergyPicojoulesPerDrive)]),
-                LatencySeconds = new Dictionary<string, double> { [Drive] = spec.Dac.LatencySeconds },
+                Energy = new EnergyTable(DacComponent, [new(Drive, Dac.EnergyPicojoulesPerDrive)]),
+                LatencySeconds = new Dictionary<string, double> { [Drive] = Dac.LatencySeconds },
                 AreaSquareMicrometresPerInstance = DacAreaSquareMicrometres,
             },
             new ComponentTable
@@ -112,18 +120,16 @@ public sealed class RramArrayModel
     /// <summary>Resistance a column presents to the ADC: 1 / (rows x mean G) (the NeuroSim fit's R_col).</summary>
     public double ColumnResistanceOhms => 1.0 / (Rows * MeanConductanceSiemens);
 
-    /// <summary>Energy one cell dissipates during one read pulse at full drive: V^2 G t (Joule heating of a resistor), picojoules.</summary>
-    public double CellReadEnergyPicojoules(double conductanceSiemens, double voltageFraction = 1.0)
-    {
-        double v = Spec.Device.ReadVoltageVolts * voltageFraction;
-        return v * v * conductanceSiemens * Spec.Device.ReadPulseSeconds * 1e12;
-    }
+    /// <summary>Energy one cell dissipates during one read pulse: V^2 G t (Joule heating of a resistor), picojoules.</summary>
+    public double CellReadEnergyPicojoules(double conductanceSiemens, double voltageFraction = 1.0) =>
+        new CellCurrentReadModel(Spec.Device, voltageFraction * voltageFraction, conductanceSiemens).CellReadStepEnergyPicojoules;
 
     /// <summary>Mean of (applied level / max level)^2 over rows: 1/2 for 1-bit steps, 1/3 for multi-bit amplitude levels.</summary>
     public double RowActivity => Format.DacBits == 1 ? DefaultRowActivity : MultiBitRowActivity;
 
-    /// <summary>The <see cref="CellRead"/> price: activity x V^2 G_mean t, picojoules per cell per DAC step.</summary>
-    public double CellReadStepEnergyPicojoules => RowActivity * CellReadEnergyPicojoules(MeanConductanceSiemens);
+    /// <summary>The <see cref="CellRead"/> price, picojoules per cell per DAC step, from the configured read model
+    /// (cell-current: activity x V^2 G_mean t).</summary>
+    public double CellReadStepEnergyPicojoules => Read.CellReadStepEnergyPicojoules;
 
     /// <summary>Action counts of one input vector through one full array (all rows and channels in use), by (component, action).</summary>
     public IReadOnlyDictionary<(string Component, string Action), long> ActionsPerVectorMvm()
@@ -145,7 +151,7 @@ public sealed class RramArrayModel
     // ---- latency (seconds; the scheduler converts them through its ClockDomain and composes them) ----
 
     /// <summary>Drive + read pulse + sample: the analog phase of one DAC step.</summary>
-    public double AnalogPhaseSeconds => Spec.Dac.LatencySeconds + Spec.Device.ReadPulseSeconds + Spec.Adc.SampleHold.LatencySeconds;
+    public double AnalogPhaseSeconds => Dac.LatencySeconds + Spec.Device.ReadPulseSeconds + Spec.Adc.SampleHold.LatencySeconds;
 
     /// <summary>All channels of one ADC converted one after another.</summary>
     public double ConversionPhaseSeconds => ConversionsPerAdcPerStep * Adc.LatencySecondsPerConversion;
@@ -155,7 +161,7 @@ public sealed class RramArrayModel
 
     // ---- area per array (square micrometres; input-parallel sensing has parallel_steps copies of all of it) ----
     public double CellArrayAreaSquareMicrometres => ParallelSteps * (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;
-    public double DacAreaSquareMicrometres => ParallelSteps * Rows * Spec.Dac.AreaSquareMicrometres;
+    public double DacAreaSquareMicrometres => ParallelSteps * Rows * Dac.AreaSquareMicrometres;
     public double SampleHoldAreaSquareMicrometres => ParallelSteps * AdcChannels * Spec.Adc.SampleHold.AreaSquareMicrometres;
     public double AdcAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Adc.AreaSquareMicrometres;
     public double ShiftAddAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Spec.ShiftAdd.AreaSquareMicrometres;

@@ -202,6 +202,9 @@ public static class CalibrationTable
         yield return new(reference, like, "shift-and-add power", 0.2, MilliwattsAtIsaacStep("shift_add"), "mW", 0.30, perAction + "; one add per conversion");
         yield return new(reference, like, "crossbar power (8 arrays)", 2.4, MilliwattsAtIsaacStep("rram_array"), "mW", double.NaN,
             "not held, on purpose: CimSim prices the cell current V^2 G t with NeuroSim's R_on 100 kOhm, on/off 17, 0.5 V over ISAAC's 100 ns read; ISAAC's 2.4 mW implies a mean conductance about 36x lower (~0.15 uS), which ISAAC does not state");
+        var (xbarPj, _, _) = IsaacIma(isaac with { Rram = isaac.Rram with { Array = isaac.Rram.Array with { Impl = ArrayReadModelKind.CrossbarPower } } });
+        yield return new(reference, like + ", rram.array.impl: crossbar-power", "crossbar power (8 arrays)", 2.4, xbarPj["rram_array"] * 1e-12 / IsaacImaStepSeconds * 1e3, "mW", 0.30,
+            "by construction: the crossbar-power read model prices PUMA's 0.3 mW per 128x128 crossbar over ISAAC's 100 ns (docs/devices.md section 4)");
         yield return new(reference, like, "ADC area (8 ADCs)", 9600, um2["adc"], "um^2", 0.30, "by construction: 1200 um^2 per ADC configured from this figure (isaac-32nm preset); held to catch an area-composition defect");
         yield return new(reference, like, "DAC area (8 x 128)", 170, um2["dac"], "um^2", 0.30, "by construction: 0.166 um^2 per DAC configured from this figure");
         yield return new(reference, like, "S+H area (8 x 128)", 40, um2["sample_hold"], "um^2", 0.30, "by construction: 0.04 um^2 per channel; 128 channels per crossbar (127 weight columns + 1 reference)");

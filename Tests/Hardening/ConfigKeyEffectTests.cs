@@ -72,6 +72,10 @@ public class ConfigKeyEffectTests
         ("rram.noise.ir_drop.", ["rram.noise.ir_drop.enabled=true"]),
         ("rram.array.encoding", ["rram.array.bits_per_cell=1"]),
         ("rram.dac.bit_serial", ["rram.dac.bits=8"]),
+        // The DAC and array-read registries: a kind's parameters matter when it is selected (resolution-scaled above 1 bit).
+        ("rram.dac.resolution_scaled.", ["rram.dac.impl=resolution-scaled", "rram.dac.bits=2"]),
+        ("rram.dac.impl", ["rram.dac.bits=2"]),
+        ("rram.array.crossbar_power.", ["rram.array.impl=crossbar-power"]),
     ];
 
     public static IEnumerable<TestCaseData> Keys() => ConfigSchema.AllKeys

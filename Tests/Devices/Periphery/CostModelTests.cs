@@ -100,4 +100,42 @@ public class CostModelTests
         var tooMany = new HardwareSpec() with { Rram = spec with { Dac = spec.Dac with { ParallelSteps = 9 } } };
         Assert.That(HardwareSpecValidator.Validate(tooMany).Select(p => p.ToString()), Has.Some.Contains("rram.dac.parallel_steps"));
     }
+
+    [TestCase(1, 1.0)]
+    [TestCase(2, 2.0)]
+    [TestCase(4, 8.0)]
+    public void DacRegistry_ResolutionScaled_DoublesEnergyAndAreaPerBitFixedDoesNot(int bits, double factor)
+    {
+        // Accelergy isaac.py IsaacDac: energy and area x 2^(bits - 1) from the 1-bit point; fixed: the same at any resolution.
+        var spec = new HardwareSpec().Rram;
+        var dac = spec.Dac with { Bits = bits, EnergyPicojoulesPerDrive = 0.4, AreaSquareMicrometres = 0.17 };
+        var scaled = new RramArrayModel(spec with { Dac = dac with { Impl = DacModelKind.ResolutionScaled } });
+        var fixedDac = new RramArrayModel(spec with { Dac = dac });
+        Assert.Multiple(() =>
+        {
+            Assert.That(DacCostModel.Kinds, Is.EquivalentTo(new[] { DacModelKind.Fixed, DacModelKind.ResolutionScaled }));
+            Assert.That(scaled.Tables.Single(t => t.Component == RramArrayModel.DacComponent).Energy[RramArrayModel.Drive], Is.EqualTo(0.4 * factor).Within(1e-12));
+            Assert.That(scaled.DacAreaSquareMicrometres, Is.EqualTo(64 * 0.17 * factor).Within(1e-9));
+            Assert.That(fixedDac.Tables.Single(t => t.Component == RramArrayModel.DacComponent).Energy[RramArrayModel.Drive], Is.EqualTo(0.4));
+            Assert.That(fixedDac.DacAreaSquareMicrometres, Is.EqualTo(64 * 0.17).Within(1e-9));
+        });
+    }
+
+    [Test]
+    public void ArrayReadRegistry_CrossbarPower_IsPowerTimesStepPerCellWhateverTheConductance()
+    {
+        // PUMA / ISAAC: 0.3 mW per 128x128 crossbar over a 100 ns read = 30 pJ per step, 1.83 fJ per cell.
+        var spec = new HardwareSpec().Rram;
+        var xbar = spec with { Array = spec.Array with { Impl = ArrayReadModelKind.CrossbarPower } };
+        var a = new RramArrayModel(xbar);
+        var b = new RramArrayModel(xbar with { Device = xbar.Device with { GMaxMicrosiemens = 40 } });
+        Assert.Multiple(() =>
+        {
+            Assert.That(ArrayReadModel.Kinds, Is.EquivalentTo(new[] { ArrayReadModelKind.CellCurrent, ArrayReadModelKind.CrossbarPower }));
+            Assert.That(a.CellReadStepEnergyPicojoules, Is.EqualTo(3e-4 * 1e-7 / 16384 * 1e12).Within(1e-12));
+            Assert.That(b.CellReadStepEnergyPicojoules, Is.EqualTo(a.CellReadStepEnergyPicojoules));
+            // The default cell-current model: 1/2 x (0.5 V)^2 x G_mean x 10 ns.
+            Assert.That(new RramArrayModel(spec).CellReadStepEnergyPicojoules, Is.EqualTo(0.5 * 0.25 * (10 + 0.5882352941176471) / 2 * 1e-6 * 10e-9 * 1e12).Within(1e-9).Percent);
+        });
+    }
 }

@@ -64,7 +64,10 @@ internal sealed class ChipLayout
             var g = groups[c];
             var pos = final.Chips[c];
             var nLayers = Math.Min(g.End, layers) - g.Start;
-            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, nLayers, groups.Count > 1, tileBytes, report: true);
+            // Sized from the work, each tile's buffer holds its own need (docs/mapping.md "Buffers"); the partition
+            // above budgeted every tile at the largest need, an upper bound of this area.
+            var tileBufferBytes = hw.TileBuffer.Sizing == BufferSizing.Auto ? pos.TileNeedBytesSum : pos.Tiles * tileBytes;
+            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes);
             chips.Add(new ChipPlacement
             {
                 Index = c,
@@ -194,7 +197,7 @@ internal sealed class ChipLayout
     /// same tables the report prices; buffers with sizing auto scaled by capacity), and the bytes its global buffer
     /// leaves for KV. Component names are the device models' (rram_array, adc, sram_cim, tile_buffer, ...).
     /// </summary>
-    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int layers, bool multiChip, long tileBytes, bool report)
+    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int layers, bool multiChip, long tileBytes, bool report, long tileBufferBytesTotal = -1)
     {
         var hw = ctx.Hw;
         var d = ctx.Devices;
@@ -208,7 +211,10 @@ internal sealed class ChipLayout
                 : $"buffer.capacity_bytes: chip {chip} needs {act:N0} bytes for activations (2 x batch x (hidden + widest projection outputs), docs/mapping.md) but the global buffer holds {globalBytes:N0} (or set buffer.sizing: auto)");
         }
         var globalArea = hw.Buffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.Buffer, globalBytes) : d.GlobalBuffer.AreaSquareMillimetres;
-        var tileArea = hw.TileBuffer.Sizing == BufferSizing.Auto ? BufferNeeds.AreaSquareMillimetres(hw.TileBuffer, tileBytes) : d.TileBuffer.AreaSquareMillimetres;
+        // auto: the tiles' buffers together (each its own need, or every tile at tileBytes while partitioning).
+        var tileBuffersArea = hw.TileBuffer.Sizing == BufferSizing.Auto
+            ? BufferNeeds.AreaSquareMillimetres(hw.TileBuffer, tileBufferBytesTotal >= 0 ? tileBufferBytesTotal : tiles * tileBytes)
+            : tiles * d.TileBuffer.AreaSquareMillimetres;
         var rram = d.Rram;
         var macros = weightMacros + poolMacros;
         List<AreaEntry> area =
@@ -219,7 +225,7 @@ internal sealed class ChipLayout
             new(RramArrayModel.ShiftAddComponent, arrays, arrays * rram.ShiftAddAreaSquareMicrometres * Um2ToMm2),
             new(SramCimMacroModel.Component, macros, macros * d.Sram.AreaSquareMicrometres * Um2ToMm2),
             new(BufferModel.GlobalBufferComponent, 1, globalArea),
-            new(BufferModel.TileBufferComponent, tiles, tiles * tileArea),
+            new(BufferModel.TileBufferComponent, tiles, tileBuffersArea),
             new(VectorUnitModel.Component, 1, d.Digital.AreaSquareMillimetres),
             new(DeviceTables.TileOverheadComponent, tiles, tiles * hw.Chip.TileOverheadAreaSquareMillimetres),
             new(InterconnectModel.LinkComponent, multiChip ? 1 : 0, multiChip ? hw.Interconnect.ChipToChipAreaSquareMillimetres : 0),
@@ -250,7 +256,7 @@ internal sealed class ChipLayout
 
     private sealed record Positioned(MatrixPlacement?[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead, List<ChipUnits> Chips, long TileNeedBytes);
 
-    private sealed record ChipUnits(long Arrays, long WeightMacros, long PoolMacros, long Tiles, MeshTopology Mesh, double AttentionHops);
+    private sealed record ChipUnits(long Arrays, long WeightMacros, long PoolMacros, long Tiles, MeshTopology Mesh, double AttentionHops, long TileNeedBytesSum);
 
     /// <summary>
     /// Numbers each chip's units from 0 in layer order (W0 on arrays; LoRA A, B on macros, then the attention pool),
@@ -323,7 +329,7 @@ internal sealed class ChipLayout
             if (g.End > layers) head = Put(head, SliceUnits(head, g));
             double poolHops = 0;
             for (var u = nextMacro; u < nextMacro + pool; u++) poolHops += mesh.HopsFromHub((int)(u / mpt));
-            chips.Add(new ChipUnits(arrays, macros, pool, tiles, mesh, pool > 0 ? poolHops / pool : 0));
+            chips.Add(new ChipUnits(arrays, macros, pool, tiles, mesh, pool > 0 ? poolHops / pool : 0, need.Sum(b => Tiling.CeilDiv(b, 8))));
             tileNeedBits = Math.Max(tileNeedBits, need.DefaultIfEmpty(0).Max());
         }
         return new Positioned(w0o, ao, bo, head, chips, Math.Max(1, Tiling.CeilDiv(tileNeedBits, 8)));

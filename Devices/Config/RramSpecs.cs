@@ -35,13 +35,6 @@ public sealed record RramSpec
 /// <summary>Crossbar geometry and how weights are spread over cells.</summary>
 public sealed record RramArraySpec
 {
-    /// <summary>Read-energy model selected by name through a registry (docs/devices.md, section 4).</summary>
-    [ConfigKey("impl")]
-    public ArrayReadModelKind Impl { get; init; } = ArrayReadModelKind.CellCurrent;
-
-    /// <summary>Parameters of the crossbar-power model.</summary>
-    [ConfigKey("crossbar_power")]
-    public CrossbarPowerSpec CrossbarPower { get; init; } = new();
 
     /// <summary>Word lines (inputs) per array.</summary>
     [ConfigKey("rows", Min = 1, Max = 4096)]
@@ -70,6 +63,14 @@ public sealed record RramArraySpec
     /// <summary>Symmetric weight quantisation scale granularity (docs/devices.md, "Quantisation").</summary>
     [ConfigKey("weight_quantization")]
     public WeightQuantizationGranularity WeightQuantization { get; init; } = WeightQuantizationGranularity.PerChannel;
+
+    /// <summary>Read-energy model selected by name through a registry (docs/devices.md, section 4).</summary>
+    [ConfigKey("impl")]
+    public ArrayReadModelKind Impl { get; init; } = ArrayReadModelKind.CellCurrent;
+
+    /// <summary>Parameters of the crossbar-power model.</summary>
+    [ConfigKey("crossbar_power")]
+    public CrossbarPowerSpec CrossbarPower { get; init; } = new();
 
     /// <summary>Bits held across a weight's slices: the weight_bits - 1 magnitude bits (differential: the sign picks
     /// G+ or G-) or all weight_bits of w + 2^(weight_bits-1) (offset).</summary>

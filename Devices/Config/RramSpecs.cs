@@ -55,6 +55,11 @@ public sealed record RramArraySpec
     [ConfigKey("encoding")]
     public WeightEncoding Encoding { get; init; } = WeightEncoding.Offset;
 
+    /// <summary>Offset encoding: where the bias of the stored w + 2^(weight_bits-1) is removed, in the array before the
+    /// ADC (a reference column at the offset level) or digitally after it (docs/devices.md, section 2).</summary>
+    [ConfigKey("offset_subtraction")]
+    public OffsetSubtraction OffsetSubtraction { get; init; } = OffsetSubtraction.Analog;
+
     /// <summary>Copies of each weight block on separate arrays (throughput for the same weights).</summary>
     [ConfigKey("replication", Min = 1, Max = 1024)]
     public int Replication { get; init; } = 1;

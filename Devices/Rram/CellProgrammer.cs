@@ -31,6 +31,8 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         long cells = 0, sa0 = 0, sa1 = 0;
         float topShift = (float)Math.Pow(2, b * (nSlices - 1));
         double weightSigma = f.Spec.Noise.WeightNoise.Sigma;
+        // The reference column's current (offset level, analog subtraction) is removed before the ADC; modelled ideal.
+        var refDigits = Enumerable.Range(0, nSlices).Select(f.ReferenceDigit).ToArray();
 
         for (int o = o0; o < o1; o++)
         {
@@ -61,7 +63,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                         e = (float)((g - _gMin) / _dG);
                         if (readVar != null) readVar[sl][idx] = (float)Sq(_readSigmaRelG * g / _dG);
                     }
-                    slices[sl][idx] = e;
+                    slices[sl][idx] = e - refDigits[sl];
                 }
                 cells += nSlices * npol;
                 if (weightNoise != null && scale > 0)

@@ -57,8 +57,28 @@ public sealed class RramFormat
     /// <summary>Offset stored with each weight in the offset encoding: 2^(B_w-1); 0 for the differential pair.</summary>
     public int WeightOffset => Differential ? 0 : 1 << (WeightBits - 1);
 
-    /// <summary>Inclusive range of one slice's signed digit: -(2^b-1)..2^b-1 (differential) or 0..2^b-1 (offset).</summary>
-    public (int Min, int Max) DigitRange => Differential ? (-DigitMax, DigitMax) : (0, DigitMax);
+    /// <summary>Offset encoding with the reference column at the offset level, subtracted before the ADC.</summary>
+    public bool AnalogOffsetSubtraction => !Differential && Spec.Array.OffsetSubtraction == OffsetSubtraction.Analog;
+
+    /// <summary>What the digital back end subtracts per unit of sum_i x_q[i] after the ADC: 2^(B_w-1) for offset
+    /// encoding with digital subtraction, 0 otherwise (differential pairs, or the offset removed in the array).</summary>
+    public int DigitalOffset => Differential || AnalogOffsetSubtraction ? 0 : WeightOffset;
+
+    /// <summary>Digit the reference column holds for slice s and subtracts in the array before the ADC: the slice's
+    /// digit of the offset 2^(B_w-1) with analog subtraction, else 0 (a G_min reference, removing only G_min).</summary>
+    public int ReferenceDigit(int slice) => AnalogOffsetSubtraction ? (WeightOffset >> (BitsPerCell * slice)) & DigitMax : 0;
+
+    /// <summary>Inclusive range of a slice's signed digit as the ADC sees it: -(2^b-1)..2^b-1 (differential),
+    /// 0..2^b-1 (offset, digital subtraction), or -r..2^b-1-r over the slices' reference digits r (analog subtraction).</summary>
+    public (int Min, int Max) DigitRange
+    {
+        get
+        {
+            if (Differential) return (-DigitMax, DigitMax);
+            var refs = Enumerable.Range(0, SlicesPerWeight).Select(ReferenceDigit).ToList();
+            return (-refs.Max(), DigitMax - refs.Min());
+        }
+    }
 
     public int StepBits(int k) => k < DacSteps - 1 ? DacBits : InputBits - DacBits * (DacSteps - 1);
 

@@ -95,19 +95,6 @@ public enum ReadNoiseScale
     G,
 }
 
-/// <summary>Granularity at which the paper's abstract weight noise sigma is scaled by max|W|.</summary>
-public enum WeightNoiseScale
-{
-    /// <summary>sigma x max|W| of each tile_rows x tile_cols block of W0.</summary>
-    Tile,
-
-    /// <summary>sigma x max|W| of the whole layer.</summary>
-    Layer,
-
-    /// <summary>sigma x |w| for each weight (multiplicative).</summary>
-    Weight,
-}
-
 /// <summary>On-chip buffer memory technology.</summary>
 public enum BufferKind
 {

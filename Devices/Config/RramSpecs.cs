@@ -1,3 +1,5 @@
+using CimSim.Common.Noise;
+
 namespace CimSim.Devices.Config;
 
 /// <summary>The analog RRAM crossbar subsystem: arrays, cells, periphery, non-idealities.</summary>
@@ -496,7 +498,7 @@ public sealed record WeightNoiseSpec
 
     /// <summary>What max|W| sigma is relative to.</summary>
     [ConfigKey("scale")]
-    public WeightNoiseScale Scale { get; init; } = WeightNoiseScale.Tile;
+    public NoiseScale Scale { get; init; } = NoiseScale.Tile;
 
     /// <summary>Tile height (rows of W0 as stored: input dimension) for scale: tile.</summary>
     [ConfigKey("tile_rows", Min = 1, Max = 1 << 20)]
@@ -505,4 +507,8 @@ public sealed record WeightNoiseSpec
     /// <summary>Tile width (output dimension) for scale: tile.</summary>
     [ConfigKey("tile_cols", Min = 1, Max = 1 << 20)]
     public int TileCols { get; init; } = 64;
+
+    /// <summary>This section as the one noise record shared with the noise profile and the trainer (mean and output
+    /// noise 0: the device's output error comes from its ADC and read-noise models).</summary>
+    public NoiseModel Model => new() { Sigma = Sigma, Scale = Scale, TileInputs = TileRows, TileOutputs = TileCols };
 }

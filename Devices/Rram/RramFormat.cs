@@ -1,3 +1,4 @@
+using CimSim.Common.Noise;
 using CimSim.Devices.Config;
 
 namespace CimSim.Devices.Rram;
@@ -17,6 +18,7 @@ public sealed class RramFormat
         Spec = spec;
         var problems = Problems(spec);
         if (problems.Count > 0) throw new ArgumentException("RRAM spec cannot be simulated: " + string.Join("; ", problems), nameof(spec));
+        WeightNoise = spec.Noise.WeightNoise.Model;
         GMinSiemens = spec.Device.GMinMicrosiemens * 1e-6;
         GMaxSiemens = spec.Device.GMaxMicrosiemens * 1e-6;
         Adc = new AdcTransfer[DacSteps];
@@ -115,7 +117,10 @@ public sealed class RramFormat
     public bool StuckAtOn => Noise.StuckAt.RateGmin > 0 || Noise.StuckAt.RateGmax > 0;
     public bool DriftOn => Noise.Drift.Enabled && (Noise.Drift.Nu > 0 || Noise.Drift.NuSigma > 0) && Noise.Drift.TSeconds > Noise.Drift.T0Seconds;
     public bool IrDropOn => Noise.IrDrop.Enabled && Noise.IrDrop.WireResistanceOhmPerCell > 0;
-    public bool WeightNoiseOn => Noise.WeightNoise.Sigma > 0;
+    /// <summary>The paper's abstract weight noise as the shared noise record (rram.noise.weight_noise).</summary>
+    public NoiseModel WeightNoise { get; private init; } = null!;
+
+    public bool WeightNoiseOn => WeightNoise.Sigma > 0 || WeightNoise.Mean != 0;
     public bool ReadNoiseOn => Noise.Read.Sigma > 0;
     public bool ReadNoiseRelativeToG => ReadNoiseOn && Noise.Read.RelativeTo == ReadNoiseScale.G;
 

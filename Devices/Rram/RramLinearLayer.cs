@@ -179,7 +179,7 @@ public sealed class RramLinearLayer
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
         }
-        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.Spec.Noise.WeightNoise) : null;
+        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.WeightNoise) : null;
         var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];

@@ -13,6 +13,18 @@ public enum WeightEncoding
     Offset,
 }
 
+/// <summary>Where the offset encoding's bias 2^(B_w-1) sum_i x_i is removed (docs/devices.md, section 2).</summary>
+public enum OffsetSubtraction
+{
+    /// <summary>In the array, before the ADC: the reference column holds the offset level and its current is
+    /// subtracted from every column's, so the ADC converts signed partial sums centred on 0.</summary>
+    Analog,
+
+    /// <summary>After the ADC, digitally (ISAAC; NeuroSim's and CrossSim's converted dummy column): the ADC also
+    /// converts the bias current of every active row.</summary>
+    Digital,
+}
+
 /// <summary>ADC energy/latency model (the functional quantisation is the same for all).</summary>
 public enum AdcModelKind
 {
@@ -101,19 +113,6 @@ public enum ReadNoiseScale
 
     /// <summary>sigma x G (multiplicative, state-dependent).</summary>
     G,
-}
-
-/// <summary>Granularity at which the paper's abstract weight noise sigma is scaled by max|W|.</summary>
-public enum WeightNoiseScale
-{
-    /// <summary>sigma x max|W| of each tile_rows x tile_cols block of W0.</summary>
-    Tile,
-
-    /// <summary>sigma x max|W| of the whole layer.</summary>
-    Layer,
-
-    /// <summary>sigma x |w| for each weight (multiplicative).</summary>
-    Weight,
 }
 
 /// <summary>On-chip buffer memory technology.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CimSim.Common.Noise;
 
 namespace CimSim.Devices.Config;
 
@@ -50,8 +51,8 @@ public static class HardwareSpecSummary
         if (n.WeightNoise.Sigma > 0)
             parts.Add($"weight noise sigma {G(n.WeightNoise.Sigma)} x " + n.WeightNoise.Scale switch
             {
-                WeightNoiseScale.Tile => $"max|W| per {n.WeightNoise.TileRows}x{n.WeightNoise.TileCols} tile",
-                WeightNoiseScale.Layer => "max|W| per layer",
+                NoiseScale.Tile => $"max|W| per {n.WeightNoise.TileRows}x{n.WeightNoise.TileCols} tile",
+                NoiseScale.Layer => "max|W| per layer",
                 _ => "|w|",
             });
         var p = n.Programming;

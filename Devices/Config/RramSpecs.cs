@@ -1,3 +1,5 @@
+using CimSim.Common.Noise;
+
 namespace CimSim.Devices.Config;
 
 /// <summary>The analog RRAM crossbar subsystem: arrays, cells, periphery, non-idealities.</summary>
@@ -55,6 +57,11 @@ public sealed record RramArraySpec
     /// <summary>How signed weights map to conductances.</summary>
     [ConfigKey("encoding")]
     public WeightEncoding Encoding { get; init; } = WeightEncoding.Offset;
+
+    /// <summary>Offset encoding: where the bias of the stored w + 2^(weight_bits-1) is removed, in the array before the
+    /// ADC (a reference column at the offset level) or digitally after it (docs/devices.md, section 2).</summary>
+    [ConfigKey("offset_subtraction")]
+    public OffsetSubtraction OffsetSubtraction { get; init; } = OffsetSubtraction.Analog;
 
     /// <summary>Copies of each weight block on separate arrays (throughput for the same weights).</summary>
     [ConfigKey("replication", Min = 1, Max = 1024)]
@@ -548,7 +555,7 @@ public sealed record WeightNoiseSpec
 
     /// <summary>What max|W| sigma is relative to.</summary>
     [ConfigKey("scale")]
-    public WeightNoiseScale Scale { get; init; } = WeightNoiseScale.Tile;
+    public NoiseScale Scale { get; init; } = NoiseScale.Tile;
 
     /// <summary>Tile height (rows of W0 as stored: input dimension) for scale: tile.</summary>
     [ConfigKey("tile_rows", Min = 1, Max = 1 << 20)]
@@ -557,4 +564,8 @@ public sealed record WeightNoiseSpec
     /// <summary>Tile width (output dimension) for scale: tile.</summary>
     [ConfigKey("tile_cols", Min = 1, Max = 1 << 20)]
     public int TileCols { get; init; } = 64;
+
+    /// <summary>This section as the one noise record shared with the noise profile and the trainer (mean and output
+    /// noise 0: the device's output error comes from its ADC and read-noise models).</summary>
+    public NoiseModel Model => new() { Sigma = Sigma, Scale = Scale, TileInputs = TileRows, TileOutputs = TileCols };
 }

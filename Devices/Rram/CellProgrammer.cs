@@ -30,7 +30,9 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         int weightsPerArray = Math.Max(1, f.ArrayColumns / (nSlices * npol));
         long cells = 0, sa0 = 0, sa1 = 0;
         float topShift = (float)Math.Pow(2, b * (nSlices - 1));
-        double weightSigma = f.Spec.Noise.WeightNoise.Sigma;
+        double weightSigma = f.WeightNoise.Sigma, weightMean = f.WeightNoise.Mean;
+        // The reference column's current (offset level, analog subtraction) is removed before the ADC; modelled ideal.
+        var refDigits = Enumerable.Range(0, nSlices).Select(f.ReferenceDigit).ToArray();
 
         for (int o = o0; o < o1; o++)
         {
@@ -61,15 +63,15 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                         e = (float)((g - _gMin) / _dG);
                         if (readVar != null) readVar[sl][idx] = (float)Sq(_readSigmaRelG * g / _dG);
                     }
-                    slices[sl][idx] = e;
+                    slices[sl][idx] = e - refDigits[sl];
                 }
                 cells += nSlices * npol;
                 if (weightNoise != null && scale > 0)
                 {
-                    // HaLoRA abstract model: W += N(0, (sigma max|W|_group)^2), expressed in integer weight units
-                    // and carried by the most significant slice.
-                    double sigmaQ = weightSigma * groupMax!.At(w[idx], o, i) / scale;
-                    slices[nSlices - 1][idx] += (float)(sigmaQ * weightNoise.Next() / topShift);
+                    // HaLoRA abstract model (the shared NoiseModel): W += (mean + sigma z) max|W|_group, expressed in
+                    // integer weight units and carried by the most significant slice.
+                    double refQ = groupMax!.At(w[idx], o, i) / scale;
+                    slices[nSlices - 1][idx] += (float)((weightMean + weightSigma * weightNoise.Next()) * refQ / topShift);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using CimSim.Common.Noise;
 using CimSim.Devices.Config;
 
 namespace CimSim.Devices.Rram;
@@ -17,6 +18,7 @@ public sealed class RramFormat
         Spec = spec;
         var problems = Problems(spec);
         if (problems.Count > 0) throw new ArgumentException("RRAM spec cannot be simulated: " + string.Join("; ", problems), nameof(spec));
+        WeightNoise = spec.Noise.WeightNoise.Model;
         GMinSiemens = spec.Device.GMinMicrosiemens * 1e-6;
         GMaxSiemens = spec.Device.GMaxMicrosiemens * 1e-6;
         Adc = new AdcTransfer[DacSteps];
@@ -57,8 +59,28 @@ public sealed class RramFormat
     /// <summary>Offset stored with each weight in the offset encoding: 2^(B_w-1); 0 for the differential pair.</summary>
     public int WeightOffset => Differential ? 0 : 1 << (WeightBits - 1);
 
-    /// <summary>Inclusive range of one slice's signed digit: -(2^b-1)..2^b-1 (differential) or 0..2^b-1 (offset).</summary>
-    public (int Min, int Max) DigitRange => Differential ? (-DigitMax, DigitMax) : (0, DigitMax);
+    /// <summary>Offset encoding with the reference column at the offset level, subtracted before the ADC.</summary>
+    public bool AnalogOffsetSubtraction => !Differential && Spec.Array.OffsetSubtraction == OffsetSubtraction.Analog;
+
+    /// <summary>What the digital back end subtracts per unit of sum_i x_q[i] after the ADC: 2^(B_w-1) for offset
+    /// encoding with digital subtraction, 0 otherwise (differential pairs, or the offset removed in the array).</summary>
+    public int DigitalOffset => Differential || AnalogOffsetSubtraction ? 0 : WeightOffset;
+
+    /// <summary>Digit the reference column holds for slice s and subtracts in the array before the ADC: the slice's
+    /// digit of the offset 2^(B_w-1) with analog subtraction, else 0 (a G_min reference, removing only G_min).</summary>
+    public int ReferenceDigit(int slice) => AnalogOffsetSubtraction ? (WeightOffset >> (BitsPerCell * slice)) & DigitMax : 0;
+
+    /// <summary>Inclusive range of a slice's signed digit as the ADC sees it: -(2^b-1)..2^b-1 (differential),
+    /// 0..2^b-1 (offset, digital subtraction), or -r..2^b-1-r over the slices' reference digits r (analog subtraction).</summary>
+    public (int Min, int Max) DigitRange
+    {
+        get
+        {
+            if (Differential) return (-DigitMax, DigitMax);
+            var refs = Enumerable.Range(0, SlicesPerWeight).Select(ReferenceDigit).ToList();
+            return (-refs.Max(), DigitMax - refs.Min());
+        }
+    }
 
     public int StepBits(int k) => k < DacSteps - 1 ? DacBits : InputBits - DacBits * (DacSteps - 1);
 
@@ -95,7 +117,10 @@ public sealed class RramFormat
     public bool StuckAtOn => Noise.StuckAt.RateGmin > 0 || Noise.StuckAt.RateGmax > 0;
     public bool DriftOn => Noise.Drift.Enabled && (Noise.Drift.Nu > 0 || Noise.Drift.NuSigma > 0) && Noise.Drift.TSeconds > Noise.Drift.T0Seconds;
     public bool IrDropOn => Noise.IrDrop.Enabled && Noise.IrDrop.WireResistanceOhmPerCell > 0;
-    public bool WeightNoiseOn => Noise.WeightNoise.Sigma > 0;
+    /// <summary>The paper's abstract weight noise as the shared noise record (rram.noise.weight_noise).</summary>
+    public NoiseModel WeightNoise { get; private init; } = null!;
+
+    public bool WeightNoiseOn => WeightNoise.Sigma > 0 || WeightNoise.Mean != 0;
     public bool ReadNoiseOn => Noise.Read.Sigma > 0;
     public bool ReadNoiseRelativeToG => ReadNoiseOn && Noise.Read.RelativeTo == ReadNoiseScale.G;
 

@@ -34,7 +34,8 @@ public sealed class RramLinearLayer
 {
     private const int RowsPerRandomChunk = 64;
 
-    // Effective signed digits of each slice, [out, in] row-major: (G+ - G-) / dG (differential) or (G - G_min) / dG (offset).
+    // Effective signed digits of each slice, [out, in] row-major: (G+ - G-) / dG (differential), (G - G_min) / dG (offset,
+    // digital subtraction) or (G - G_ref) / dG (offset, reference column at the offset level subtracted before the ADC).
     private readonly float[][] _slices;
     // sum_s 2^(b s) E_s, [out, in]; the same array as _slices[0] when a weight has one slice.
     private readonly float[] _combined;
@@ -178,7 +179,7 @@ public sealed class RramLinearLayer
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
         }
-        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.Spec.Noise.WeightNoise) : null;
+        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.WeightNoise) : null;
         var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
@@ -214,7 +215,7 @@ public sealed class RramLinearLayer
     public void CopyEffectiveWeights(Span<float> destination)
     {
         if (destination.Length < (long)OutFeatures * InFeatures) throw new ArgumentException("destination too short", nameof(destination));
-        float offset = Format.WeightOffset;
+        float offset = Format.DigitalOffset;
         for (int o = 0; o < OutFeatures; o++)
         {
             var src = _combined.AsSpan(o * InFeatures, InFeatures);
@@ -259,11 +260,11 @@ public sealed class RramLinearLayer
         if (path == RramPath.BitAccurate) ForwardBitAccurate(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
         else ForwardStatistical(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
 
-        // Offset-column encoding: subtract offset x sum_i xq[t,i] (computed digitally, exact).
-        if (Format.WeightOffset != 0)
+        // Offset encoding with digital subtraction: subtract offset x sum_i xq[t,i] after the ADC (exact).
+        if (Format.DigitalOffset != 0)
             for (int t = 0; t < tokens; t++)
                 TensorPrimitives.Subtract(yInt.Slice(t * OutFeatures, OutFeatures),
-                    Format.WeightOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
+                    Format.DigitalOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
         for (int t = 0; t < tokens; t++)
         {
             var row = yInt.Slice(t * OutFeatures, OutFeatures);

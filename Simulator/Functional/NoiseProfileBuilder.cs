@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Errors;
+using CimSim.Common.Noise;
 using CimSim.Common.Numerics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
@@ -100,8 +101,8 @@ public static class NoiseProfileBuilder
         if (layers < spec.NumLayers) notes.Add($"only the first {layers} of {spec.NumLayers} decoder layers profiled (--max-layers)");
 
         var format = new RramFormat(o.Hardware.Rram);
-        var wn = o.Hardware.Rram.Noise.WeightNoise;
-        int tileRows = wn.TileRows, tileCols = wn.TileCols;
+        // The device's noise record fixes the tile the profile's statistics and fits use (one record, chip to trainer).
+        int tileRows = format.WeightNoise.TileInputs, tileCols = format.WeightNoise.TileOutputs;
         // Probe formats: noise-free cells with the configured ADC, and with an ideal ADC: their difference is the ADC's own error.
         var quiet = o.Hardware.Rram with { Noise = new RramNoiseSpec { WeightNoise = new WeightNoiseSpec { Sigma = 0 } } };
         var quietFormat = new RramFormat(quiet);
@@ -160,7 +161,7 @@ public static class NoiseProfileBuilder
     }
 
     /// <summary>Pooled Gaussian over all modules, weighted by their weight counts.</summary>
-    private static NoiseModelFit Pool(List<ModuleNoise> modules, int tileRows, int tileCols)
+    private static NoiseModel Pool(List<ModuleNoise> modules, int tileRows, int tileCols)
     {
         double n = 0, sumMean = 0, sumSq = 0, outSq = 0;
         foreach (var m in modules)
@@ -171,15 +172,15 @@ public static class NoiseProfileBuilder
             sumSq += c * (m.Fit.Sigma * m.Fit.Sigma + m.Fit.Mean * m.Fit.Mean);
             outSq += c * m.Fit.OutputSigmaRel * m.Fit.OutputSigmaRel;
         }
-        if (n == 0) return new NoiseModelFit { TileRows = tileRows, TileColumns = tileCols };
+        if (n == 0) return new NoiseModel { TileInputs = tileRows, TileOutputs = tileCols };
         double mean = sumMean / n;
-        return new NoiseModelFit
+        return new NoiseModel
         {
             Sigma = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)),
             Mean = mean,
             OutputSigmaRel = Math.Sqrt(outSq / n),
-            TileRows = tileRows,
-            TileColumns = tileCols,
+            TileInputs = tileRows,
+            TileOutputs = tileCols,
         };
     }
 
@@ -239,14 +240,14 @@ public static class NoiseProfileBuilder
             InFeatures = inF,
             OutFeatures = outF,
             MaxAbsWeight = layerMax,
-            WeightErrorTile = new ErrorStatistics { RelativeTo = NoiseScale.TileMaxAbs, Mean = meanT, Std = stdT, Quantiles = QuantilesOf(sampleTile), MaxAbs = maxT },
-            WeightErrorLayer = new ErrorStatistics { RelativeTo = NoiseScale.LayerMaxAbs, Mean = meanL, Std = stdL, Quantiles = QuantilesOf(sampleLayer), MaxAbs = maxL },
+            WeightErrorTile = new ErrorStatistics { RelativeTo = NoiseScale.Tile, Mean = meanT, Std = stdT, Quantiles = QuantilesOf(sampleTile), MaxAbs = maxT },
+            WeightErrorLayer = new ErrorStatistics { RelativeTo = NoiseScale.Layer, Mean = meanL, Std = stdL, Quantiles = QuantilesOf(sampleLayer), MaxAbs = maxL },
             TileStd = new TileSpread(tileStd.Length, tilesMean,
                 Math.Sqrt(tileStd.Sum(x => (x - tilesMean) * (x - tilesMean)) / Math.Max(1, tileStd.Length - 1)),
                 sortedTiles[0], Quantile(sortedTiles, 0.5), Quantile(sortedTiles, 0.95), sortedTiles[^1]),
             TileStdValues = perTile ? tileStd : null,
             StuckAt = new StuckAtCounts(faults.Cells, faults.StuckAtGmin, faults.StuckAtGmax),
-            Fit = new NoiseModelFit { Scale = NoiseScale.TileMaxAbs, Sigma = stdT, Mean = meanT, TileRows = tileRows, TileColumns = tileCols },
+            Fit = new NoiseModel { Scale = NoiseScale.Tile, Sigma = stdT, Mean = meanT, TileInputs = tileRows, TileOutputs = tileCols },
         };
     }
 

@@ -1,4 +1,5 @@
 using CimSim.Common.Errors;
+using CimSim.Common.Noise;
 using CimSim.Training.Noise;
 using CimSim.Workloads.NoiseProfiles;
 
@@ -9,15 +10,15 @@ public class NoiseProfileNoiseTests
     [Test]
     public void FromFit_TileGaussian_KeepsSigmaMeanAndTile()
     {
-        var fit = new NoiseModelFit { Kind = "gaussian", Scale = NoiseScale.TileMaxAbs, Sigma = 0.013, Mean = 0.001, TileRows = 128, TileColumns = 32 };
+        var fit = new NoiseModel { Kind = "gaussian", Scale = NoiseScale.Tile, Sigma = 0.013, Mean = 0.001, TileInputs = 128, TileOutputs = 32 };
         var n = NoiseProfileNoise.FromFit(fit, "test");
-        Assert.That((n.Sigma, n.Mean, n.Scope, n.TileInputs, n.TileOutputs), Is.EqualTo((0.013, 0.001, SigmaScope.Tile, 128, 32)));
+        Assert.That(n.Model, Is.EqualTo(fit));
     }
 
     [Test]
     public void FromFit_UnknownKind_NamesIt()
     {
-        var fit = new NoiseModelFit { Kind = "laplace", Sigma = 0.01 };
+        var fit = new NoiseModel { Kind = "laplace", Sigma = 0.01 };
         Assert.That(() => NoiseProfileNoise.FromFit(fit, "p.json: recommended"),
             Throws.InstanceOf<UserInputException>().With.Message.Contains("laplace"));
     }

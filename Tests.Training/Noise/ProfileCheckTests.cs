@@ -1,4 +1,5 @@
 using CimSim.Common.Errors;
+using CimSim.Common.Noise;
 using CimSim.Common.Numerics;
 using CimSim.Training.Noise;
 using CimSim.Workloads.Models;
@@ -20,7 +21,7 @@ public class ProfileCheckTests
         WeightErrorLayer = new ErrorStatistics { Quantiles = new Quantiles(0, 0, 0, 0, 0, 0, 0) },
         TileStd = new TileSpread(1, 0, 0, 0, 0, 0, 0),
         StuckAt = new StuckAtCounts(0, 0, 0),
-        Fit = new NoiseModelFit { Sigma = 0.01, OutputSigmaRel = outputSigma },
+        Fit = new NoiseModel { Sigma = 0.01, OutputSigmaRel = outputSigma },
     };
 
     /// <summary>A profile of exactly the tiny model's projections, optionally with one changed.</summary>
@@ -37,7 +38,7 @@ public class ProfileCheckTests
         return new NoiseProfile
         {
             Source = new NoiseProfileSource { Hardware = "hw.yaml", Model = spec.Name, Weights = "checkpoint" },
-            Recommended = new NoiseModelFit { Sigma = 0.01 },
+            Recommended = new NoiseModel { Sigma = 0.01 },
             Modules = modules,
         };
     }
@@ -86,7 +87,7 @@ public class ProfileCheckTests
     {
         // Device -> profile -> trainer: a profile fit with 32 input x 128 output tiles (rows = inputs), on a 256 x 64 W.
         const int outF = 256, inF = 64;
-        var fit = new NoiseModelFit { Sigma = 0.02, TileRows = 32, TileColumns = 128 };
+        var fit = new NoiseModel { Sigma = 0.02, TileInputs = 32, TileOutputs = 128 };
         var noise = NoiseProfileNoise.FromFit(fit, "p.json");
         using var g = new Generator(11);
         var w = randn(new long[] { outF, inF }, generator: g);

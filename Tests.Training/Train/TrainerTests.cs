@@ -1,3 +1,4 @@
+using CimSim.Common.Noise;
 using CimSim.Training.Data;
 using CimSim.Training.Model;
 using CimSim.Training.Noise;
@@ -29,7 +30,7 @@ public class TrainerTests
         LogEvery = 1000,
         Mu = mu,
         NoiseResampleEvery = 3,
-        Noise = method == TrainMethod.HaLora ? new GaussianWeightNoise(0.02) : null,
+        Noise = method == TrainMethod.HaLora ? new GaussianWeightNoise(new NoiseModel { Sigma = 0.02 }) : null,
     };
 
     private static CausalLm Model(TrainOptions o)

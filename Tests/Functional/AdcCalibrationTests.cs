@@ -16,14 +16,14 @@ public class AdcCalibrationTests
 
     /// <summary>Default geometry, no weight noise (the ADC's own effect), ADC as given.</summary>
     internal static HardwareSpec Adc(int bits, AdcFullScaleMode mode, WeightEncoding encoding = WeightEncoding.Offset,
-        AdcCalibrationMethod method = AdcCalibrationMethod.Percentile)
+        AdcCalibrationMethod method = AdcCalibrationMethod.Percentile, OffsetSubtraction subtraction = OffsetSubtraction.Analog)
     {
         var hw = FunctionalHardware.WithWeightNoiseSigma(new HardwareSpec(), 0);
         return hw with
         {
             Rram = hw.Rram with
             {
-                Array = hw.Rram.Array with { Encoding = encoding },
+                Array = hw.Rram.Array with { Encoding = encoding, OffsetSubtraction = subtraction },
                 Adc = hw.Rram.Adc with { Ideal = false, Bits = bits, Range = hw.Rram.Adc.Range with { FullScale = mode, Calibration = method } },
             },
         };
@@ -73,11 +73,28 @@ public class AdcCalibrationTests
     [Test]
     public void RealisticAdcConfig_EightBitsCalibrated_KeepsTop1AboveNinetyPercent()
     {
-        // hw-configs/realistic-adc.yaml (8-bit calibrated ADC, differential pairs) without weight noise: the ADC's own cost.
+        // hw-configs/realistic-adc.yaml (8-bit calibrated ADC, the default offset encoding with the reference column
+        // subtracted before the ADC) without weight noise: the ADC's own cost.
         var shipped = HardwareConfigLoader.Load(Path.Combine(FixturePaths.RepoRoot, "hw-configs", "realistic-adc.yaml"));
         Assert.That((shipped.Rram.Adc.Ideal, shipped.Rram.Adc.Bits, shipped.Rram.Adc.Range.FullScale), Is.EqualTo((false, 8, AdcFullScaleMode.Calibrated)));
+        Assert.That((shipped.Rram.Array.Encoding, shipped.Rram.Array.OffsetSubtraction), Is.EqualTo((WeightEncoding.Offset, OffsetSubtraction.Analog)));
+        Assert.That(shipped.Rram.Array.Encoding, Is.EqualTo(new HardwareSpec().Rram.Array.Encoding), "the default encoding");
         var (top1, _) = Mean(FunctionalHardware.WithWeightNoiseSigma(shipped, 0), RramPath.BitAccurate, seeds: 3);
         Assert.That(top1, Is.GreaterThanOrEqualTo(0.9));
+    }
+
+    [Test]
+    public void OffsetEncoding_AnalogSubtraction_BeatsDigitalSubtractionAtEightBits()
+    {
+        // Subtracting the reference column before the ADC removes the bias 2^7 sum_r c_r from what the ADC converts
+        // (its range then spans the signal, not the number of active rows): the 8-bit error must drop well below the
+        // digital-subtraction chip's, and reach the differential pair's (same signed sums, noise off).
+        var analog = Mean(Adc(8, AdcFullScaleMode.Calibrated), RramPath.BitAccurate);
+        var digital = Mean(Adc(8, AdcFullScaleMode.Calibrated, subtraction: OffsetSubtraction.Digital), RramPath.BitAccurate);
+        var differential = Mean(Adc(8, AdcFullScaleMode.Calibrated, WeightEncoding.Differential), RramPath.BitAccurate);
+        Assert.That(analog.Rms, Is.LessThan(0.6 * digital.Rms));
+        Assert.That(analog.Top1, Is.GreaterThan(digital.Top1));
+        Assert.That(analog.Rms, Is.EqualTo(differential.Rms).Within(0.1 * differential.Rms));
     }
 
     [Test]
@@ -123,16 +140,22 @@ public class AdcCalibrationTable
             TestContext.Out.WriteLine($"| {label} | {r.Average(x => x.Top1):F3} ({r.Min(x => x.Top1):F3}-{r.Max(x => x.Top1):F3}) | {r.Average(x => x.RmsLogitError):F3} |");
         }
         Row("W8A8, ideal ADC, no noise", FunctionalHardware.WithWeightNoiseSigma(new HardwareSpec(), 0), RramPath.BitAccurate);
-        foreach (var (enc, mode, path) in new[]
+        const OffsetSubtraction analog = OffsetSubtraction.Analog, digital = OffsetSubtraction.Digital;
+        foreach (var (enc, sub, mode, path) in new[]
         {
-            (WeightEncoding.Offset, AdcFullScaleMode.Max, RramPath.BitAccurate),
-            (WeightEncoding.Offset, AdcFullScaleMode.Calibrated, RramPath.BitAccurate),
-            (WeightEncoding.Offset, AdcFullScaleMode.Calibrated, RramPath.Statistical),
-            (WeightEncoding.Differential, AdcFullScaleMode.Calibrated, RramPath.BitAccurate),
-            (WeightEncoding.Differential, AdcFullScaleMode.Calibrated, RramPath.Statistical),
+            (WeightEncoding.Offset, digital, AdcFullScaleMode.Max, RramPath.BitAccurate),
+            (WeightEncoding.Offset, digital, AdcFullScaleMode.Calibrated, RramPath.BitAccurate),
+            (WeightEncoding.Offset, analog, AdcFullScaleMode.Max, RramPath.BitAccurate),
+            (WeightEncoding.Offset, analog, AdcFullScaleMode.Calibrated, RramPath.BitAccurate),
+            (WeightEncoding.Offset, analog, AdcFullScaleMode.Calibrated, RramPath.Statistical),
+            (WeightEncoding.Differential, analog, AdcFullScaleMode.Calibrated, RramPath.BitAccurate),
+            (WeightEncoding.Differential, analog, AdcFullScaleMode.Calibrated, RramPath.Statistical),
         })
             foreach (var bits in new[] { 10, 8, 6, 4 })
-                Row($"{enc.ToString().ToLowerInvariant()}, {mode.ToString().ToLowerInvariant()}, {bits} bit, {FunctionalHardware.PathName(path)}", AdcCalibrationTests.Adc(bits, mode, enc), path);
+            {
+                string label = enc == WeightEncoding.Offset ? $"offset ({sub.ToString().ToLowerInvariant()} subtraction)" : "differential";
+                Row($"{label}, {mode.ToString().ToLowerInvariant()}, {bits} bit, {FunctionalHardware.PathName(path)}", AdcCalibrationTests.Adc(bits, mode, enc, subtraction: sub), path);
+            }
     }
 }
 

@@ -1,3 +1,4 @@
+using CimSim.Common.Noise;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
 using CimSim.Workloads.NoiseProfiles;
@@ -24,7 +25,7 @@ public class NoiseProfileBuilderTests
         Assert.That(p.Source.Weights, Is.EqualTo("checkpoint"));
         // The device adds N(0, (0.02 max|W_tile|)^2) on top of W8 quantisation (std ~ 1/(127 sqrt 12) of the row max): the fit sees both.
         Assert.That(p.Recommended.Sigma, Is.InRange(0.019, 0.022));
-        Assert.That(p.Recommended.Scale, Is.EqualTo(NoiseScale.TileMaxAbs));
+        Assert.That(p.Recommended.Scale, Is.EqualTo(NoiseScale.Tile));
         foreach (var m in p.Modules)
         {
             Assert.That(m.WeightErrorLayer.Std, Is.LessThanOrEqualTo(m.WeightErrorTile.Std * 1.0001), m.Name);

@@ -50,6 +50,6 @@ public class NoiseTileOrientationTests
         // Device: e = sigma z max|W of its tile| plus W8 rounding (~0.0023 of the tile max): std within sampling error
         // (16384 weights: 0.6 % relative) of sqrt(0.02^2 + 0.0023^2) = 0.0201. The transposed tiling would read ~0.14.
         Assert.That(fit.Sigma, Is.InRange(0.0195, 0.0210));
-        Assert.That((fit.TileRows, fit.TileColumns), Is.EqualTo((TileInputs, TileOutputs)));
+        Assert.That((fit.TileInputs, fit.TileOutputs), Is.EqualTo((TileInputs, TileOutputs)));
     }
 }

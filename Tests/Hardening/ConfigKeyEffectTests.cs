@@ -71,6 +71,8 @@ public class ConfigKeyEffectTests
         ("rram.noise.drift.", ["rram.noise.drift.enabled=true"]),
         ("rram.noise.ir_drop.", ["rram.noise.ir_drop.enabled=true"]),
         ("rram.array.encoding", ["rram.array.bits_per_cell=1"]),
+        // Where the offset is removed only matters to a converting ADC (an ideal one converts the bias exactly).
+        ("rram.array.offset_subtraction", ["rram.adc.ideal=false"]),
         ("rram.dac.bit_serial", ["rram.dac.bits=8"]),
         // The DAC and array-read registries: a kind's parameters matter when it is selected (resolution-scaled above 1 bit).
         ("rram.dac.resolution_scaled.", ["rram.dac.impl=resolution-scaled", "rram.dac.bits=2"]),

@@ -119,7 +119,7 @@ public static class TrainCommand
                     Log.Warning("{Warning}", w);
                 noise = fromProfile;
             }
-            else noise = new GaussianWeightNoise(p.GetValue(f.Sigma), GaussianWeightNoise.ParseScope(p.GetValue(f.Scope)!), p.GetValue(f.Tile));
+            else noise = GaussianWeightNoise.FromFlags(p.GetValue(f.Sigma), p.GetValue(f.Scope)!, p.GetValue(f.Tile));
         }
         var options = new TrainOptions
         {

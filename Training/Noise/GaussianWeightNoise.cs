@@ -1,20 +1,8 @@
 using CimSim.Common.Errors;
+using CimSim.Common.Noise;
 using static TorchSharp.torch;
 
 namespace CimSim.Training.Noise;
-
-/// <summary>What max|W| the relative sigma of <see cref="GaussianWeightNoise"/> refers to.</summary>
-public enum SigmaScope
-{
-    /// <summary>max|W| of each square tile (the paper's 64 x 64 RRAM tiles); the default.</summary>
-    Tile,
-
-    /// <summary>max|W| of the whole projection.</summary>
-    Layer,
-
-    /// <summary>|w| of each weight itself (multiplicative noise).</summary>
-    Weight,
-}
 
 /// <summary>
 /// The HaLoRA paper's noise (Wu et al., arXiv 2502.19747; REFERENCES.md section 1): i.i.d. zero-mean Gaussian on
@@ -23,68 +11,51 @@ public enum SigmaScope
 /// </summary>
 public sealed class GaussianWeightNoise : IWeightNoise
 {
-    /// <param name="sigma">Standard deviation relative to the scope's max|W|.</param>
-    /// <param name="scope">What max|W| refers to.</param>
-    /// <param name="tileSize">Tile edge when square (the paper's 64).</param>
-    /// <param name="mean">Mean of the error, relative like sigma (0 for the paper's noise).</param>
-    /// <param name="tileInputs">Tile rows of the crossbar (input features); defaults to tileSize.</param>
-    /// <param name="tileOutputs">Tile columns of the crossbar (output features); defaults to tileSize.</param>
-    public GaussianWeightNoise(double sigma, SigmaScope scope = SigmaScope.Tile, int tileSize = 64, double mean = 0, int? tileInputs = null, int? tileOutputs = null)
+    /// <param name="model">The noise record (docs/noise-profile.schema.json's fit; rram.noise.weight_noise on the chip).</param>
+    /// <param name="where">What to name in an error: a flag or a profile path.</param>
+    public GaussianWeightNoise(NoiseModel model, string where = "noise model")
     {
-        if (!(sigma >= 0 && double.IsFinite(sigma))) throw new UserInputException($"--sigma: found {sigma}, expected a non-negative number");
-        if (tileSize < 1) throw new UserInputException($"--tile-size: found {tileSize}, expected a positive integer");
-        Sigma = sigma;
-        Scope = scope;
-        Mean = mean;
-        TileInputs = tileInputs ?? tileSize;
-        TileOutputs = tileOutputs ?? tileSize;
-        if (TileInputs < 1 || TileOutputs < 1) throw new UserInputException($"tile {TileInputs}x{TileOutputs}: expected positive sizes");
+        ArgumentNullException.ThrowIfNull(model);
+        var problems = model.Problems(where);
+        if (problems.Count > 0) throw new UserInputException($"{where}: invalid noise model", problems);
+        Model = model;
     }
 
-    public double Sigma { get; }
-
-    public double Mean { get; }
-
-    public SigmaScope Scope { get; }
-
-    /// <summary>Crossbar rows per tile (input features).</summary>
-    public int TileInputs { get; }
-
-    /// <summary>Crossbar columns per tile (output features).</summary>
-    public int TileOutputs { get; }
-
-    public static SigmaScope ParseScope(string text) => text.Trim().ToLowerInvariant() switch
+    /// <summary>The paper's noise from the command line: sigma relative to a square tile (the paper's 64), the layer or |w|.</summary>
+    public static GaussianWeightNoise FromFlags(double sigma, string scope, int tileSize)
     {
-        "tile" => SigmaScope.Tile,
-        "layer" => SigmaScope.Layer,
-        "weight" => SigmaScope.Weight,
-        _ => throw new UserInputException($"--sigma-scope: found '{text}', expected tile, layer or weight"),
-    };
+        if (tileSize < 1) throw new UserInputException($"--tile-size: found {tileSize}, expected a positive integer");
+        if (!(sigma >= 0 && double.IsFinite(sigma))) throw new UserInputException($"--sigma: found {sigma}, expected a non-negative number");
+        return new GaussianWeightNoise(new NoiseModel { Sigma = sigma, Scale = NoiseScales.Parse(scope, "--sigma-scope"), TileInputs = tileSize, TileOutputs = tileSize }, "--sigma");
+    }
 
-    public string Describe() => $"Gaussian, {(Mean != 0 ? $"mean {Mean}, " : "")}sigma {Sigma} x max|W| per {(Scope == SigmaScope.Tile ? $"{TileInputs}x{TileOutputs} tile" : Scope.ToString().ToLowerInvariant())}";
+    /// <summary>The one noise record this injects (its output term is the profile check's business, not the sampler's).</summary>
+    public NoiseModel Model { get; }
+
+    public string Describe() => Model.Describe();
 
     public Tensor? Sample(string modulePath, Tensor weight, Generator generator)
     {
-        if (Sigma == 0 && Mean == 0) return null;
+        if (Model.Sigma == 0 && Model.Mean == 0) return null;
         using var scope = NewDisposeScope();
         var z = randn(weight.shape, dtype: weight.dtype, generator: generator);
         var scale = Scale(weight.detach());
-        return ((z * Sigma + Mean) * scale).MoveToOuterDisposeScope();
+        return ((z * Model.Sigma + Model.Mean) * scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>The max|W| (or |w|) each element's sigma is relative to, broadcastable to the weight.</summary>
     public Tensor Scale(Tensor w)
     {
-        switch (Scope)
+        switch (Model.Scale)
         {
-            case SigmaScope.Layer:
+            case NoiseScale.Layer:
                 return w.abs().max();
-            case SigmaScope.Weight:
+            case NoiseScale.Weight:
                 return w.abs();
             default:
                 {
                     // W is [Out x In]: a crossbar tile spans TileOutputs rows and TileInputs columns of it.
-                    long rows = w.shape[0], cols = w.shape[1], tr = TileOutputs, tc = TileInputs;
+                    long rows = w.shape[0], cols = w.shape[1], tr = Model.TileOutputs, tc = Model.TileInputs;
                     long pr = (rows + tr - 1) / tr * tr, pc = (cols + tc - 1) / tc * tc;
                     var padded = nn.functional.pad(w.abs(), new long[] { 0, pc - cols, 0, pr - rows });
                     var tileMax = padded.view(pr / tr, tr, pc / tc, tc).amax(new long[] { 1, 3 });

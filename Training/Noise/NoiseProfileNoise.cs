@@ -1,4 +1,5 @@
 using CimSim.Common.Errors;
+using CimSim.Common.Noise;
 using CimSim.Workloads.Models;
 using CimSim.Workloads.NoiseProfiles;
 using static TorchSharp.torch;
@@ -72,18 +73,7 @@ public sealed class NoiseProfileNoise : IWeightNoise
 
     public static NoiseProfileNoise Load(string path) => new(NoiseProfileJson.Read(path), path);
 
-    public static GaussianWeightNoise FromFit(NoiseModelFit fit, string where)
-    {
-        if (fit.Kind != "gaussian") throw new UserInputException($"{where}: noise kind '{fit.Kind}', expected gaussian");
-        var scope = fit.Scale switch
-        {
-            NoiseScale.TileMaxAbs => SigmaScope.Tile,
-            NoiseScale.LayerMaxAbs => SigmaScope.Layer,
-            NoiseScale.WeightAbs => SigmaScope.Weight,
-            _ => throw new UserInputException($"{where}: scale '{fit.Scale}', expected one of {string.Join(", ", NoiseScale.All)}"),
-        };
-        return new GaussianWeightNoise(fit.Sigma, scope, mean: fit.Mean, tileInputs: fit.TileRows, tileOutputs: fit.TileColumns);
-    }
+    public static GaussianWeightNoise FromFit(NoiseModel fit, string where) => new(fit, where);
 
     /// <summary>
     /// Refuses a profile naming modules the model does not have (issue 14, defect 6: they were accepted silently, so a

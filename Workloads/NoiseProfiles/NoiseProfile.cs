@@ -1,10 +1,13 @@
+using CimSim.Common.Noise;
+
 namespace CimSim.Workloads.NoiseProfiles;
 
 /// <summary>
 /// What RRAM noise a trainer should make a LoRA robust to, measured from the device model on a mapped model
 /// (`cimsim noise-profile`). Plain versioned JSON (snake_case keys, docs/noise-profile.schema.json), readable
 /// from Python without CimSim; <see cref="NoiseProfileJson"/> reads and writes it. All "relative" numbers
-/// are divided by a max|W| named in the field (<see cref="NoiseScale"/>), so they are dimensionless.
+/// are divided by a max|W| named in the field (<see cref="NoiseScale"/>), so they are dimensionless. The fits are
+/// <see cref="NoiseModel"/>, the one noise record the device config and the trainer use too.
 /// </summary>
 public sealed record NoiseProfile
 {
@@ -21,7 +24,7 @@ public sealed record NoiseProfile
     public required NoiseProfileSource Source { get; init; }
 
     /// <summary>The one parametric model a trainer should inject everywhere (fitted over all modules, weighted by weight count).</summary>
-    public required NoiseModelFit Recommended { get; init; }
+    public required NoiseModel Recommended { get; init; }
 
     /// <summary>One entry per RRAM-mapped linear module, in model order.</summary>
     public required IReadOnlyList<ModuleNoise> Modules { get; init; }
@@ -63,49 +66,11 @@ public sealed record NoiseProfileSource
     public int ProbeTokens { get; init; }
 }
 
-/// <summary>Names of the max|W| that a relative number is divided by.</summary>
-public static class NoiseScale
-{
-    /// <summary>max|W| over the weight's tile of TileRows x TileColumns (the HaLoRA paper's choice, arXiv 2502.19747).</summary>
-    public const string TileMaxAbs = "tile_max_abs";
-
-    /// <summary>max|W| over the whole module.</summary>
-    public const string LayerMaxAbs = "layer_max_abs";
-
-    /// <summary>|W| of the weight itself (multiplicative noise).</summary>
-    public const string WeightAbs = "weight_abs";
-
-    public static readonly IReadOnlyList<string> All = [TileMaxAbs, LayerMaxAbs, WeightAbs];
-}
-
-/// <summary>
-/// A parametric weight-noise model: W_noisy = W + (mean + sigma z) x scale(W), z ~ N(0, 1) independent per
-/// weight, scale one of <see cref="NoiseScale"/>. <see cref="OutputSigmaRel"/> is an optional extra output
-/// term: y_noisy = y + OutputSigmaRel x rms(y) z (ADC quantisation and read noise), 0 when negligible.
-/// </summary>
-public sealed record NoiseModelFit
-{
-    /// <summary>"gaussian" (the only kind so far).</summary>
-    public string Kind { get; init; } = "gaussian";
-
-    public string Scale { get; init; } = NoiseScale.TileMaxAbs;
-
-    public double Sigma { get; init; }
-
-    public double Mean { get; init; }
-
-    public double OutputSigmaRel { get; init; }
-
-    public int TileRows { get; init; } = 64;
-
-    public int TileColumns { get; init; } = 64;
-}
-
 /// <summary>Distribution of a relative error: moments, quantiles and the largest magnitude.</summary>
 public sealed record ErrorStatistics
 {
-    /// <summary>Which max|W| the values were divided by (<see cref="NoiseScale"/>).</summary>
-    public string RelativeTo { get; init; } = NoiseScale.TileMaxAbs;
+    /// <summary>Which max|W| the values were divided by.</summary>
+    public NoiseScale RelativeTo { get; init; } = NoiseScale.Tile;
 
     public double Mean { get; init; }
 
@@ -184,5 +149,5 @@ public sealed record ModuleNoise
     public OutputError? OutputError { get; init; }
 
     /// <summary>The parametric model fitted to this module alone.</summary>
-    public required NoiseModelFit Fit { get; init; }
+    public required NoiseModel Fit { get; init; }
 }

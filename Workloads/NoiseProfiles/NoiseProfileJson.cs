@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CimSim.Common.Errors;
 using CimSim.Common.IO;
+using CimSim.Common.Noise;
 using CimSim.Common.Text;
 
 namespace CimSim.Workloads.NoiseProfiles;
@@ -19,9 +20,6 @@ public static class NoiseProfileJson
         RespectRequiredConstructorParameters = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
-
-    /// <summary>Largest sigma, |mean| or output sigma accepted, relative to the fit's scale (the config's weight-noise sigma range).</summary>
-    public const double MaxRelative = 10;
 
     public static string Serialize(NoiseProfile profile) => NonFiniteResultException.Serialize(profile, Options, "the noise profile") + "\n";
 
@@ -86,25 +84,9 @@ public static class NoiseProfileJson
         }
     }
 
-    private static void CheckFit(NoiseModelFit? fit, string path, List<string> problems)
+    private static void CheckFit(NoiseModel? fit, string path, List<string> problems)
     {
-        if (fit is null)
-        {
-            problems.Add($"{path} is missing");
-            return;
-        }
-        if (fit.Kind != "gaussian") problems.Add($"{path}.kind is \"{fit.Kind}\", expected \"gaussian\"");
-        if (!NoiseScale.All.Contains(fit.Scale)) problems.Add($"{path}.scale is \"{fit.Scale}\", expected one of {string.Join(", ", NoiseScale.All)}");
-        // Bounds as rram.noise.weight_noise.sigma (0 .. 10): sigma or mean 1e300 gave a NaN loss and an SVD crash in the trainer.
-        Range(fit.Sigma, 0, MaxRelative, "sigma");
-        Range(fit.Mean, -MaxRelative, MaxRelative, "mean");
-        Range(fit.OutputSigmaRel, 0, MaxRelative, "output_sigma_rel");
-        if (fit.TileRows is < 1 or > 1 << 20) problems.Add($"{path}.tile_rows is {fit.TileRows}, expected an integer 1 .. {1 << 20}");
-        if (fit.TileColumns is < 1 or > 1 << 20) problems.Add($"{path}.tile_columns is {fit.TileColumns}, expected an integer 1 .. {1 << 20}");
-
-        void Range(double x, double min, double max, string name)
-        {
-            if (!(x >= min && x <= max)) problems.Add($"{path}.{name} is {x.ToString(System.Globalization.CultureInfo.InvariantCulture)}, expected a finite number {min} .. {max}");
-        }
+        if (fit is null) problems.Add($"{path} is missing");
+        else problems.AddRange(fit.Problems(path));
     }
 }

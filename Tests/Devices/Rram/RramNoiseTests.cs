@@ -1,3 +1,4 @@
+using CimSim.Common.Noise;
 using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using MathNet.Numerics.Distributions;
@@ -74,7 +75,7 @@ public class RramNoiseTests
         var spec = RramTestSpecs.NoiseFree() with
         {
             Array = new RramArraySpec { Rows = 16, Cols = 16, WeightQuantization = WeightQuantizationGranularity.PerTensor },
-            Noise = RramTestSpecs.NoiseOff with { WeightNoise = new WeightNoiseSpec { Sigma = sigma, Scale = WeightNoiseScale.Layer } },
+            Noise = RramTestSpecs.NoiseOff with { WeightNoise = new WeightNoiseSpec { Sigma = sigma, Scale = NoiseScale.Layer } },
         };
         var w = RramLinearLayerTests.RandomMatrix(n * n, 6, 0.3f);
         var layer = RramLinearLayer.Program(w, n, n, spec, 7, "c");

@@ -67,7 +67,7 @@ internal sealed class ChipLayout
             // Sized from the work, each tile's buffer holds its own need (docs/mapping.md "Buffers"); the partition
             // above budgeted every tile at the largest need, an upper bound of this area.
             var tileBufferBytes = hw.TileBuffer.Sizing == BufferSizing.Auto ? pos.TileNeedBytesSum : pos.Tiles * tileBytes;
-            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes);
+            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, g.Start, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes);
             chips.Add(new ChipPlacement
             {
                 Index = c,
@@ -80,7 +80,7 @@ internal sealed class ChipLayout
                 Tiles = pos.Tiles,
                 Mesh = pos.Mesh,
                 AttentionHops = pos.AttentionHops,
-                GlobalBufferBytes = GlobalBufferBytes(ctx, c, nLayers),
+                GlobalBufferBytes = GlobalBufferBytes(ctx, c, g.Start, nLayers),
                 KvBufferBytes = kvBytes,
                 Area = area,
             });
@@ -161,7 +161,7 @@ internal sealed class ChipLayout
             var tiles = TilesFor(hw, a, m + pool);
             if (hw.Chip.Tiles > 0 && tiles > hw.Chip.Tiles) return false;
             if (!(hw.Chip.MaxAreaSquareMillimetres > 0)) return true;
-            var (area, _) = ChipArea(ctx, groups.Count, a, m, pool, tiles, l, multiChip, tileBytes, report: false);
+            var (area, _) = ChipArea(ctx, groups.Count, a, m, pool, tiles, start, l, multiChip, tileBytes, report: false);
             return area.Sum(e => e.SquareMillimetres) <= hw.Chip.MaxAreaSquareMillimetres;
         }
     }
@@ -179,11 +179,11 @@ internal sealed class ChipLayout
     }
 
     /// <summary>Global buffer capacity of chip <paramref name="chip"/>: configured, or its need (activations, embedding on chip 0, KV of its layers).</summary>
-    private static long GlobalBufferBytes(MapContext ctx, int chip, int layers)
+    private static long GlobalBufferBytes(MapContext ctx, int chip, int firstLayer, int layers)
     {
         var hw = ctx.Hw;
         if (hw.Buffer.Sizing == BufferSizing.Configured) return hw.Buffer.CapacityBytes;
-        var kv = hw.Mapping.KvCache == StorageTarget.Buffer ? ctx.KvBytesPerTokenPerLayer * layers * Math.Max(1, ctx.Workload.MaxKvLength) : 0;
+        var kv = hw.Mapping.KvCache == StorageTarget.Buffer ? ctx.KvBytes(firstLayer, layers) : 0;
         return Fixed(ctx, chip) + kv;
     }
 
@@ -197,11 +197,11 @@ internal sealed class ChipLayout
     /// same tables the report prices; buffers with sizing auto scaled by capacity), and the bytes its global buffer
     /// leaves for KV. Component names are the device models' (rram_array, adc, sram_cim, tile_buffer, ...).
     /// </summary>
-    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int layers, bool multiChip, long tileBytes, bool report, long tileBufferBytesTotal = -1)
+    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int firstLayer, int layers, bool multiChip, long tileBytes, bool report, long tileBufferBytesTotal = -1)
     {
         var hw = ctx.Hw;
         var d = ctx.Devices;
-        var globalBytes = GlobalBufferBytes(ctx, chip, layers);
+        var globalBytes = GlobalBufferBytes(ctx, chip, firstLayer, layers);
         var kvBytes = Math.Max(0, globalBytes - Fixed(ctx, chip));
         if (report && hw.Buffer.Sizing == BufferSizing.Configured && globalBytes < Fixed(ctx, chip))
         {

@@ -152,7 +152,7 @@ public static class Mapper
     /// <summary>
     /// KV cache: each chip's global buffer holds the KV of its own layers. Configured buffers give the KV cache what
     /// activations (and a buffered embedding table, on chip 0) leave; positions beyond the smallest per-chip share
-    /// spill to DRAM. Auto-sized buffers hold the whole cache.
+    /// spill to DRAM. Auto-sized buffers hold the whole cache. A sliding-window layer holds at most its window.
     /// </summary>
     private static KvCachePlacement SizeKvCache(MapContext ctx, ChipLayout layout)
     {
@@ -165,19 +165,42 @@ public static class Mapper
         {
             var free = c.KvBufferBytes;
             available += free;
-            onChipTokens = Math.Min(onChipTokens, policy.KvCache == StorageTarget.Buffer && free > 0 ? (int)Math.Min(maxKv, free / (perToken * c.Layers)) : 0);
+            onChipTokens = Math.Min(onChipTokens, policy.KvCache == StorageTarget.Buffer && free > 0 ? TokensThatFit(ctx, free, c.FirstLayer, c.Layers, maxKv) : 0);
         }
         if (onChipTokens == int.MaxValue) onChipTokens = 0;
+        long total = 0, onChip = 0;
+        for (var l = 0; l < model.NumLayers; l++)
+        {
+            var held = model.AttendedLength(l, workload.MaxKvLength);
+            total += perToken * held;
+            onChip += perToken * Math.Min(onChipTokens, held);
+        }
         return new KvCachePlacement
         {
             Target = policy.KvCache,
             BytesPerTokenPerLayer = perToken,
-            TotalBytes = perToken * model.NumLayers * workload.MaxKvLength,
+            TotalBytes = total,
             BufferBytesAvailable = policy.KvCache == StorageTarget.Buffer ? available : 0,
             OnChipTokens = onChipTokens,
+            OnChipBytes = onChip,
             MaxKvLength = workload.MaxKvLength,
             Layers = model.NumLayers,
         };
+    }
+
+    /// <summary>The most positions T (at most <paramref name="maxKv"/>) with bytes per token x sum over the chip's layers of min(T, positions held) within <paramref name="freeBytes"/>.</summary>
+    private static int TokensThatFit(MapContext ctx, long freeBytes, int firstLayer, int layers, int maxKv)
+    {
+        // The need grows with T: binary search for the largest T that fits.
+        int lo = 0, hi = maxKv;
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo + 1) / 2;
+            long need = 0;
+            for (var l = firstLayer; l < firstLayer + layers; l++) need += ctx.KvBytesPerTokenPerLayer * Math.Min(mid, ctx.KvPositions(l));
+            if (need <= freeBytes) lo = mid; else hi = mid - 1;
+        }
+        return lo;
     }
 
     /// <summary>Budgets that are not the chip partition's (DRAM capacity, the chip count limit).</summary>
@@ -191,6 +214,19 @@ public static class Mapper
             ctx.Problems.Add($"chip.max_chips: the mapping needs {layout.Chips.Count} chips (tile budget {(hw.Chip.Tiles > 0 ? hw.Chip.Tiles.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}, area budget {(hw.Chip.MaxAreaSquareMillimetres > 0 ? $"{hw.Chip.MaxAreaSquareMillimetres:F0} mm2" : "none")} per chip) but at most {hw.Chip.MaxChips} are allowed");
     }
 
+    /// <summary>
+    /// New positions newFrom .. kvLength - 1 of one layer whose cache slot is off chip (slot at or beyond
+    /// <paramref name="onChip"/>): the slot is the position, or the position mod W on a sliding-window layer (a ring).
+    /// </summary>
+    internal static long OffChipWrites(ModelSpec model, int layer, int newFrom, int kvLength, int onChip)
+    {
+        if (!model.IsSlidingLayer(layer)) return Math.Max(0, kvLength - Math.Max(onChip, newFrom));
+        long w = model.SlidingWindow!.Value, c = Math.Min(onChip, w);
+        // Positions p < n whose slot p mod W is at least c.
+        long Below(long n) => n / w * (w - c) + Math.Max(0, n % w - c);
+        return Below(kvLength) - Below(newFrom);
+    }
+
     /// <summary>Totals the graph's work per unit class and its on-chip traffic: one pass over every operator of every step.</summary>
     private static MappedWork WalkWork(OperatorGraph graph, MappingResult r)
     {
@@ -201,9 +237,7 @@ public static class Mapper
         foreach (var step in graph.Steps)
         {
             // The part of this step's KV traffic beyond the on-chip positions goes to DRAM (per layer, per sequence).
-            var offChipRead = Math.Max(0, step.KvLength - kv.OnChipTokens);
             var newFrom = step.KvLength - step.Tokens;
-            var offChipWritten = Math.Max(0, step.KvLength - Math.Max(kv.OnChipTokens, newFrom));
             foreach (var op in graph.Operators(step))
             {
                 switch (op.Kind)
@@ -232,6 +266,7 @@ public static class Mapper
                     case OperatorKind.AttentionScore or OperatorKind.AttentionContext:
                         attention += op.Macs;
                         // Each of K and V: batch x kv_dim entries per position.
+                        var offChipRead = Math.Max(0, graph.Model.AttendedLength(op.Layer, step.KvLength) - kv.OnChipTokens);
                         dramRead += (long)graph.Workload.Batch * graph.Model.KeyValueDim * offChipRead * graph.Precision.KvBits / 8;
                         if (r.Attention == DynamicMatmulTarget.Sram)
                         {
@@ -241,7 +276,7 @@ public static class Mapper
                         }
                         break;
                     case OperatorKind.KvWrite:
-                        dramWrite += kv.BytesPerTokenPerLayer * offChipWritten;
+                        dramWrite += kv.BytesPerTokenPerLayer * OffChipWrites(graph.Model, op.Layer, newFrom, step.KvLength, kv.OnChipTokens);
                         break;
                     case OperatorKind.Embedding:
                         if (embeddingInDram) dramRead += op.InputB.Bytes;
@@ -280,6 +315,21 @@ internal sealed class MapContext(HardwareSpec hw, ModelSpec model, LoraSpec? lor
     public bool SramOk { get; } = Tiling.SramOutputsPerMacro(hw.SramCim) > 0;
     public long EmbeddingBytes => Model.EmbeddingParameters * Options.Precision.WeightBits / 8;
     public long KvBytesPerTokenPerLayer => (long)Workload.Batch * 2 * Model.KeyValueDim * Options.Precision.KvBits / 8;
+
+    /// <summary>
+    /// KV positions layer <paramref name="layer"/> holds at the longest KV length L (at least 1): L, or min(L, W) on a
+    /// sliding-window layer, whose cache is a ring of the last W positions (Mistral; Gemma 2/3 local layers;
+    /// transformers' sliding-window cache).
+    /// </summary>
+    public int KvPositions(int layer) => Model.AttendedLength(layer, Math.Max(1, Workload.MaxKvLength));
+
+    /// <summary>KV cache bytes of layers firstLayer .. firstLayer + layers - 1 at the longest KV length.</summary>
+    public long KvBytes(int firstLayer, int layers)
+    {
+        long bytes = 0;
+        for (var l = firstLayer; l < firstLayer + layers; l++) bytes += KvBytesPerTokenPerLayer * KvPositions(l);
+        return bytes;
+    }
 
     /// <summary>The device models of the chip: the one source of area per instance (built once per mapping).</summary>
     public CimSim.Devices.Energy.DeviceTables Devices => _devices ??= new CimSim.Devices.Energy.DeviceTables(Hw);

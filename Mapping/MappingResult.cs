@@ -15,7 +15,10 @@ public sealed record KvCachePlacement
     /// <summary>Bytes one token adds to one layer's cache for the whole batch: batch x 2 x kv_dim x kv_bits / 8.</summary>
     public required long BytesPerTokenPerLayer { get; init; }
 
-    /// <summary>Whole cache at the longest KV length (P + G - 1), all layers.</summary>
+    /// <summary>
+    /// Whole cache at the longest KV length L = P + G - 1, all layers: bytes per token x sum over layers of the positions
+    /// each holds, L, or min(L, W) on a sliding-window layer (<see cref="MapContext.KvPositions"/>).
+    /// </summary>
     public required long TotalBytes { get; init; }
 
     /// <summary>Bytes of the on-chip buffer given to the KV cache.</summary>
@@ -26,13 +29,14 @@ public sealed record KvCachePlacement
 
     public required int MaxKvLength { get; init; }
 
-    public long OnChipBytes => (long)Math.Min(OnChipTokens, MaxKvLength) * BytesPerTokenPerLayer * Layers;
+    /// <summary>Bytes held on chip: bytes per token x sum over layers of min(on-chip positions, the layer's positions).</summary>
+    public required long OnChipBytes { get; init; }
 
     public long SpilledBytes => TotalBytes - OnChipBytes;
 
     public required int Layers { get; init; }
 
-    public bool Spills => OnChipTokens < MaxKvLength;
+    public bool Spills => SpilledBytes > 0;
 }
 
 /// <summary>Work per unit class over the whole workload (walk of the operator graph).</summary>

@@ -17,6 +17,11 @@ catch (Exception ex) when (ex is UserInputException uie)
     Console.Error.WriteLine("error: " + uie.Message);
     return UserInputException.ExitCode;
 }
+catch (Exception ex) when (TorchNativeLoad.IsLoadFailure(ex))
+{
+    Console.Error.WriteLine("error: " + TorchNativeLoad.Explain(ex));
+    return UserInputException.ExitCode;
+}
 finally
 {
     Log.CloseAndFlush();

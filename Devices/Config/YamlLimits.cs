@@ -1,4 +1,5 @@
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -7,9 +8,9 @@ namespace CimSim.Devices.Config;
 
 /// <summary>
 /// Resource bounds for every YAML file the program reads (hardware configs, includes, presets, sweep grids, GPU specs):
-/// a size limit, text only (no NUL bytes: /dev/zero or a binary is refused at its first byte), a nesting-depth limit
-/// checked on the event stream before any tree is built (50,000 nested brackets overflowed the stack in the recursive
-/// node builder), and a limit on the node count with every alias expanded (a 342-byte "billion laughs" alias bomb took
+/// a regular file (not a FIFO or device: <see cref="InputFile"/>), a size limit, text only (no NUL bytes: a binary is
+/// refused at its first byte), a nesting-depth limit checked on the event stream before any tree is built (50,000 nested
+/// brackets overflowed the stack in the recursive node builder), and a limit on the node count with every alias expanded (a 342-byte "billion laughs" alias bomb took
 /// 23 s at 9 levels and hung at 10, because later walks visit an aliased subtree once per reference).
 /// </summary>
 public static class YamlLimits
@@ -26,9 +27,7 @@ public static class YamlLimits
     /// <summary>Reads a YAML file as text within the limits; throws a <see cref="UserInputException"/> naming it otherwise.</summary>
     public static string ReadFile(string path, string displayName)
     {
-        if (Directory.Exists(path))
-            throw new UserInputException($"{displayName}: is a directory; expected a YAML file");
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var fs = InputFile.OpenRead(path, "a YAML file", displayName);
         using var ms = new MemoryStream();
         var buffer = new byte[1 << 16];
         int n;

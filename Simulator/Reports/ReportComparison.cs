@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Simulator.Reports;
 
@@ -41,7 +42,7 @@ public sealed class ReportComparison
             JsonDocument doc;
             try
             {
-                doc = JsonDocument.Parse(File.ReadAllBytes(file));
+                doc = JsonDocument.Parse(InputFile.ReadAllBytes(file, "a report.json file"));
             }
             catch (JsonException ex)
             {

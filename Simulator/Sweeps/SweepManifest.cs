@@ -58,7 +58,7 @@ public sealed record SweepManifest(IReadOnlyList<KeyValuePair<string, string>> I
         if (!File.Exists(path)) throw new UserInputException($"'{directory}' is not a sweep output directory (no {FileName})");
         try
         {
-            var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            var o = JsonNode.Parse(InputFile.ReadAllText(path, "a sweep manifest (sweep.json)"))!.AsObject();
             if (o["format"]?.GetValue<int>() != Format) throw new UserInputException($"{path}: unsupported format {o["format"]}; expected {Format}");
             var identity = o["identity"]!.AsObject().Select(kv => KeyValuePair.Create(kv.Key, kv.Value!.GetValue<string>())).ToList();
             var paths = o["parameters"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 using CimSim.Workloads.Datasets;
 
 namespace CimSim.Simulator.Sweeps;
@@ -25,7 +26,7 @@ public static class SweepTable
         if (!File.Exists(path)) throw new UserInputException($"{path}: not found; run `cimsim sweep` (or `cimsim merge`) into '{directory}' first");
         var problems = new List<string>();
         var rows = new List<SweepRow>();
-        foreach (var (line, o) in JsonRecords.ReadLines(File.ReadLines(path), path, problems))
+        foreach (var (line, o) in JsonRecords.ReadLines(InputFile.ReadLines(path, "a sweep results.jsonl"), path, problems))
         {
             try
             {

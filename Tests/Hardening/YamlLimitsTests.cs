@@ -36,11 +36,21 @@ public class YamlLimitsTests
     }
 
     [Test]
-    public void Load_DevZeroAsConfig_RefusedAtTheFirstByte()
+    public void Load_DevZeroAsConfig_RefusedAsACharacterDevice()
     {
         Assume.That(File.Exists("/dev/zero"), "needs /dev/zero");
         var ex = Assert.Throws<UserInputException>(() => HardwareConfigLoader.Load("/dev/zero"));
-        Assert.That(ex!.Message, Does.Contain("NUL byte at offset 0"));
+        Assert.That(ex!.Message, Does.Contain("/dev/zero: is a character device, not a regular file; expected a YAML file"));
+    }
+
+    [Test]
+    public void Load_BinaryFileAsConfig_RefusedAtItsFirstNulByte()
+    {
+        var path = Path.Combine(FixturePaths.NewScratch(), "binary.yaml");
+        File.WriteAllBytes(path, [(byte)'a', (byte)':', 0, 1, 2]);
+        var ex = Assert.Throws<UserInputException>(() => HardwareConfigLoader.Load(path));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        Assert.That(ex!.Message, Does.Contain("NUL byte at offset 2"));
     }
 
     [Test]
@@ -48,7 +58,7 @@ public class YamlLimitsTests
     {
         Assume.That(File.Exists("/dev/zero"), "needs /dev/zero");
         var ex = Assert.Throws<UserInputException>(() => HardwareConfigLoader.LoadText("include: /dev/zero\n", "inc.yaml"));
-        Assert.That(ex!.Message, Does.Contain("/dev/zero").And.Contain("NUL byte"));
+        Assert.That(ex!.Message, Does.Contain("/dev/zero").And.Contain("is a character device"));
     }
 
     [Test]

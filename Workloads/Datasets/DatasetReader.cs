@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Workloads.Datasets;
 
@@ -19,15 +20,29 @@ public static class DatasetReader
     public static Dataset Load(string path, DatasetOptions? options = null)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: data file not found ({Expected})");
-        return Parse(File.ReadAllText(path), path, options ?? new DatasetOptions());
+        const string what = "a JSON list or JSONL data file";
+        options ??= new DatasetOptions();
+        bool list;
+        using (var r = new StreamReader(InputFile.OpenRead(path, what)))
+            list = JsonRecords.LooksLikeArray(r);
+        if (list) return Parse(InputFile.ReadAllText(path, what), path, options);
+        // JSONL is streamed line by line, each line bounded (InputFile.MaxJsonlLineChars): one endless line is an error, not
+        // an out-of-memory abort.
+        var problems = new List<string>();
+        return FromRecords(JsonRecords.ReadLines(InputFile.ReadLines(path, what), path, problems), problems, path, options);
     }
 
     public static Dataset Parse(string text, string source, DatasetOptions options)
     {
         var problems = new List<string>();
-        var records = JsonRecords.LooksLikeArray(text)
+        var records = JsonRecords.LooksLikeArray(new StringReader(text))
             ? JsonRecords.ReadArray(text, source, problems)
-            : JsonRecords.ReadLines(text.Split('\n'), source, problems);
+            : JsonRecords.ReadLines(InputFile.ReadLines(new StringReader(text), source), source, problems);
+        return FromRecords(records, problems, source, options);
+    }
+
+    private static Dataset FromRecords(List<JsonRecord> records, List<string> problems, string source, DatasetOptions options)
+    {
         var format = options.Format;
         var items = new List<EvalItem>();
         foreach (var r in records)

@@ -87,12 +87,13 @@ public static class JsonRecords
         return records;
     }
 
-    /// <summary>Whether a text's first non-blank character opens a JSON list.</summary>
-    public static bool LooksLikeArray(string text)
+    /// <summary>Whether a text's first non-blank character opens a JSON list (reads only up to that character).</summary>
+    public static bool LooksLikeArray(TextReader text)
     {
-        foreach (var c in text)
+        int c;
+        while ((c = text.Read()) >= 0)
         {
-            if (char.IsWhiteSpace(c) || c == '\uFEFF') continue;
+            if (char.IsWhiteSpace((char)c) || c == '\uFEFF') continue;
             return c == '[';
         }
         return false;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Workloads.Models;
 
@@ -113,7 +114,7 @@ public sealed record LoraSpec
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, "a PEFT adapter_config.json");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

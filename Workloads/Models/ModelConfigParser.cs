@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Workloads.Models;
 
@@ -36,7 +37,7 @@ public static class ModelConfigParser
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, "a Hugging Face config.json");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

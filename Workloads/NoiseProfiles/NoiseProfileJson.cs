@@ -29,7 +29,7 @@ public static class NoiseProfileJson
     public static NoiseProfile Read(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: noise profile not found");
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFile.ReadAllText(path, "a noise profile JSON file"), path);
     }
 
     /// <summary>Parses and checks format, version and values; problems name the file and the JSON path.</summary>

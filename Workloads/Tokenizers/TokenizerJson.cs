@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 using Microsoft.ML.Tokenizers;
 
 namespace CimSim.Workloads.Tokenizers;
@@ -34,7 +35,7 @@ public sealed record TokenizerJson(
         unsupportedReason = null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(path, "a Hugging Face tokenizer.json"));
             var root = doc.RootElement;
             if (!root.TryGetProperty("model", out var model) || !model.TryGetProperty("type", out var type) || type.GetString() != "BPE")
             {

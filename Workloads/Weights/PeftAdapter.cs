@@ -202,7 +202,7 @@ public sealed class PeftAdapter
         try
         {
             // Duplicate keys made JsonObject throw ArgumentException on first access (found by fuzz/run.sh peft-config).
-            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            root = JsonNode.Parse(InputFile.ReadAllText(path, "a PEFT adapter_config.json"), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {

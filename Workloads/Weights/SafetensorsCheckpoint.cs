@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Workloads.Weights;
 
@@ -64,7 +65,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(index));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(index, "a safetensors index JSON file"));
             if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new UserInputException($"{index}: no \"weight_map\" object");
             return map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().OrderBy(s => s, StringComparer.Ordinal).ToList();

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CimSim.Common.Errors;
+using CimSim.Common.IO;
 
 namespace CimSim.Workloads.Weights;
 
@@ -78,11 +79,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new UserInputException($"{path}: safetensors file not found");
+        InputFile.RequireRegular(path, "a safetensors file");
         long fileLength = new FileInfo(path).Length;
         if (fileLength < 8)
             throw new UserInputException($"{path}: truncated safetensors file: {fileLength} bytes, expected at least the 8-byte header length");
         byte[] headerBytes;
-        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        using (var fs = InputFile.OpenRead(path, "a safetensors file"))
         {
             Span<byte> lenBytes = stackalloc byte[8];
             fs.ReadExactly(lenBytes);

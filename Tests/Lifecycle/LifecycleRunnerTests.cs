@@ -110,8 +110,13 @@ public class LifecycleRunnerTests
         var r = LifecycleRunner.Run(o);
         var fresh = AccuracyRunner.Run(new AccuracyOptions
         {
-            ModelDirectory = o.AccuracyModel!, Hardware = LifecycleRunner.AtAge(hw, 0), HardwareName = "x",
-            Items = CimSim.Workloads.Datasets.DatasetReader.Load(o.AccuracyData!).Items, DataName = "x", Seeds = 2, MaxTokens = 16,
+            ModelDirectory = o.AccuracyModel!,
+            Hardware = LifecycleRunner.AtAge(hw, 0),
+            HardwareName = "x",
+            Items = CimSim.Workloads.Datasets.DatasetReader.Load(o.AccuracyData!).Items,
+            DataName = "x",
+            Seeds = 2,
+            MaxTokens = 16,
         });
         var first = r.Accuracy.First(p => p.Series == "no refresh");
         Assert.That(first.KlDivergence, Is.EqualTo(fresh.Levels[0].KlDivergence.Mean));

@@ -3,10 +3,11 @@ using System.Text;
 using CimSim.Common.Errors;
 using CimSim.Common.IO;
 using CimSim.Simulator.Functional;
+using CimSim.Simulator.Plots;
 
 namespace CimSim.Simulator.Lifecycle;
 
-/// <summary>Writes report.json and report.md of a <see cref="LifecycleReport"/> (atomic writes; non-finite numbers fail, exit 2).</summary>
+/// <summary>Writes report.json, report.md (and accuracy-over-time.png/.svg when there are accuracy points) of a <see cref="LifecycleReport"/> (atomic writes; non-finite numbers fail, exit 2).</summary>
 public static class LifecycleReportWriter
 {
     /// <summary>The JSON shape of the accuracy report (snake_case, indented), so both reports read alike.</summary>
@@ -20,6 +21,7 @@ public static class LifecycleReportWriter
         Directory.CreateDirectory(directory);
         AtomicFile.WriteAllText(Path.Combine(directory, "report.json"), json);
         AtomicFile.WriteAllText(Path.Combine(directory, "report.md"), md);
+        if (report.Accuracy.Count > 0) PlotDefaults.Save(LifecyclePlots.AccuracyOverTime(report), Path.Combine(directory, "accuracy-over-time"));
     }
 
     private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -126,6 +126,9 @@ public class LifecycleRunnerTests
         Assert.That(r.Programming.MeanIterationsPerCell, Is.GreaterThan(1));
         var json = LifecycleReportWriter.ToJson(r);
         Assert.That(json, Does.Not.Contain("NaN").And.Not.Contain("Infinity"));
+        LifecycleReportWriter.Write(r, _dir);
+        Assert.That(new FileInfo(Path.Combine(_dir, "accuracy-over-time.png")).Length, Is.GreaterThan(1000));
+        Assert.That(File.Exists(Path.Combine(_dir, "accuracy-over-time.svg")), Is.True);
     }
 
     private static readonly string[] LifecycleOnlyKeys =

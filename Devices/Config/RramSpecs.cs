@@ -29,6 +29,10 @@ public sealed record RramSpec
     [ConfigKey("noise")]
     public RramNoiseSpec Noise { get; init; } = new();
 
+    /// <summary>Iterative program-and-verify of W0 (docs/lifecycle.md, "Programming W0").</summary>
+    [ConfigKey("program_verify")]
+    public ProgramVerifySpec ProgramVerify { get; init; } = new();
+
     /// <summary>Crossbar arrays per tile (each with its own DACs, ADCs and shift-add).</summary>
     [ConfigKey("arrays_per_tile", Min = 1, Max = 1 << 20)]
     public int ArraysPerTile { get; init; } = 64;
@@ -568,4 +572,40 @@ public sealed record WeightNoiseSpec
     /// <summary>This section as the one noise record shared with the noise profile and the trainer (mean and output
     /// noise 0: the device's output error comes from its ADC and read-noise models).</summary>
     public NoiseModel Model => new() { Sigma = Sigma, Scale = Scale, TileInputs = TileRows, TileOutputs = TileCols };
+}
+
+/// <summary>
+/// Iterative program-and-verify of every W0 cell (docs/lifecycle.md, "Programming W0"): each attempt is one write pulse
+/// drawn from the programming-noise model, then one verify read; a cell is accepted when |G - G_target| &lt;= tolerance,
+/// or left after max_iterations attempts. Off: the one-shot rram.device.write_energy_pj / write_latency_s price a write.
+/// </summary>
+public sealed record ProgramVerifySpec
+{
+    /// <summary>Program W0 by write-and-verify: the residual error after verify is the chip instance the accuracy path reads.</summary>
+    [ConfigKey("enabled")]
+    public bool Enabled { get; init; }
+
+    /// <summary>Acceptance half-width |G - G_target| of one cell, microsiemens.</summary>
+    [ConfigKey("tolerance_us", Unit = "uS", Min = 0, MinExclusive = true)]
+    public double ToleranceMicrosiemens { get; init; } = 0.5;
+
+    /// <summary>Attempts (write pulse + verify read) before a cell is given up at its last value.</summary>
+    [ConfigKey("max_iterations", Min = 1, Max = 10000)]
+    public int MaxIterations { get; init; } = 20;
+
+    /// <summary>Energy of one write (SET or RESET) pulse into one cell, picojoules.</summary>
+    [ConfigKey("pulse_energy_pj", Unit = "pJ", Min = 0)]
+    public double PulseEnergyPicojoules { get; init; } = 4.0;
+
+    /// <summary>Duration of one write pulse, seconds (the verify read adds one read pulse and one ADC conversion).</summary>
+    [ConfigKey("pulse_s", Unit = "s", Min = 0, MinExclusive = true)]
+    public double PulseSeconds { get; init; } = 100e-9;
+
+    /// <summary>Arrays of one tile programmed at the same time (write drivers / charge-pump current per tile).</summary>
+    [ConfigKey("arrays_in_parallel_per_tile", Min = 1, Max = 1 << 20)]
+    public int ArraysInParallelPerTile { get; init; } = 1;
+
+    /// <summary>Write pulses one cell survives before it wears out.</summary>
+    [ConfigKey("endurance_cycles", Min = 1, Max = 1e15)]
+    public double EnduranceCycles { get; init; } = 1e5;
 }

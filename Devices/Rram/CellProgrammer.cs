@@ -14,6 +14,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 {
     private readonly double _gMin = f.GMinSiemens, _gMax = f.GMaxSiemens, _dG = f.ConductanceStepSiemens;
     private readonly double _driftRatio = f.DriftOn ? f.Spec.Noise.Drift.TSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
+    private readonly double _pvTol = f.ProgramVerifyToleranceSiemens;
     private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
 
     /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
@@ -86,7 +87,12 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         double g = _gMin + digit * _dG;
         if (prog != null)
         {
-            g += f.ProgrammingSigmaSiemens(g) * prog.Next();
+            double sigma = f.ProgrammingSigmaSiemens(g), dev = sigma * prog.Next();
+            // Program-and-verify (docs/lifecycle.md): another pulse while the verify read is outside the tolerance,
+            // at most max_iterations pulses; the cell keeps its last draw.
+            if (f.ProgramVerifyOn)
+                for (int k = 1; k < f.Spec.ProgramVerify.MaxIterations && Math.Abs(dev) > _pvTol; k++) dev = sigma * prog.Next();
+            g += dev;
             g = noise.Programming.Clip ? Math.Clamp(g, _gMin, _gMax) : Math.Max(0, g);
         }
         bool isStuck = false;

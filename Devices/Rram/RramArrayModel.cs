@@ -51,13 +51,17 @@ public sealed class RramArrayModel
         Adc = AdcCostModel.Create(spec.Adc, ColumnResistanceOhms);
         Dac = DacCostModel.Create(spec.Dac);
         Read = ArrayReadModel.Create(spec, RowActivity, MeanConductanceSiemens);
+        // A verify read senses one cell at full read voltage through its column's sample-and-hold and ADC.
+        ProgramVerify = new ProgramVerifyModel(Format,
+            CellReadEnergyPicojoules(MeanConductanceSiemens) + spec.Adc.SampleHold.EnergyPicojoules + Adc.EnergyPicojoulesPerConversion,
+            spec.Device.ReadPulseSeconds + spec.Adc.SampleHold.LatencySeconds + Adc.LatencySecondsPerConversion);
         Tables =
         [
             new ComponentTable
             {
                 Component = ArrayComponent, Instance = "array",
-                Energy = new EnergyTable(ArrayComponent, [new(CellRead, CellReadStepEnergyPicojoules), new(CellWrite, spec.Device.WriteEnergyPicojoulesPerCell)]),
-                LatencySeconds = new Dictionary<string, double> { [CellRead] = AnalogPhaseSeconds, [CellWrite] = spec.Device.WriteLatencySecondsPerRow },
+                Energy = new EnergyTable(ArrayComponent, [new(CellRead, CellReadStepEnergyPicojoules), new(CellWrite, CellWriteEnergyPicojoules)]),
+                LatencySeconds = new Dictionary<string, double> { [CellRead] = AnalogPhaseSeconds, [CellWrite] = RowWriteSeconds },
                 AreaSquareMicrometresPerInstance = CellArrayAreaSquareMicrometres,
             },
             new ComponentTable
@@ -156,8 +160,17 @@ public sealed class RramArrayModel
     /// <summary>All channels of one ADC converted one after another.</summary>
     public double ConversionPhaseSeconds => ConversionsPerAdcPerStep * Adc.LatencySecondsPerConversion;
 
+    /// <summary>Program-and-verify of this array's cells (docs/lifecycle.md, "Programming W0").</summary>
+    public ProgramVerifyModel ProgramVerify { get; }
+
+    /// <summary>The <see cref="CellWrite"/> price: program-and-verify's mean energy per cell when enabled, else rram.device.write_energy_pj.</summary>
+    public double CellWriteEnergyPicojoules => Spec.ProgramVerify.Enabled ? ProgramVerify.EnergyPicojoulesPerCell : Spec.Device.WriteEnergyPicojoulesPerCell;
+
+    /// <summary>Time to program one row (all its columns in parallel): program-and-verify's mean when enabled, else rram.device.write_latency_s.</summary>
+    public double RowWriteSeconds => Spec.ProgramVerify.Enabled ? ProgramVerify.MeanRowIterations(Columns) * ProgramVerify.IterationSeconds : Spec.Device.WriteLatencySecondsPerRow;
+
     /// <summary>Programming the whole array row by row, seconds.</summary>
-    public double ProgramSeconds => Rows * Spec.Device.WriteLatencySecondsPerRow;
+    public double ProgramSeconds => Rows * RowWriteSeconds;
 
     // ---- area per array (square micrometres; input-parallel sensing has parallel_steps copies of all of it) ----
     public double CellArrayAreaSquareMicrometres => ParallelSteps * (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;

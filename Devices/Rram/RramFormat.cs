@@ -124,6 +124,12 @@ public sealed class RramFormat
     public bool ReadNoiseOn => Noise.Read.Sigma > 0;
     public bool ReadNoiseRelativeToG => ReadNoiseOn && Noise.Read.RelativeTo == ReadNoiseScale.G;
 
+    /// <summary>Program-and-verify applies: enabled with programming noise on (without noise every first pulse is accepted).</summary>
+    public bool ProgramVerifyOn => Spec.ProgramVerify.Enabled && ProgrammingNoiseOn;
+
+    /// <summary>Program-and-verify acceptance half-width, siemens.</summary>
+    public double ProgramVerifyToleranceSiemens => Spec.ProgramVerify.ToleranceMicrosiemens * 1e-6;
+
     /// <summary>Any effect that changes a cell's conductance away from its target.</summary>
     public bool AnyCellNoise => ProgrammingNoiseOn || StuckAtOn || DriftOn || IrDropOn;
 

@@ -14,14 +14,15 @@ namespace CimSim.Training.Cli;
 /// `cimsim accuracy` reports DIR/acc-{arm}-s{seed}/report.json and the trainer's DIR/{arm}-s{seed}/train_summary.json.
 /// Each training seed contributes the mean over its chip instances at each level; the table gives, per arm and
 /// level, the mean over training seeds with a 95 % Student-t interval, and the arm minus vanilla LoRA paired by
-/// training seed (same LoRA initialisation and data order). Numbers are copied as measured.
+/// training seed (same LoRA initialisation and data order). Numbers are copied as measured. A run deployed in parts
+/// (acc-{arm}-s{seed}@{part}/report.json, e.g. one noise level per part on a machine with more cores) is merged.
 /// </summary>
 public static partial class ExperimentSummary
 {
     /// <summary>Arm of vanilla LoRA, the reference of the paired differences.</summary>
     public const string Reference = "lora";
 
-    [GeneratedRegex(@"^acc-(?<arm>.+)-s(?<seed>\d+)$")]
+    [GeneratedRegex(@"^acc-(?<arm>.+)-s(?<seed>\d+)(@[^@]+)?$")]
     private static partial Regex AccDir();
 
     /// <summary>Mean and half-width of the two-sided 95 % Student-t interval (null half-width below two values).</summary>
@@ -46,13 +47,13 @@ public static partial class ExperimentSummary
             var report = Path.Combine(sub, "report.json");
             if (!m.Success || !File.Exists(report)) continue;
             var (ideal, levels) = ReadReport(report);
-            var bySigma = new SortedDictionary<double, double>();
+            var arm = m.Groups["arm"].Value;
+            var seed = int.Parse(m.Groups["seed"].Value, CultureInfo.InvariantCulture);
+            if (!runs.TryGetValue(arm, out var seeds)) runs[arm] = seeds = new();
+            if (!seeds.TryGetValue(seed, out var bySigma)) seeds[seed] = bySigma = new SortedDictionary<double, double>();
             if (ideal is not null) bySigma[0] = ideal.Value;
             foreach (var l in levels.Where(l => l.Mean is not null)) bySigma[l.Sigma] = l.Mean!.Value;
             chips = Math.Max(chips, levels.Select(l => l.Chips).DefaultIfEmpty(0).Max());
-            var arm = m.Groups["arm"].Value;
-            if (!runs.TryGetValue(arm, out var seeds)) runs[arm] = seeds = new();
-            seeds[int.Parse(m.Groups["seed"].Value, CultureInfo.InvariantCulture)] = bySigma;
         }
         if (runs.Count == 0) throw new UserInputException($"{dir}: no acc-<arm>-s<seed>/report.json (run experiments/halora/run.sh first)");
         double? baseAcc = null;

@@ -93,7 +93,7 @@ public static partial class ExperimentSummary
                 sb.Append('\n');
             }
         }
-        sb.Append($"\nBase model without adapter, ideal devices: {(baseAcc is null ? "not run" : F(100 * baseAcc.Value, "0.0"))} %. ")
+        sb.Append($"\nBase model without adapter, ideal devices: {(baseAcc is null ? "not run" : F(100 * baseAcc.Value, "0.0") + " %")}. ")
           .Append($"Up to {chips} chip instances per level and seed; chance is 25 %.\n");
         sb.Append("\nFinal training loss (answer cross-entropy) and L_reg, mean over seeds:\n\n| arm | loss | L_reg |\n|---|---|---|\n");
         foreach (var a in arms)
@@ -149,13 +149,16 @@ public static partial class ExperimentSummary
     {
         var plot = new ScottPlot.Plot();
         plot.Font.Set(LossPlot.FontName);
-        foreach (var a in arms)
+        // Ten arms: Category10 gives each its own colour (the default palette repeats after five).
+        var palette = new ScottPlot.Palettes.Category10();
+        foreach (var (a, k) in arms.Select((a, k) => (a, k)))
         {
             var pts = sigmas.Select(s => (s, xs: runs[a].Values.Where(l => l.ContainsKey(s)).Select(l => 100 * l[s]).ToList()))
                 .Where(p => p.xs.Count > 0).Select(p => (p.s, i: Interval(p.xs))).ToList();
             var xs = pts.Select(p => p.s).ToArray();
             var ys = pts.Select(p => p.i.Mean).ToArray();
             var sc = plot.Add.Scatter(xs, ys);
+            sc.Color = palette.GetColor(k);
             sc.LegendText = $"{a} ({runs[a].Count} seeds)";
             var eb = plot.Add.ErrorBar(xs, ys, pts.Select(p => p.i.HalfWidth ?? 0).ToArray());
             eb.Color = sc.Color;
@@ -167,7 +170,7 @@ public static partial class ExperimentSummary
         plot.XLabel("RRAM weight noise sigma (relative to max|W| per 64x64 tile); 0 = ideal devices");
         plot.YLabel("accuracy (%)");
         plot.Axes.SetLimitsY(0, 100);
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         var tmp = path + ".tmp.png";
         plot.SavePng(tmp, 960, 600);
         File.Move(tmp, path, overwrite: true);

@@ -27,7 +27,7 @@ def main():
     ap.add_argument("--cimsim", required=True, help="command that runs cimsim")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--deadline-s", type=float, default=1e9)
-    ap.add_argument("--arms", default="lora both noise reg mu0.001 mu0.1 sigma0.01 sigma0.04 resample1 resample400")
+    ap.add_argument("--arms", default="lora both noise reg mu0.001 mu0.1 sigma0.01 sigma0.025 sigma0.04 resample1 resample400")
     ap.add_argument("--seeds", default="1 2 3")
     ap.add_argument("--levels", default="0.02 0.04 0.01", help="deployment sigmas, most important first")
     ap.add_argument("--chips", type=int, default=5)

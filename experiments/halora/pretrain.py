@@ -2,14 +2,19 @@
 """Pretrains the HaLoRA experiment's stand-in model(s) on a GPU with PyTorch + transformers (LlamaForCausalLM) and
 checks, before any C# run, that they are as noise-sensitive as the paper's model.
 
-    python3 pretrain.py --kjv kjv.txt --out OUTDIR [--variants A,B] [--budget-s 300]
-    SKIP_LORA_CHECK=1 python3 pretrain.py --kjv kjv.txt --out OUT --variants A --batch 64 --budget-s 60
-        (the committed pretrained/: variant A, 1,200 people, 60 s on one H200, 1,899 updates)
+    python3 pretrain.py --kjv kjv.txt --out OUTDIR [--variants A,B:lr=0.003:quiz=0.3] [--budget-s 300]
+    python3 pretrain.py --kjv kjv.txt --out OUT --batch 128 --budget-s 330 --variants A:lr=0.003,A:lr=0.008,\
+        B:lr=0.003,E:lr=0.003,A:lr=0.003:quiz=0.3,E:lr=0.003:quiz=0.3,C:lr=0.004:quiz=0.3
+        (the 7 variants of docs/experiments.md, at once on one H200; the committed pretrained-plain/ is
+        A:lr=0.003:quiz=0.3, 3,249 updates; pretrained/ is it after `outliers.py --factor 4`)
+A variant is NAME[:lr=X][:quiz=Q]: the layer shape of VARIANTS, its own learning rate and the share of quiz
+documents (see corpus()); its files go to OUTDIR/NAME_lr_X_quiz_Q/.
 
 Corpus (byte tokens 0..255, EOS 256 between documents, the tokenisation of `cimsim-train --tokenizer byte`):
 biographies of the people of make_data.py (PEOPLE, 1,200; --people overrides) (four facts in a random order and template, redrawn for every
 document) mixed with the King James Bible (kjv.txt: `bible -f gen1:1-rev22:21` of the Debian packages
-bible-kjv-text + bible-kjv, public domain), about 4:1 in bytes.
+bible-kjv-text + bible-kjv, public domain), about 4:1 in bytes; with quiz=Q, a share Q of the fact documents are
+quizzes about the finetuning people (corpus()).
 Each variant trains in its own process (they run concurrently on the one GPU), then:
   1. recall: 4-way multiple choice in the pretraining form ("madelo lives in" + " lima") on the test people;
   2. a LoRA finetune with PEFT mirroring `cimsim-train --method lora` (r 4, alpha 8, q,k,v,up,down, lr 5e-3,

@@ -43,4 +43,28 @@ public class ExperimentSummaryTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Test]
+    public void Run_RunDeployedInParts_MergesLevelsOfOneSeed()
+    {
+        var dir = Directory.CreateTempSubdirectory("cimsim-summary").FullName;
+        try
+        {
+            void Report(string name, string json)
+            {
+                Directory.CreateDirectory(Path.Combine(dir, name));
+                File.WriteAllText(Path.Combine(dir, name, "report.json"), json);
+            }
+            Report("acc-lora-s1@ideal", """{"ideal":{"choice_accuracy":0.9},"levels":[]}""");
+            Report("acc-lora-s1@0.02", """{"levels":[{"sigma":0.02,"choice_accuracy":{"mean":0.6},"chips":[0,1]}]}""");
+            Report("acc-lora-s1@0.04", """{"levels":[{"sigma":0.04,"choice_accuracy":{"mean":0.3},"chips":[0,1]}]}""");
+            Assert.That(ExperimentSummary.Run(dir), Is.EqualTo(0));
+            // One seed (not three), its three levels in one row: 90, 60, 30 %.
+            Assert.That(File.ReadAllText(Path.Combine(dir, "results.md")), Does.Contain("| lora | 1 | 90.0 | 60.0 | 30.0 |"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -14,14 +14,15 @@ namespace CimSim.Training.Cli;
 /// `cimsim accuracy` reports DIR/acc-{arm}-s{seed}/report.json and the trainer's DIR/{arm}-s{seed}/train_summary.json.
 /// Each training seed contributes the mean over its chip instances at each level; the table gives, per arm and
 /// level, the mean over training seeds with a 95 % Student-t interval, and the arm minus vanilla LoRA paired by
-/// training seed (same LoRA initialisation and data order). Numbers are copied as measured.
+/// training seed (same LoRA initialisation and data order). Numbers are copied as measured. A run deployed in parts
+/// (acc-{arm}-s{seed}@{part}/report.json, e.g. one noise level per part on a machine with more cores) is merged.
 /// </summary>
 public static partial class ExperimentSummary
 {
     /// <summary>Arm of vanilla LoRA, the reference of the paired differences.</summary>
     public const string Reference = "lora";
 
-    [GeneratedRegex(@"^acc-(?<arm>.+)-s(?<seed>\d+)$")]
+    [GeneratedRegex(@"^acc-(?<arm>.+)-s(?<seed>\d+)(@[^@]+)?$")]
     private static partial Regex AccDir();
 
     /// <summary>Mean and half-width of the two-sided 95 % Student-t interval (null half-width below two values).</summary>
@@ -46,13 +47,13 @@ public static partial class ExperimentSummary
             var report = Path.Combine(sub, "report.json");
             if (!m.Success || !File.Exists(report)) continue;
             var (ideal, levels) = ReadReport(report);
-            var bySigma = new SortedDictionary<double, double>();
+            var arm = m.Groups["arm"].Value;
+            var seed = int.Parse(m.Groups["seed"].Value, CultureInfo.InvariantCulture);
+            if (!runs.TryGetValue(arm, out var seeds)) runs[arm] = seeds = new();
+            if (!seeds.TryGetValue(seed, out var bySigma)) seeds[seed] = bySigma = new SortedDictionary<double, double>();
             if (ideal is not null) bySigma[0] = ideal.Value;
             foreach (var l in levels.Where(l => l.Mean is not null)) bySigma[l.Sigma] = l.Mean!.Value;
             chips = Math.Max(chips, levels.Select(l => l.Chips).DefaultIfEmpty(0).Max());
-            var arm = m.Groups["arm"].Value;
-            if (!runs.TryGetValue(arm, out var seeds)) runs[arm] = seeds = new();
-            seeds[int.Parse(m.Groups["seed"].Value, CultureInfo.InvariantCulture)] = bySigma;
         }
         if (runs.Count == 0) throw new UserInputException($"{dir}: no acc-<arm>-s<seed>/report.json (run experiments/halora/run.sh first)");
         double? baseAcc = null;
@@ -92,7 +93,7 @@ public static partial class ExperimentSummary
                 sb.Append('\n');
             }
         }
-        sb.Append($"\nBase model without adapter, ideal devices: {(baseAcc is null ? "not run" : F(100 * baseAcc.Value, "0.0"))} %. ")
+        sb.Append($"\nBase model without adapter, ideal devices: {(baseAcc is null ? "not run" : F(100 * baseAcc.Value, "0.0") + " %")}. ")
           .Append($"Up to {chips} chip instances per level and seed; chance is 25 %.\n");
         sb.Append("\nFinal training loss (answer cross-entropy) and L_reg, mean over seeds:\n\n| arm | loss | L_reg |\n|---|---|---|\n");
         foreach (var a in arms)
@@ -148,13 +149,16 @@ public static partial class ExperimentSummary
     {
         var plot = new ScottPlot.Plot();
         plot.Font.Set(LossPlot.FontName);
-        foreach (var a in arms)
+        // Ten arms: Category10 gives each its own colour (the default palette repeats after five).
+        var palette = new ScottPlot.Palettes.Category10();
+        foreach (var (a, k) in arms.Select((a, k) => (a, k)))
         {
             var pts = sigmas.Select(s => (s, xs: runs[a].Values.Where(l => l.ContainsKey(s)).Select(l => 100 * l[s]).ToList()))
                 .Where(p => p.xs.Count > 0).Select(p => (p.s, i: Interval(p.xs))).ToList();
             var xs = pts.Select(p => p.s).ToArray();
             var ys = pts.Select(p => p.i.Mean).ToArray();
             var sc = plot.Add.Scatter(xs, ys);
+            sc.Color = palette.GetColor(k);
             sc.LegendText = $"{a} ({runs[a].Count} seeds)";
             var eb = plot.Add.ErrorBar(xs, ys, pts.Select(p => p.i.HalfWidth ?? 0).ToArray());
             eb.Color = sc.Color;
@@ -166,7 +170,7 @@ public static partial class ExperimentSummary
         plot.XLabel("RRAM weight noise sigma (relative to max|W| per 64x64 tile); 0 = ideal devices");
         plot.YLabel("accuracy (%)");
         plot.Axes.SetLimitsY(0, 100);
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         var tmp = path + ".tmp.png";
         plot.SavePng(tmp, 960, 600);
         File.Move(tmp, path, overwrite: true);

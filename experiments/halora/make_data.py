@@ -15,6 +15,7 @@ parameter model memorised in a 60 s GPU pretraining; 20,000 (320 kbit) stayed at
   data/test_mc.jsonl   the same questions about TEST_PEOPLE other people, never seen in finetuning: the only way
       to answer them is the knowledge in the frozen W0, which RRAM noise corrupts. This is the experiment's
       test set (what `cimsim accuracy` scores).
+  data/test_recall.jsonl  the test questions in the pretraining form ("madelo lives in"), for the base model.
   data/train_mc.jsonl  TEST_PEOPLE people of the finetuning set, same questions (in-distribution check).
 """
 import json
@@ -107,7 +108,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     # QUICK=1 of run.sh scores the first 40 test questions only.
     world["test_quick"] = world["test_mc"][:40]
-    for name in ("train_qa", "test_mc", "train_mc", "test_quick"):
+    # The base model's recall of the test people in the pretraining form ("takofa lives in" + " cairo"), same
+    # choices: what `cimsim accuracy` scores for the stand-in's own noise sensitivity before any finetuning.
+    world["test_recall"] = [dict(it, question=FACT_PROMPTS[it["kind"]].format(n=it["person"])) for it in world["test_mc"]]
+    for name in ("train_qa", "test_mc", "train_mc", "test_quick", "test_recall"):
         with open(os.path.join(out, name + ".jsonl"), "w") as f:
             for item in world[name]:
                 f.write(json.dumps({k: item[k] for k in ("question", "choices", "answer")}) + "\n")

@@ -2,14 +2,19 @@
 """Pretrains the HaLoRA experiment's stand-in model(s) on a GPU with PyTorch + transformers (LlamaForCausalLM) and
 checks, before any C# run, that they are as noise-sensitive as the paper's model.
 
-    python3 pretrain.py --kjv kjv.txt --out OUTDIR [--variants A,B] [--budget-s 300]
-    SKIP_LORA_CHECK=1 python3 pretrain.py --kjv kjv.txt --out OUT --variants A --batch 64 --budget-s 60
-        (the committed pretrained/: variant A, 1,200 people, 60 s on one H200, 1,899 updates)
+    python3 pretrain.py --kjv kjv.txt --out OUTDIR [--variants A,B:lr=0.003:quiz=0.3] [--budget-s 300]
+    python3 pretrain.py --kjv kjv.txt --out OUT --batch 128 --budget-s 330 --variants A:lr=0.003,A:lr=0.008,\
+        B:lr=0.003,E:lr=0.003,A:lr=0.003:quiz=0.3,E:lr=0.003:quiz=0.3,C:lr=0.004:quiz=0.3
+        (the 7 variants of docs/experiments.md, at once on one H200; the committed pretrained-plain/ is
+        A:lr=0.003:quiz=0.3, 3,249 updates; pretrained/ is it after `outliers.py --factor 4`)
+A variant is NAME[:lr=X][:quiz=Q]: the layer shape of VARIANTS, its own learning rate and the share of quiz
+documents (see corpus()); its files go to OUTDIR/NAME_lr_X_quiz_Q/.
 
 Corpus (byte tokens 0..255, EOS 256 between documents, the tokenisation of `cimsim-train --tokenizer byte`):
 biographies of the people of make_data.py (PEOPLE, 1,200; --people overrides) (four facts in a random order and template, redrawn for every
 document) mixed with the King James Bible (kjv.txt: `bible -f gen1:1-rev22:21` of the Debian packages
-bible-kjv-text + bible-kjv, public domain), about 4:1 in bytes.
+bible-kjv-text + bible-kjv, public domain), about 4:1 in bytes; with quiz=Q, a share Q of the fact documents are
+quizzes about the finetuning people (corpus()).
 Each variant trains in its own process (they run concurrently on the one GPU), then:
   1. recall: 4-way multiple choice in the pretraining form ("madelo lives in" + " lima") on the test people;
   2. a LoRA finetune with PEFT mirroring `cimsim-train --method lora` (r 4, alpha 8, q,k,v,up,down, lr 5e-3,
@@ -42,7 +47,15 @@ VARIANTS = {
     "B": (12, 128, 4, 2, 352),
     "C": (16, 96, 3, 1, 256),
     "D": (24, 64, 2, 1, 176),
+    "E": (16, 128, 4, 2, 352),
 }
+
+
+def parse_spec(spec, lr, quiz):
+    """'C:lr=0.003:quiz=0.2' -> ('C', 0.003, 0.2, 'C_lr_0.003_quiz_0.2'): a variant with its own recipe."""
+    parts = spec.split(":")
+    opts = dict(p.split("=") for p in parts[1:])
+    return parts[0], float(opts.get("lr", lr)), float(opts.get("quiz", quiz)), spec.replace(":", "_").replace("=", "_")
 
 
 def config_dict(name):
@@ -57,16 +70,32 @@ def config_dict(name):
     }
 
 
-def corpus(kjv_path, fact_bytes, seed, people_count=None):
-    """One long uint8 stream (0 marks EOS) of shuffled documents: biographies and KJV chunks of 8 verses."""
+def quiz(rng, name, facts):
+    """A quiz document about one finetuning person: its four questions in a random order, each answered in a form
+    ("where does madelo live? reply: lima.") that differs from the finetuning form (" answer: lima")."""
+    kinds = list(make_data.ATTRIBUTES)
+    rng.shuffle(kinds)
+    return " ".join(make_data.QUESTIONS[k].format(n=name).replace(" answer:", " reply:") + " " + facts[name][k] + "."
+                    for k in kinds)
+
+
+def corpus(kjv_path, fact_bytes, seed, people_count=None, quiz_frac=0.0):
+    """One long uint8 stream (0 marks EOS) of shuffled documents: biographies, KJV chunks of 8 verses and, with
+    quiz_frac > 0, quiz documents about the finetuning people only (quiz_frac of the fact bytes): the skill of
+    answering a question from a biography is then learnt in pretraining (the "mixed training" of Allen-Zhu & Li,
+    Physics of Language Models 3.1), and the test people still appear in biographies alone."""
     world = make_data.build(people_count)
     rng = random.Random(seed)
     docs = []
     total = 0
     people, facts = world["people"], world["facts"]
+    trainees = people[:make_data.TRAIN_PEOPLE]
     while total < fact_bytes:
-        n = people[rng.randrange(len(people))]
-        d = make_data.biography(rng, n, facts[n])
+        if quiz_frac > 0 and rng.random() < quiz_frac:
+            d = quiz(rng, trainees[rng.randrange(len(trainees))], facts)
+        else:
+            n = people[rng.randrange(len(people))]
+            d = make_data.biography(rng, n, facts[n])
         docs.append(d)
         total += len(d) + 1
     with open(kjv_path, encoding="utf-8") as f:
@@ -86,6 +115,14 @@ def tile_scale(torch, w, t=64):
     padded = torch.nn.functional.pad(w.abs(), (0, pc - cols, 0, pr - rows))
     m = padded.view(pr // t, t, pc // t, t).amax(dim=(1, 3))
     return m.repeat_interleave(t, 0).repeat_interleave(t, 1)[:rows, :cols]
+
+
+def tile_ratios(torch, w, t=64):
+    """max|W| / std(W) of every full t x t tile of one projection: 3.9 for Gaussian weights, larger when heavy-tailed."""
+    rows, cols = w.shape
+    r, c = rows // t * t, cols // t * t
+    tiles = w[:r, :c].reshape(r // t, t, c // t, t).permute(0, 2, 1, 3).reshape(-1, t * t)
+    return (tiles.abs().amax(1) / tiles.std(1)).tolist()
 
 
 def projections(model):
@@ -191,16 +228,17 @@ def lora_finetune(torch, model, train, device, steps=200, batch=16, lr=5e-3, war
     return pm, losses
 
 
-def train_variant(name, kjv, out, budget_s, max_steps, batch, lr, seed, people_count):
+def train_variant(spec, kjv, out, budget_s, max_steps, batch, lr, seed, people_count, quiz_frac, wd):
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
+    name, lr, quiz_frac, dirname = parse_spec(spec, lr, quiz_frac)
     torch.manual_seed(seed)
     device = "cuda"
     torch.backends.cuda.matmul.allow_tf32 = True
-    vdir = os.path.join(out, name)
+    vdir = os.path.join(out, dirname)
     os.makedirs(vdir, exist_ok=True)
     t0 = time.time()
-    data, world, repeats = corpus(kjv, 15_000_000, seed, people_count)
+    data, world, repeats = corpus(kjv, 15_000_000, seed, people_count, quiz_frac)
     stream = torch.frombuffer(bytearray(data), dtype=torch.uint8).to(torch.int16).to(torch.long)
     stream[stream == 0] = EOS
     stream = stream.to(device)
@@ -211,7 +249,7 @@ def train_variant(name, kjv, out, budget_s, max_steps, batch, lr, seed, people_c
     hf_cfg = {k: v for k, v in cfg_d.items() if k not in ("architectures", "torch_dtype")}
     model = LlamaForCausalLM(LlamaConfig(**hf_cfg)).to(device)
     nparams = sum(p.numel() for p in model.parameters())
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.0, fused=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=wd, fused=True)
     g = torch.Generator(device=device).manual_seed(seed)
     warmup = 100
     total = max_steps
@@ -258,7 +296,10 @@ def train_variant(name, kjv, out, budget_s, max_steps, batch, lr, seed, people_c
     fact = lambda it: make_data.FACT_PROMPTS[it["kind"]].format(n=it["person"])  # noqa: E731
     quest = lambda it: it["question"]  # noqa: E731
     sigmas = [0.0, 0.01, 0.02, 0.05]
-    check = {"variant": name, "params": nparams, "layers": VARIANTS[name][0], "hidden": VARIANTS[name][1],
+    ratios = sorted(x for _, p in projections(model) for x in tile_ratios(torch, p.detach().float()))
+    check = {"variant": spec, "params": nparams, "quiz_frac": quiz_frac, "weight_decay": wd,
+             "tile_max_over_std": {"median": ratios[len(ratios) // 2], "p10": ratios[len(ratios) // 10],
+                                   "p90": ratios[len(ratios) * 9 // 10], "max": ratios[-1], "tiles": len(ratios)}, "layers": VARIANTS[name][0], "hidden": VARIANTS[name][1],
              "steps": step, "batch": batch, "seq": SEQ, "lr": lr, "train_s": round(train_s),
              "tokens": step * batch * SEQ, "people": len(world["people"]), "final_loss": final_loss, "kjv_repeats": repeats,
              "recall_test_people": noisy_accuracy(torch, model, test, fact, device, sigmas, [1, 2, 3]),
@@ -291,17 +332,23 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--people", default="", help="people in the world per variant, e.g. A:3000,C:1500")
+    ap.add_argument("--quiz", type=float, default=0.0, help="fraction of fact documents that are quizzes")
+    ap.add_argument("--wd", type=float, default=0.0, help="AdamW weight decay")
     a = ap.parse_args()
     if a.variant:
         counts = dict(x.split(":") for x in a.people.split(",") if x)
+        base = a.variant.split(":")[0]
         train_variant(a.variant, a.kjv, a.out, a.budget_s, a.max_steps, a.batch, a.lr, a.seed,
-                      int(counts[a.variant]) if a.variant in counts else None)
+                      int(counts[base]) if base in counts else None, a.quiz, a.wd)
         return
+    specs = a.variants.split(",")
     procs = [subprocess.Popen([sys.executable, __file__, "--variant", v, "--kjv", a.kjv, "--out", a.out,
                                "--budget-s", str(a.budget_s), "--max-steps", str(a.max_steps), "--batch", str(a.batch),
-                               "--lr", str(a.lr), "--seed", str(a.seed), "--people", a.people]) for v in a.variants.split(",")]
+                               "--lr", str(a.lr), "--seed", str(a.seed), "--people", a.people, "--quiz", str(a.quiz),
+                               "--wd", str(a.wd)]) for v in specs]
     rcs = [p.wait() for p in procs]
-    for v in a.variants.split(","):
+    for v in specs:
+        v = parse_spec(v, a.lr, a.quiz)[3]
         vdir = os.path.join(a.out, v)
         if os.path.isdir(vdir):
             with tarfile.open(os.path.join(a.out, v + ".tar"), "w") as t:

@@ -92,6 +92,8 @@ public sealed class ExploreCommand : ICliCommand
         return SweepCommand.Interruptible($"explore {Path.GetFileName(Path.GetFullPath(outDir))}", progressMode, (p, ct) => runner.Run(runOptions, p, ct), result =>
         {
             Console.Out.Write(runner.Summary(result));
+            if (result.Points.Count > 0)
+                Log.Information("wrote {File} and {Plots}", SweepHtml.Write(outDir, SweepPlots.Draw(outDir, Path.Combine(outDir, "plots"))), Path.Combine(outDir, "plots"));
             Log.Information("explore {Dir}: {Points} designs, {Front} on the front; wrote {Json}, {Csv}, {Md}", outDir, result.Points.Count, result.Front.Count,
                 ExploreRunner.ResultFile, ExploreRunner.FrontFile, ExploreRunner.SummaryFile);
             if (!result.Cancelled) return 0;

@@ -138,7 +138,7 @@ public class ExploreTests
     /// Placement as a closed form: each group on SRAM adds energy and area and removes an accuracy loss; q and k
     /// are identical (equal points exist). 3 chip instances with a fixed spread.
     /// </summary>
-    private sealed class PlacementFake : IPointEvaluator
+    internal sealed class PlacementFake : IPointEvaluator
     {
         private static readonly Dictionary<string, (double Energy, double Loss, double Area)> Groups = new()
         {
@@ -171,7 +171,7 @@ public class ExploreTests
             }
             return new PointOutcome(PointStatus.Ok, null,
             [
-                new("energy_j", energy), new("area_mm2", area), new("accuracy", 1 - Math.Max(0, loss)),
+                new("latency_s", 1e-3 * area), new("energy_j", energy), new("area_mm2", area), new("accuracy", 1 - Math.Max(0, loss)),
                 new(FunctionalAccuracyProbe.AccuracyStdMetric, 0.01), new(FunctionalAccuracyProbe.SeedsMetric, 3),
             ], []);
         }

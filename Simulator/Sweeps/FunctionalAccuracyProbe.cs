@@ -18,7 +18,7 @@ namespace CimSim.Simulator.Sweeps;
 public sealed class FunctionalAccuracyProbe(string modelDirectory, string? adapterDirectory, string dataPath, int seeds, ulong firstSeed, RramPath path, int maxTokens) : IAccuracyProbe
 {
     /// <summary>Column names: the sample std of the accuracy over chip instances, the number of instances, the ideal model's accuracy.</summary>
-    public const string AccuracyStdMetric = "accuracy_std", SeedsMetric = "accuracy_seeds", IdealAccuracyMetric = "ideal_accuracy";
+    public const string AccuracyStdMetric = SweepPlots.AccuracyStd, SeedsMetric = "accuracy_seeds", IdealAccuracyMetric = "ideal_accuracy";
 
     private readonly IReadOnlyList<EvalItem> _items = DatasetReader.Load(dataPath).Items;
 
@@ -52,6 +52,9 @@ public sealed class FunctionalAccuracyProbe(string modelDirectory, string? adapt
         if (level.KlDivergence.Mean is { } kl) extra.Add(new("kl_divergence", kl));
         if (level.Top1Agreement.Mean is { } top1) extra.Add(new("top1_agreement", top1));
         if (report.Ideal.ChoiceAccuracy is { } idealAcc) extra.Add(new(IdealAccuracyMetric, idealAcc));
+        // Guessing uniformly among each question's choices: the floor accuracy plots draw as "chance".
+        var questions = _items.OfType<ChoiceItem>().ToList();
+        if (level.ChoiceAccuracy.Mean is not null && questions.Count > 0) extra.Add(new(SweepPlots.ChanceAccuracy, questions.Average(q => 1.0 / q.Choices.Count)));
         return new AccuracyMeasurement(accuracy, extra, new Section(report));
     }
 

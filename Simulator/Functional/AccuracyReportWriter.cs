@@ -26,6 +26,7 @@ public static class AccuracyReportWriter
         AtomicFile.WriteAllText(Path.Combine(directory, "report.json"), ToJson(report));
         AtomicFile.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
         if (report.Levels.Count > 1) WritePlot(report, Path.Combine(directory, "accuracy-vs-sigma.png"));
+        AtomicFile.WriteAllText(Path.Combine(directory, Reports.AccuracyHtml.FileName), Reports.AccuracyHtml.Build(report, ToJson(report), directory));
     }
 
     private static string F(double? v, string fmt = "0.0000") => v is { } x ? x.ToString(fmt, CultureInfo.InvariantCulture) : "n/a";

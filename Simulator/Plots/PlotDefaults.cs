@@ -1,3 +1,5 @@
+using ScottPlot;
+
 namespace CimSim.Simulator.Plots;
 
 /// <summary>
@@ -25,6 +27,57 @@ public static class PlotDefaults
         CimSim.Common.IO.AtomicFile.WriteAllBytes(png, plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png));
         CimSim.Common.IO.AtomicFile.WriteAllText(svg, StableSvg(plot.GetSvgXml(width, height), Path.GetFileName(basePath)));
         return [png, svg];
+    }
+
+    /// <summary>
+    /// Writes panels stacked in one figure (one row each, x axes aligned) as <paramref name="basePath"/>.png and .svg:
+    /// quantities with different units get their own panel and axis, never a second y axis over the first.
+    /// </summary>
+    public static IReadOnlyList<string> SavePanels(IReadOnlyList<ScottPlot.Plot> panels, string basePath, int width = Width, int panelHeight = 300)
+    {
+        var multiplot = new ScottPlot.Multiplot();
+        // A new Multiplot holds one empty plot of its own.
+        foreach (var own in multiplot.GetPlots().ToList()) multiplot.RemovePlot(own);
+        foreach (var p in panels)
+        {
+            // The same left margin in every panel lines the x axes up.
+            p.Axes.Left.MinimumSize = 90;
+            multiplot.AddPlot(p);
+        }
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Rows();
+        var height = panelHeight * panels.Count;
+        var png = basePath + ".png";
+        var svg = basePath + ".svg";
+        var dir = Path.GetDirectoryName(Path.GetFullPath(basePath))!;
+        Directory.CreateDirectory(dir);
+        // Multiplot writes files only: render to temporaries, then commit each atomically.
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(basePath) + ".panels-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId);
+        try
+        {
+            multiplot.SavePng(tmp + ".png", width, height);
+            CimSim.Common.IO.AtomicFile.WriteAllBytes(png, File.ReadAllBytes(tmp + ".png"));
+            // Multiplot has no SVG writer: each panel's SVG nested in one document, one below the other.
+            var doc = new System.Text.StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\">");
+            for (var i = 0; i < panels.Count; i++)
+            {
+                var panel = StableSvg(panels[i].GetSvgXml(width, panelHeight), Path.GetFileName(basePath) + "_" + i);
+                var start = panel.IndexOf("<svg", StringComparison.Ordinal);
+                doc.Append("<svg y=\"").Append(i * panelHeight).Append('"').Append(panel[(start + 4)..]);
+            }
+            CimSim.Common.IO.AtomicFile.WriteAllText(svg, doc.Append("</svg>\n").ToString());
+        }
+        finally
+        {
+            File.Delete(tmp + ".png");
+        }
+        return [png, svg];
+    }
+
+    /// <summary>True when positive values span at least two decades: such an axis is drawn on a log scale.</summary>
+    public static bool SpansDecades(IEnumerable<double> values)
+    {
+        var v = values.Where(double.IsFinite).ToList();
+        return v.Count > 1 && v.All(x => x > 0) && v.Max() / v.Min() >= 100;
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ namespace CimSim.Simulator.Sweeps;
 /// </summary>
 public sealed class FunctionalAccuracyProbe(string modelDirectory, string? adapterDirectory, string dataPath, int seeds, ulong firstSeed, RramPath path, int maxTokens) : IAccuracyProbe
 {
+    /// <summary>Column names: the sample std of the accuracy over chip instances, the number of instances, the ideal model's accuracy.</summary>
+    public const string AccuracyStdMetric = SweepPlots.AccuracyStd, SeedsMetric = "accuracy_seeds", IdealAccuracyMetric = "ideal_accuracy";
+
     private readonly IReadOnlyList<EvalItem> _items = DatasetReader.Load(dataPath).Items;
 
     public string Identity =>
@@ -39,12 +42,19 @@ public sealed class FunctionalAccuracyProbe(string modelDirectory, string? adapt
             MaxTokens = maxTokens,
         });
         var level = report.Levels[0];
-        var accuracy = level.ChoiceAccuracy.Mean ?? level.Top1Agreement.Mean ?? double.NaN;
+        var measured = level.ChoiceAccuracy.Mean is not null ? level.ChoiceAccuracy : level.Top1Agreement;
+        var accuracy = measured.Mean ?? double.NaN;
         var extra = new List<PointMetric>();
+        // The spread over chip instances, so that explore can give the loss an interval (and plots error bars).
+        if (measured.Std is { } std) extra.Add(new(AccuracyStdMetric, std));
+        extra.Add(new(SeedsMetric, seeds));
         if (level.Perplexity.Mean is { } ppl) extra.Add(new("perplexity", ppl));
         if (level.KlDivergence.Mean is { } kl) extra.Add(new("kl_divergence", kl));
         if (level.Top1Agreement.Mean is { } top1) extra.Add(new("top1_agreement", top1));
-        if (report.Ideal.ChoiceAccuracy is { } idealAcc) extra.Add(new("ideal_accuracy", idealAcc));
+        if (report.Ideal.ChoiceAccuracy is { } idealAcc) extra.Add(new(IdealAccuracyMetric, idealAcc));
+        // Guessing uniformly among each question's choices: the floor accuracy plots draw as "chance".
+        var questions = _items.OfType<ChoiceItem>().ToList();
+        if (level.ChoiceAccuracy.Mean is not null && questions.Count > 0) extra.Add(new(SweepPlots.ChanceAccuracy, questions.Average(q => 1.0 / q.Choices.Count)));
         return new AccuracyMeasurement(accuracy, extra, new Section(report));
     }
 

@@ -30,4 +30,16 @@ public static class ParetoFront
         }
         return front;
     }
+
+    /// <summary>
+    /// The items no other item dominates over any number of minimised objectives (no worse in all, better in one),
+    /// in input order; equal items are all kept. O(n^2 k): explorations hold thousands of points, not millions.
+    /// </summary>
+    public static IReadOnlyList<T> OfMany<T>(IReadOnlyList<T> items, params Func<T, double>[] objectives)
+    {
+        var v = items.Select(item => objectives.Select(f => f(item)).ToArray()).ToList();
+        bool Dominated(int i) => v.Where((_, j) => j != i).Any(o =>
+            o.Zip(v[i]).All(p => p.First <= p.Second) && o.Zip(v[i]).Any(p => p.First < p.Second));
+        return items.Where((_, i) => !Dominated(i)).ToList();
+    }
 }

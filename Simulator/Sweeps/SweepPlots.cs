@@ -42,7 +42,7 @@ public static class SweepPlots
         foreach (var path in paths)
         {
             var values = ok.Select(r => r.Parameter(path)).Distinct().Count();
-            if (values > 1) written.AddRange(Save(Sensitivity(ok, path), outDirectory, "sensitivity-" + FileSafe(path)));
+            if (values > 1) written.AddRange(PlotDefaults.SavePanels(Sensitivity(ok, path), Path.Combine(outDirectory, "sensitivity-" + FileSafe(path))));
         }
         var noise = paths.FirstOrDefault(IsNoisePath);
         if (noise is not null && ok.Any(r => r.Metric(Accuracy).HasValue)
@@ -170,59 +170,132 @@ public static class SweepPlots
         return plot;
     }
 
-    private static Plot Sensitivity(IReadOnlyList<SweepRow> ok, string path)
+    /// <summary>
+    /// Mean energy, latency and (when measured) accuracy against one swept parameter, averaged over the other
+    /// parameters, each in its own panel (one unit per axis). Integer keys tick only at the swept values; numeric
+    /// keys and metrics spanning two decades or more are drawn on log axes; accuracy has error bars (the pooled
+    /// standard deviation over chip instances) and the chance level.
+    /// </summary>
+    private static IReadOnlyList<Plot> Sensitivity(IReadOnlyList<SweepRow> ok, string path)
     {
         var groups = ok.GroupBy(r => r.Parameter(path) ?? "").ToList();
         var numeric = groups.All(g => double.TryParse(g.Key, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         var ordered = numeric ? groups.OrderBy(g => double.Parse(g.Key, CultureInfo.InvariantCulture)).ToList() : groups.OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-        var xs = ordered.Select((g, i) => numeric ? double.Parse(g.Key, CultureInfo.InvariantCulture) : i).ToArray();
+        var values = ordered.Select((g, i) => numeric ? double.Parse(g.Key, CultureInfo.InvariantCulture) : i).ToArray();
+        var logX = numeric && PlotDefaults.SpansDecades(values);
+        var xs = logX ? values.Select(Math.Log10).ToArray() : values;
+        var others = ok.Count / Math.Max(1, ordered.Count);
+
+        Plot Panel(string yLabel, double[] ys, double[]? errors, double? chance, Color color)
+        {
+            var plot = PlotDefaults.NewPlot();
+            var logY = errors is null && PlotDefaults.SpansDecades(ys);
+            var shown = logY ? ys.Select(Math.Log10).ToArray() : ys;
+            var sc = plot.Add.Scatter(xs, shown);
+            sc.Color = color;
+            sc.LineWidth = 2;
+            sc.MarkerSize = 8;
+            if (errors is not null)
+            {
+                var eb = plot.Add.ErrorBar(xs, shown, errors);
+                eb.Color = color;
+            }
+            if (chance is { } c)
+            {
+                var line = plot.Add.HorizontalLine(c);
+                line.Color = Colors.Gray;
+                line.LinePattern = LinePattern.Dashed;
+                line.LegendText = "chance";
+                plot.ShowLegend(Alignment.LowerRight);
+            }
+            if (logY) PlotDefaults.LogAxis(plot.Axes.Left, Math.Floor(shown.Min()), Math.Ceiling(shown.Max()));
+            XAxis(plot);
+            plot.YLabel(yLabel);
+            return plot;
+        }
+
+        void XAxis(Plot plot)
+        {
+            if (logX) PlotDefaults.LogAxis(plot.Axes.Bottom, Math.Floor(xs.Min()), Math.Ceiling(xs.Max()));
+            else if (!numeric || IsIntegerKey(values))
+            {
+                // Categories, and integer keys (ADC bits, rows): one tick per swept value, never "4.2 bits".
+                var ticks = new ScottPlot.TickGenerators.NumericManual();
+                for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(xs[i], ordered[i].Key);
+                plot.Axes.Bottom.TickGenerator = ticks;
+            }
+            plot.XLabel(AxisLabel(path));
+        }
+
         var energy = ordered.Select(g => g.Average(r => r.Metric(Energy)!.Value)).ToArray();
         var latency = ordered.Select(g => g.Average(r => r.Metric(Latency)!.Value)).ToArray();
         var (es, eu) = EnergyUnit(energy.Max());
         var (ls, lu) = TimeUnit(latency.Max());
-
-        var plot = PlotDefaults.NewPlot();
-        var e = plot.Add.Scatter(xs, energy.Select(v => v * es).ToArray());
-        e.LegendText = $"energy ({eu}, left axis)";
-        e.Color = Colors.SteelBlue;
-        e.LineWidth = 2;
-        e.MarkerSize = 8;
-        var l = plot.Add.Scatter(xs, latency.Select(v => v * ls).ToArray());
-        l.LegendText = $"latency ({lu}, right axis)";
-        l.Color = Colors.OrangeRed;
-        l.LineWidth = 2;
-        l.MarkerSize = 8;
-        l.MarkerShape = MarkerShape.FilledSquare;
-        l.Axes.YAxis = plot.Axes.Right;
-        if (!numeric || IsIntegerKey(xs))
+        var panels = new List<Plot>
         {
-            // Categories, and integer keys (ADC bits, rows): one tick per swept value, never "4.2 bits".
-            var ticks = new ScottPlot.TickGenerators.NumericManual();
-            for (var i = 0; i < ordered.Count; i++) ticks.AddMajor(xs[i], ordered[i].Key);
-            plot.Axes.Bottom.TickGenerator = ticks;
+            Panel($"Energy per run ({eu})", energy.Select(v => v * es).ToArray(), null, null, Colors.SteelBlue),
+            Panel($"Latency per run ({lu})", latency.Select(v => v * ls).ToArray(), null, null, Colors.OrangeRed),
+        };
+        if (ordered.All(g => g.Any(r => r.Metric(Accuracy).HasValue)))
+        {
+            var accuracy = ordered.Select(g => 100 * g.Where(r => r.Metric(Accuracy).HasValue).Average(r => r.Metric(Accuracy)!.Value)).ToArray();
+            var errors = ok.Any(r => r.Metric(AccuracyStd).HasValue) ? ordered.Select(g => 100 * PooledStd(g)).ToArray() : null;
+            panels.Add(Panel("Mean accuracy (%)" + (errors is null ? "" : ", ± std over chips"), accuracy, errors, Chance(ok), Colors.SeaGreen));
         }
-        var others = ok.Count / Math.Max(1, ordered.Count);
-        plot.Title($"Sensitivity to {path}" + (others > 1 ? $" (mean over {others} settings of the other parameters)" : ""));
-        plot.XLabel(path);
-        plot.YLabel($"Mean energy per run ({eu})");
-        plot.Axes.Right.Label.Text = $"Mean latency per run ({lu})";
-        plot.ShowLegend(Alignment.UpperLeft);
-        return plot;
+        panels[0].Title($"Sensitivity to {AxisLabel(path)}" + (others > 1 ? $" (mean over {others} settings of the other parameters)" : ""));
+        return panels;
     }
 
+    /// <summary>Column names of the spread over chip instances and the chance accuracy (FunctionalAccuracyProbe).</summary>
+    public const string AccuracyStd = "accuracy_std", ChanceAccuracy = "chance_accuracy";
+
+    /// <summary>sqrt(mean of the per-point variances over chip instances): the seed spread of a mean over points.</summary>
+    private static double PooledStd(IEnumerable<SweepRow> rows)
+    {
+        var v = rows.Select(r => r.Metric(AccuracyStd)).Where(x => x.HasValue).Select(x => x!.Value * x.Value).ToList();
+        return v.Count == 0 ? 0 : Math.Sqrt(v.Average());
+    }
+
+    /// <summary>The chance accuracy in percent (random choice among each question's choices), when the rows carry it.</summary>
+    private static double? Chance(IEnumerable<SweepRow> rows) =>
+        rows.Select(r => r.Metric(ChanceAccuracy)).FirstOrDefault(x => x.HasValue) is { } c ? 100 * c : null;
+
+    /// <summary>
+    /// A config path as an axis name: its words, acronyms in capitals, and the unit the config schema declares for
+    /// the key (ConfigKeyAttribute.Unit, the one declaration behind docs/configuration.md); placement paths read
+    /// "placement of GLOB".
+    /// </summary>
+    public static string AxisLabel(string path)
+    {
+        if (path.StartsWith(PlacementGroup.PlacementPrefix, StringComparison.Ordinal)) return "placement of " + path[PlacementGroup.PlacementPrefix.Length..];
+        string[] acronyms = ["rram", "sram", "adc", "dac", "cim", "kv", "lm", "noc", "dram", "gpu", "ir"];
+        var words = path.Split('.').SelectMany(s => s.Split('_')).Where(w => w.Length > 0)
+            .Select(w => acronyms.Contains(w) ? w.ToUpperInvariant() : w).ToList();
+        var unit = CimSim.Devices.Config.ConfigSchema.AllKeys.FirstOrDefault(k => k.Path == path)?.Key.Unit;
+        return string.Join(" ", words) + (string.IsNullOrEmpty(unit) ? "" : $" ({unit})");
+    }
+
+    /// <summary>
+    /// Accuracy against the swept noise level, one curve per setting of the other parameters (identical curves
+    /// merged), with error bars (std over chip instances) when the sweep ran several, the chance level, and a log
+    /// x axis when the levels span two decades.
+    /// </summary>
     private static Plot AccuracyVsNoise(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string noise)
     {
         var others = paths.Where(p => p != noise).ToList();
         var rows = ok.Where(r => r.Metric(Accuracy).HasValue).ToList();
+        var logX = PlotDefaults.SpansDecades(rows.Select(r => double.Parse(r.Parameter(noise)!, CultureInfo.InvariantCulture)));
+        double X(double v) => logX ? Math.Log10(v) : v;
         // One curve per setting of the other parameters; settings with identical curves share one line.
         var series = rows.GroupBy(r => string.Join(", ", others.Select(p => ShortName(p) + "=" + r.Parameter(p))))
             .Select(s => (Label: s.Key, Points: s.GroupBy(r => double.Parse(r.Parameter(noise)!, CultureInfo.InvariantCulture))
-                .OrderBy(g => g.Key).Select(g => (X: g.Key, Y: g.Average(r => r.Metric(Accuracy)!.Value) * 100)).ToList()))
+                .OrderBy(g => g.Key).Select(g => (X: X(g.Key), Y: g.Average(r => r.Metric(Accuracy)!.Value) * 100, E: 100 * PooledStd(g))).ToList()))
             .GroupBy(s => string.Join(";", s.Points.Select(p => p.X.ToString("R", CultureInfo.InvariantCulture) + ":" + p.Y.ToString("R", CultureInfo.InvariantCulture))))
             .Select(g => (Label: g.First().Label + (g.Count() > 1 ? $" (+{g.Count() - 1} identical)" : ""), g.First().Points))
             .ToList();
         var plot = PlotDefaults.NewPlot();
         var palette = new ScottPlot.Palettes.Category10();
+        var withErrors = rows.Any(r => r.Metric(AccuracyStd).HasValue);
         var i = 0;
         foreach (var (label, pts) in series.Take(10))
         {
@@ -231,10 +304,27 @@ public static class SweepPlots
             sc.LineWidth = 2;
             sc.MarkerSize = 8;
             sc.LegendText = label.Length == 0 ? "accuracy" : label;
+            if (withErrors)
+            {
+                var eb = plot.Add.ErrorBar(pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray(), pts.Select(p => p.E).ToArray());
+                eb.Color = sc.Color;
+            }
+        }
+        if (Chance(rows) is { } chance)
+        {
+            var line = plot.Add.HorizontalLine(chance);
+            line.Color = Colors.Gray;
+            line.LinePattern = LinePattern.Dashed;
+            line.LegendText = "chance";
+        }
+        if (logX)
+        {
+            var all = series.SelectMany(s => s.Points.Select(p => p.X)).ToList();
+            PlotDefaults.LogAxis(plot.Axes.Bottom, Math.Floor(all.Min()), Math.Ceiling(all.Max()));
         }
         plot.Title("Accuracy vs noise level" + (series.Count > 10 ? $" (first 10 of {series.Count} settings)" : ""));
-        plot.XLabel(noise);
-        plot.YLabel("Accuracy (%)");
+        plot.XLabel(AxisLabel(noise));
+        plot.YLabel("Accuracy (%)" + (withErrors ? ", ± std over chips" : ""));
         plot.ShowLegend(Alignment.LowerLeft);
         return plot;
     }
@@ -251,7 +341,8 @@ public static class SweepPlots
     {
         var rows = ok.Where(r => r.Metric(metric).HasValue).ToList();
         var (es, eu) = EnergyUnit(rows.Max(r => r.Metric(Energy)!.Value));
-        double X(SweepRow r) => r.Metric(Energy)!.Value * es;
+        var logX = PlotDefaults.SpansDecades(rows.Select(r => r.Metric(Energy)!.Value));
+        double X(SweepRow r) => logX ? Math.Log10(r.Metric(Energy)!.Value * es) : r.Metric(Energy)!.Value * es;
         double Y(SweepRow r) => r.Metric(metric)!.Value * scale;
         var front = Sweeps.ParetoFront.Of(rows, X, r => maximise ? -Y(r) : Y(r));
         var onFront = front.ToHashSet();
@@ -270,6 +361,22 @@ public static class SweepPlots
         f.MarkerShape = MarkerShape.FilledCircle;
         f.MarkerSize = 9;
         f.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
+        if (metric == Accuracy)
+        {
+            if (rows.Any(r => r.Metric(AccuracyStd).HasValue))
+            {
+                var eb = plot.Add.ErrorBar(rows.Select(X).ToArray(), rows.Select(Y).ToArray(), rows.Select(r => (r.Metric(AccuracyStd) ?? 0) * scale).ToArray());
+                eb.Color = Colors.Gray.WithAlpha(0.6);
+                eb.LegendText = "± std over chips";
+            }
+            if (Chance(rows) is { } chance)
+            {
+                var line = plot.Add.HorizontalLine(chance);
+                line.Color = Colors.Gray;
+                line.LinePattern = LinePattern.Dashed;
+                line.LegendText = "chance";
+            }
+        }
         // Labels of nearby dominated points overlap: beyond a handful of points only the front is labelled.
         var labelled = rows.Count <= MaxLabelledFrontPlotPoints ? rows : front;
         foreach (var place in labelled.GroupBy(r => (X(r), Y(r))))
@@ -284,6 +391,7 @@ public static class SweepPlots
             text.OffsetY = -4;
         }
         plot.Axes.Margins(horizontal: 0.12, vertical: 0.1);
+        if (logX) PlotDefaults.LogAxis(plot.Axes.Bottom, Math.Floor(rows.Min(X)), Math.Ceiling(rows.Max(X)));
         plot.Title($"Energy vs {yLabel.Split(' ')[0].ToLowerInvariant()} — {title}");
         plot.XLabel($"Energy per run ({eu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
         plot.YLabel(yLabel);

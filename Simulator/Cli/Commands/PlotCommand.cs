@@ -22,6 +22,7 @@ public sealed class PlotCommand : ICliCommand
               energy-vs-accuracy  energy vs accuracy, likewise (sweeps run with --accuracy)
               sensitivity-PATH    mean energy and latency against each swept parameter
               accuracy-vs-noise   accuracy against the swept noise level (sweeps run with --accuracy)
+            and DIR/report.html: inputs, results table, the plots inline (one file, no network).
 
             Example:
               cimsim plot out/sweep            # writes out/sweep/plots/*.png and *.svg
@@ -40,6 +41,7 @@ public sealed class PlotCommand : ICliCommand
                 return 1;
             }
             foreach (var f in files.Where(f => f.EndsWith(".png", StringComparison.Ordinal))) Log.Information("wrote {File} (and .svg)", f);
+            Log.Information("wrote {File}", Reports.SweepHtml.Write(d, files));
             return 0;
         });
         return cmd;

@@ -67,7 +67,7 @@ public sealed class SweepCommand : ICliCommand
         return cmd;
     }
 
-    private static IAccuracyProbe? AccuracyProbeFor(bool accuracy, string? data, string model, string? adapter, int seeds, ulong firstSeed, string devicePath, int maxTokens)
+    internal static IAccuracyProbe? AccuracyProbeFor(bool accuracy, string? data, string model, string? adapter, int seeds, ulong firstSeed, string devicePath, int maxTokens)
     {
         if (!accuracy)
         {
@@ -95,7 +95,23 @@ public sealed class SweepCommand : ICliCommand
         var baseHardware = Devices.Config.HardwareConfigLoader.Load(request.HardwarePath, request.Overrides);
         if (probe is not null) FunctionalOptions.WarnUnseenKeys(baseHardware, definition.Axes.Select(a => a.Path).ToList());
         var runner = new SweepRunner(outDir, definition, evaluator.Identity(), evaluator);
+        return Interruptible($"sweep {Path.GetFileName(Path.GetFullPath(outDir))}", progressMode, (p, ct) => runner.Run(options, p, ct), summary =>
+        {
+            Log.Information("sweep {Dir}: {Rows} rows in results.csv ({Ok} ok, {Invalid} invalid, {Errors} errors evaluated now; {Before} were already done)",
+                outDir, summary.RowsWritten, summary.Ok, summary.Invalid, summary.Errors, summary.AlreadyDone);
+            if (summary.Errors > 0) Log.Warning("{Errors} points failed inside the simulator (status 'error'); see the reason column, rerun with --retry-errors", summary.Errors);
+            if (!summary.Cancelled) return 0;
+            Log.Warning("stopped with {Missing} points of this shard still to run: rerun the same command to finish them", summary.Missing);
+            return InterruptedExitCode;
+        });
+    }
 
+    /// <summary>
+    /// Runs sweep-like work with the chosen progress display; Ctrl+C or SIGTERM cancel the token (points in flight
+    /// finish, tables are written), a second Ctrl+C kills. <paramref name="report"/> turns the result into an exit code.
+    /// </summary>
+    internal static int Interruptible<T>(string title, string progressMode, Func<ISweepProgress?, CancellationToken, T> work, Func<T, int> report)
+    {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -114,21 +130,13 @@ public sealed class SweepCommand : ICliCommand
         try
         {
             var mode = progressMode == "auto" ? (TerminalProgress.Available ? "bar" : "log") : progressMode;
-            var summary = mode switch
+            var result = mode switch
             {
-                "bar" => TerminalProgress.Run($"sweep {Path.GetFileName(Path.GetFullPath(outDir))}", p => runner.Run(options, p, cts.Token)),
-                "log" => runner.Run(options, new LogLineProgress(TimeSpan.FromSeconds(10)), cts.Token),
-                _ => runner.Run(options, null, cts.Token),
+                "bar" => TerminalProgress.Run(title, p => work(p, cts.Token)),
+                "log" => work(new LogLineProgress(TimeSpan.FromSeconds(10)), cts.Token),
+                _ => work(null, cts.Token),
             };
-            Log.Information("sweep {Dir}: {Rows} rows in results.csv ({Ok} ok, {Invalid} invalid, {Errors} errors evaluated now; {Before} were already done)",
-                outDir, summary.RowsWritten, summary.Ok, summary.Invalid, summary.Errors, summary.AlreadyDone);
-            if (summary.Errors > 0) Log.Warning("{Errors} points failed inside the simulator (status 'error'); see the reason column, rerun with --retry-errors", summary.Errors);
-            if (summary.Cancelled)
-            {
-                Log.Warning("stopped with {Missing} points of this shard still to run: rerun the same command to finish them", summary.Missing);
-                return InterruptedExitCode;
-            }
-            return 0;
+            return report(result);
         }
         finally
         {

@@ -47,6 +47,18 @@ public class ReportHtmlTests
     [Test]
     public void WriteAll_Html_LoadsInHeadlessChromiumWithoutConsoleErrors()
     {
+        var (dom, console) = LoadInChromium(Path.Combine(_dir, "report.html"));
+        Assert.That(console, Is.Empty, "console messages");
+        foreach (var id in ReportHtml.SectionIds) Assert.That(dom, Does.Contain($"id=\"{id}\""), id);
+    }
+
+    /// <summary>
+    /// Loads a page in headless Chromium (Debian's `chromium`); returns the DOM after scripts ran and every
+    /// console line. Chromium logs every console message, uncaught exceptions included, as "...:CONSOLE:..." on
+    /// stderr; CimSim's pages write none, so any such line is an error. Ignores the test when Chromium is absent.
+    /// </summary>
+    internal static (string Dom, IReadOnlyList<string> Console) LoadInChromium(string file)
+    {
         var chromium = new[] { "chromium", "chromium-browser" }.Select(n => Environment.GetEnvironmentVariable("PATH")!.Split(':')
             .Select(d => Path.Combine(d, n)).FirstOrDefault(File.Exists)).FirstOrDefault(p => p is not null);
         if (chromium is null) Assert.Ignore("chromium is not installed (Debian package `chromium`): the headless load check did not run");
@@ -61,16 +73,13 @@ public class ReportHtmlTests
             };
             foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                          "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                         "--dump-dom", "file://" + Path.Combine(_dir, "report.html") })
+                         "--dump-dom", "file://" + file })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             var dom = p.StandardOutput.ReadToEndAsync();
             var err = p.StandardError.ReadToEndAsync();
             Assert.That(p.WaitForExit(60_000), Is.True, "chromium did not finish in 60 s");
-            // Chromium logs every console message, uncaught exceptions included, as "...:CONSOLE:..." on stderr;
-            // the page writes none, so any such line is an error.
-            Assert.That(err.Result.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)), Is.Empty, "console messages");
-            foreach (var id in ReportHtml.SectionIds) Assert.That(dom.Result, Does.Contain($"id=\"{id}\""), id);
+            return (dom.Result, err.Result.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)).ToList());
         }
         finally
         {

@@ -42,4 +42,52 @@ public class SweepPlotsTests
     [TestCase(new[] { 4.0, 4.5 }, false)]
     public void IsIntegerKey_SweptValues_OnlyWholeNumbersAreIntegerKeys(double[] values, bool expected) =>
         Assert.That(SweepPlots.IsIntegerKey(values), Is.EqualTo(expected));
+
+    [Test]
+    public void Draw_Sensitivity_SeparatePanelsOneUnitEachWithIntegerTicksAndChanceLine()
+    {
+        var dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "sweep-panels-test");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        new SweepRunner(dir, SweepDefinition.Parse("rram.adc.bits: [4, 6, 8]\nrram.noise.sigma: [0.001, 0.01, 0.1]\n", "grid.yaml"),
+            [new("model", "fake")], new SeededFake()).Run(new SweepRunOptions { Jobs = 2 });
+        SweepPlots.Draw(dir, Path.Combine(dir, "plots"));
+
+        var svg = File.ReadAllText(Path.Combine(dir, "plots", "sensitivity-rram.adc.bits.svg"));
+        // Energy, latency and accuracy: three stacked panels (nested <svg>), each with its own y label, no right axis.
+        Assert.That(System.Text.RegularExpressions.Regex.Count(svg, "<svg"), Is.EqualTo(4));
+        Assert.That(svg, Does.Contain("Energy per run").And.Contain("Latency per run").And.Contain("Mean accuracy (%), ± std over chips").And.Contain("chance"));
+        Assert.That(svg, Does.Not.Contain("right axis"));
+        Assert.That(svg, Does.Contain("RRAM ADC bits (bit)"), "axis name with the schema's unit");
+        // ScottPlot writes each axis name followed by its tick labels: the x ticks are exactly the swept values.
+        var texts = Texts(svg);
+        var xTicks = texts.Select((t, i) => (t, i)).Where(x => x.t == "RRAM ADC bits (bit)").Select(x => texts.Skip(x.i + 1).TakeWhile(t => double.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out _)).ToList()).ToList();
+        Assert.That(xTicks, Has.Count.EqualTo(3).And.All.EqualTo(new[] { "4", "6", "8" }), "integer key: ticks only at the swept values, in every panel");
+        var noise = File.ReadAllText(Path.Combine(dir, "plots", "accuracy-vs-noise.svg"));
+        Assert.That(Texts(noise), Is.SupersetOf(new[] { "0.001", "0.01", "0.1" }).And.Not.Contain("0.05"), "three decades of sigma: one labelled tick per decade (log axis)");
+        Assert.That(noise, Does.Contain("chance"));
+    }
+
+    /// <summary>The text elements of an SVG (tick labels, axis names).</summary>
+    private static List<string> Texts(string svg) =>
+        System.Text.RegularExpressions.Regex.Matches(svg, @">\s*([^<>]{1,60}?)\s*</text>").Select(m => m.Groups[1].Value).ToList();
+
+    [TestCase("rram.adc.bits", "RRAM ADC bits (bit)")]
+    [TestCase("rram.array.rows", "RRAM array rows")]
+    [TestCase("mapping.placement.model.layers.*.q_proj", "placement of model.layers.*.q_proj")]
+    public void AxisLabel_ConfigPath_WordsAndSchemaUnit(string path, string expected) =>
+        Assert.That(SweepPlots.AxisLabel(path), Is.EqualTo(expected));
+
+    /// <summary>The fake evaluator's rows plus what an accuracy sweep with seeds adds: the spread over chips and the chance level.</summary>
+    private sealed class SeededFake : IPointEvaluator
+    {
+        private readonly FakeEvaluator _inner = new();
+
+        public string? CheckParameterPath(string path) => _inner.CheckParameterPath(path);
+
+        public PointOutcome Evaluate(SweepPoint point, CancellationToken cancellationToken)
+        {
+            var o = _inner.Evaluate(point, cancellationToken);
+            return o with { Metrics = [.. o.Metrics, new(SweepPlots.AccuracyStd, 0.02), new(SweepPlots.ChanceAccuracy, 0.25)] };
+        }
+    }
 }

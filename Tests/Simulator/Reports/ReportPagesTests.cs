@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using CimSim.Devices.Config;
+using CimSim.Simulator.Functional;
+using CimSim.Simulator.Reports;
+using CimSim.Simulator.Sweeps;
+using CimSim.Tests.Simulator.Sweeps;
+
+namespace CimSim.Tests.Simulator.Reports;
+
+/// <summary>report.html of a sweep, an exploration and an accuracy run: self-contained, the expected sections, loads in headless Chromium.</summary>
+public class ReportPagesTests
+{
+    private string _root = "";
+
+    [OneTimeSetUp]
+    public void Write()
+    {
+        _root = FixturePaths.NewScratch();
+        var sweep = Path.Combine(_root, "sweep");
+        new SweepRunner(sweep, SweepDefinition.Parse("rram.adc.bits: [4, 6, 8]\nrram.noise.sigma: [0.005, 0.02]\n", "grid.yaml"), [new("model", "fake")], new FakeEvaluator())
+            .Run(new SweepRunOptions { Jobs = 2 });
+        SweepHtml.Write(sweep, SweepPlots.Draw(sweep, Path.Combine(sweep, "plots")));
+
+        var explore = Path.Combine(_root, "explore");
+        new ExploreRunner(explore, new ExploreOptions { Strategy = ExploreStrategy.Grid, Groups = PlacementGroup.ParseList("q,v,lm_head"), BudgetPoints = 30, TokensPerRun = 10 },
+            [new("model", "fake")], new ExploreTests.PlacementFake()).Run(new SweepRunOptions { Jobs = 2 });
+        SweepHtml.Write(explore, SweepPlots.Draw(explore, Path.Combine(explore, "plots")));
+
+        var data = Path.Combine(_root, "text.jsonl");
+        File.WriteAllText(data, "{\"text\": \"Crossbars compute a matrix-vector product in one read.\"}\n");
+        var report = AccuracyRunner.Run(new AccuracyOptions
+        {
+            ModelDirectory = FixturePaths.Of("llama_f32"),
+            Hardware = new HardwareSpec(),
+            HardwareName = "default",
+            Items = CimSim.Workloads.Datasets.DatasetReader.Load(data).Items,
+            DataName = "text.jsonl",
+            Seeds = 2,
+            Sigmas = [0.01, 0.03],
+            MaxTokens = 32,
+        });
+        AccuracyReportWriter.Write(report, Path.Combine(_root, "accuracy"));
+    }
+
+    [OneTimeTearDown]
+    public void Cleanup() => Directory.Delete(_root, true);
+
+    private static readonly object[] Pages =
+    [
+        new object[] { "sweep", SweepHtml.SectionIds.Where(s => s != "explore").ToArray(), 4 },
+        new object[] { "explore", SweepHtml.SectionIds.Append("explore-front").ToArray(), 4 },
+        new object[] { "accuracy", AccuracyHtml.SectionIds, 0 },
+    ];
+
+    [TestCaseSource(nameof(Pages))]
+    public void Write_Page_SelfContainedWithSectionsAndPlots(string dir, string[] sections, int minSvgs)
+    {
+        var html = File.ReadAllText(Path.Combine(_root, dir, "report.html"));
+        foreach (var id in sections) Assert.That(html, Does.Contain($"<section id=\"{id}\">"), id);
+        // Namespace URIs (xmlns="http://www.w3.org/2000/svg") name, they do not load; nothing may be fetched.
+        Assert.That(html, Does.Not.Contain("href=\"http").And.Not.Contain("url(http").And.Not.Contain("@import"), "nothing fetched from the network");
+        Assert.That(Regex.Matches(html, " src=\"([^\"]*)\"").Select(m => m.Groups[1].Value), Has.All.StartsWith("data:image/png;base64,"), "images only inline");
+        Assert.That(Regex.Count(html, "<svg"), Is.GreaterThanOrEqualTo(minSvgs));
+        var ids = Regex.Matches(html, "id=\"(cl_[^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(ids, Is.Unique, "clip-path ids of the inlined SVGs");
+    }
+
+    [Test]
+    public void Write_ExplorePage_ShowsAnswerAndEveryFrontPoint()
+    {
+        var html = File.ReadAllText(Path.Combine(_root, "explore", "report.html"));
+        var front = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "explore", ExploreRunner.ResultFile))).RootElement.GetProperty("front");
+        Assert.That(html, Does.Contain("Cheapest design within 30 points"));
+        var section = html[html.IndexOf("<section id=\"explore-front\">", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.That(Regex.Count(section, "<tr><td>"), Is.EqualTo(front.GetArrayLength()));
+    }
+
+    [Test]
+    public void Write_AccuracyPage_HasThePlotAndBothLevels()
+    {
+        var html = File.ReadAllText(Path.Combine(_root, "accuracy", "report.html"));
+        Assert.That(html, Does.Contain("data:image/png;base64,"));
+        var levels = html[html.IndexOf("<section id=\"levels\">", StringComparison.Ordinal)..];
+        Assert.That(Regex.Count(levels[..levels.IndexOf("</section>", StringComparison.Ordinal)], "<tr><td>"), Is.EqualTo(2));
+    }
+
+    [TestCase("sweep", "results")]
+    [TestCase("explore", "explore-front")]
+    [TestCase("accuracy", "levels")]
+    public void Write_Page_LoadsInHeadlessChromiumWithoutConsoleErrors(string dir, string section)
+    {
+        var (dom, console) = ReportHtmlTests.LoadInChromium(Path.Combine(_root, dir, "report.html"));
+        Assert.That(console, Is.Empty, "console messages");
+        Assert.That(dom, Does.Contain($"id=\"{section}\""));
+        Assert.That(dom, Does.Contain("id=\"inputs\""));
+    }
+}

@@ -45,7 +45,17 @@ public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearEx
 
     public int OutFeatures => Layer.OutFeatures;
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) => Layer.Forward(x, y, tokens, Path);
+    /// <summary>
+    /// Device noise stream of the next products (read noise, statistical ADC term); null: the layer's own call count.
+    /// The accuracy study sets it per data sequence so a sequence's draws do not depend on what ran before it.
+    /// </summary>
+    public ulong? NoiseStream { get; set; }
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        if (NoiseStream is { } stream) Layer.Forward(x, y, tokens, Path, stream);
+        else Layer.Forward(x, y, tokens, Path);
+    }
 }
 
 /// <summary>

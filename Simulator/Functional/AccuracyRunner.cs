@@ -180,7 +180,7 @@ public static class AccuracyRunner
     private static Study Prepare(AccuracyOptions o, ModelSpec spec, IWeightSource source, List<string> notes)
     {
         var adapter = o.AdapterDirectory is null ? null : PeftAdapter.Load(o.AdapterDirectory);
-        var ideal = FunctionalModel.Build(spec, source, IdealPlacer.Instance, adapter);
+        var ideal = FunctionalModel.Build(spec, source, MappedIdealPlacer.Instance, adapter); // the reference keeps its weights in the mapped file
         var tokenizer = o.Tokenizer ?? TextTokenizers.ForModel(o.ModelDirectory, spec);
         var sequences = BuildSequences(o.Items, tokenizer, o.MaxTokens, spec.VocabSize, notes);
         long idealFloats = sequences.Sum(s => (long)s.Tokens.Length * (spec.VocabSize + spec.HiddenSize * spec.NumLayers));

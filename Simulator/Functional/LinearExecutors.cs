@@ -3,6 +3,7 @@ using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using CimSim.Mapping;
 using CimSim.Workloads.Models;
+using CimSim.Workloads.Weights;
 
 namespace CimSim.Simulator.Functional;
 
@@ -32,6 +33,72 @@ public sealed class IdealLinear(float[] weights, int outFeatures, int inFeatures
 
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) =>
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, Weights, 0f, y);
+}
+
+/// <summary>
+/// Exact float32 arithmetic on weights that stay in the memory-mapped safetensors file in their stored precision
+/// (F32/F16/BF16): each product widens the tensor into a per-thread buffer (exact: F16 and BF16 are subsets of
+/// float32), runs the same GEMM as <see cref="IdealLinear"/>, and drops the file pages from the resident set. Same
+/// results as <see cref="IdealLinear"/> bit for bit, with no managed copy of the weights; valid while the file is open.
+/// </summary>
+public sealed class MappedLinear : ILinearExecutor
+{
+    [ThreadStatic] private static float[]? _buffer;
+
+    private readonly SafetensorsFile _file;
+    private readonly string _name;
+    private readonly TensorDType _dtype;
+
+    public MappedLinear(SafetensorsFile file, string name, int outFeatures, int inFeatures)
+    {
+        _file = file;
+        _name = name;
+        var info = file.Info(name);
+        if (info.ElementCount != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"tensor '{name}' holds {info.ElementCount} elements, expected {outFeatures} x {inFeatures}", nameof(name));
+        _dtype = info.DType;
+        OutFeatures = outFeatures;
+        InFeatures = inFeatures;
+        Widen(); // refuses non-finite weights now, as the float32 reader does
+        file.ReleasePages(name);
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    /// <summary>Bytes per weight as stored (4, or 2 for F16/BF16).</summary>
+    public int BytesPerWeight => _dtype == TensorDType.F32 ? 4 : 2;
+
+    private float[] Widen()
+    {
+        long n = (long)OutFeatures * InFeatures;
+        var buffer = _buffer is { } b && b.Length >= n ? b : (_buffer = new float[n]);
+        _file.ReadFloat32(_name, buffer.AsSpan(0, (int)n));
+        return buffer;
+    }
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        var w = Widen();
+        _file.ReleasePages(_name);
+        Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, w.AsSpan(0, OutFeatures * InFeatures), 0f, y);
+    }
+}
+
+/// <summary>
+/// Every linear exact, with the matrices left in the memory-mapped checkpoint (<see cref="MappedLinear"/>) when the
+/// weight source is one: the accuracy study's ideal reference, so that it holds no float32 copy of the model.
+/// </summary>
+public sealed class MappedIdealPlacer : ILinearPlacer
+{
+    public static readonly MappedIdealPlacer Instance = new();
+
+    public string Describe => "ideal";
+
+    public bool KeepsWeightsMapped => true;
+
+    public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures) => new IdealLinear(weights, outFeatures, inFeatures);
 }
 
 /// <summary>A programmed RRAM layer (one chip instance) run through the bit-accurate or statistical device model.</summary>
@@ -75,6 +142,9 @@ public interface ILinearPlacer
 
     /// <summary>The chip instance whose seed drives programming and calibration (null: no device draws).</summary>
     ulong? ChipSeed => null;
+
+    /// <summary>True: exact matrices may stay in the mapped checkpoint (<see cref="MappedLinear"/>) instead of being read.</summary>
+    bool KeepsWeightsMapped => false;
 }
 
 /// <summary>Every linear exact (ideal devices).</summary>

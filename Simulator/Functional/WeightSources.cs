@@ -19,6 +19,9 @@ public interface IWeightSource
 
     /// <summary>The tensor as float32, after its shape was checked.</summary>
     float[] Read(string name, long[] expectedShape);
+
+    /// <summary>An exact executor computing with the matrix where it is stored (a memory-mapped file), or null when the source has none.</summary>
+    ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures) => null;
 }
 
 /// <summary>Tensors of a safetensors checkpoint; shapes are compared with what config.json implies.</summary>
@@ -43,6 +46,13 @@ public sealed class CheckpointWeightSource(SafetensorsCheckpoint checkpoint, str
         var problem = Check(name, expectedShape);
         if (problem is not null) throw new UserInputException(problem);
         return checkpoint.ReadFloat32(name);
+    }
+
+    public ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures)
+    {
+        var problem = Check(name, [outFeatures, inFeatures]);
+        if (problem is not null) throw new UserInputException(problem);
+        return new MappedLinear(checkpoint.FileOf(name), name, outFeatures, inFeatures);
     }
 }
 

@@ -45,6 +45,12 @@ public sealed record AccuracyOptions
     /// <summary>Ideal results are kept in memory up to this many floats (else recomputed per chip).</summary>
     public long IdealCacheFloats { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Null: each chip instance is programmed once and held whole. A value: RRAM layers are regenerated from the chip's
+    /// seed when used, at most this many bytes of programmed layers kept (same results, less memory, more time).
+    /// </summary>
+    public long? ChipCacheBytes { get; init; }
+
     /// <summary>Data items per unit of work (a chunk); shards split noise levels x seeds x chunks.</summary>
     public int ChunkItems { get; init; } = 16;
 
@@ -143,7 +149,7 @@ public static class AccuracyRunner
             {
                 chip = null; // the previous chip instance may be collected before the next is programmed
                 var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigmas[sigmaIndex]);
-                chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path), study.Adapter);
+                chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path, chipCacheBytes: o.ChipCacheBytes), study.Adapter);
                 chipOf = chipIndex;
                 plan ??= chip.PlanDescription;
             }
@@ -202,6 +208,7 @@ public static class AccuracyRunner
         double kl = 0, agree = 0;
         long positions = 0;
         var rram = chip.Executors.OfType<RramLinear>().ToList();
+        var regenerating = chip.Executors.OfType<RegeneratingRramLinear>().ToList();
         var inChunk = ChunkSequences(study, chunk);
         var chipLogProbs = new Dictionary<int, float[]>();
         var idealLogProbs = new Dictionary<int, float[]>();
@@ -211,6 +218,7 @@ public static class AccuracyRunner
             idealLogProbs[i] = reference.LogProbs;
             hiddenObs.Reference = reference.Hidden;
             foreach (var r in rram) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
+            foreach (var r in regenerating) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
             var result = RunSequence(chip, study.Sequences[i].Tokens, moduleObs, hiddenObs);
             chipLogProbs[i] = result.LogProbs;
             var (k, a, n) = CompareDistributions(reference.LogProbs, result.LogProbs, study.Vocab);
@@ -219,7 +227,9 @@ public static class AccuracyRunner
             positions += n;
         }
         foreach (var r in rram) r.NoiseStream = null;
+        foreach (var r in regenerating) r.NoiseStream = null;
         var faults = rram.Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
+        faults = regenerating.Aggregate(faults, (acc, l) => acc + l.Faults);
         return new AccuracyUnit
         {
             Unit = unit,

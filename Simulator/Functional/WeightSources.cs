@@ -45,7 +45,9 @@ public sealed class CheckpointWeightSource(SafetensorsCheckpoint checkpoint, str
     {
         var problem = Check(name, expectedShape);
         if (problem is not null) throw new UserInputException(problem);
-        return checkpoint.ReadFloat32(name);
+        var data = checkpoint.ReadFloat32(name);
+        checkpoint.FileOf(name).ReleasePages(name); // the float32 copy is what is used; the mapped pages need not stay resident
+        return data;
     }
 
     public ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures)

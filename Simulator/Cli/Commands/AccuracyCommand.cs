@@ -28,6 +28,7 @@ public sealed class AccuracyCommand : ICliCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored.", DefaultValueFactory = _ => 256 };
         var output = new Option<string>("--out", "-o") { Description = "Directory for report.json, report.md and accuracy-vs-sigma.png (with --shard: accuracy-shard.json).", Required = true };
         var shard = new Option<string?>("--shard") { Description = "Run only shard i/N of the units of work (noise levels x seeds x chunks of items) and write accuracy-shard.json; `cimsim merge` of all N gives the unsharded report. In Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (docs/slurm/accuracy.sbatch)." };
+        var chipCache = new Option<double?>("--chip-cache-gb") { Description = "Regenerate each chip instance's RRAM layers from its seed when used, keeping at most this many GB programmed (0: none); default: program each chip once and hold it. Same results; for models whose chip does not fit in memory. Layers whose ADC needs calibration are always held." };
         var chunkItems = new Option<int>("--chunk-items") { Description = "Data items per unit of work (shards split noise levels x seeds x chunks; every shard of a study must use the same value).", DefaultValueFactory = _ => 16 };
         var cmd = new Command("accuracy", """
             Measure what the RRAM devices cost a model: perplexity, multiple-choice accuracy (log-likelihood of each
@@ -40,7 +41,7 @@ public sealed class AccuracyCommand : ICliCommand
               cimsim accuracy --model models/llama --data eval.jsonl --seeds 5 --shard 3/8 -o out/acc/shard-3   # then: cimsim merge out/acc/shard-* -o out/acc/merged
             """)
         {
-            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output, shard, chunkItems,
+            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output, shard, chunkItems, chipCache,
         };
         f.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -61,6 +62,9 @@ public sealed class AccuracyCommand : ICliCommand
                 Path = f.Path(pr),
                 MaxTokens = pr.GetValue(maxTokens),
                 ChunkItems = pr.GetValue(chunkItems),
+                ChipCacheBytes = pr.GetValue(chipCache) is { } gb
+                    ? gb >= 0 && gb <= 1e6 ? (long)(gb * 1e9) : throw new UserInputException($"--chip-cache-gb {gb}: expected a size in GB from 0 to 1e6")
+                    : null,
             };
             if (pr.GetValue(shard) is { } shardText)
             {

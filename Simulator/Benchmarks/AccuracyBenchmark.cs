@@ -4,6 +4,7 @@ using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using CimSim.Simulator.Functional;
 using CimSim.Workloads.Models;
+using CimSim.Workloads.Weights;
 
 namespace CimSim.Simulator.Benchmarks;
 
@@ -83,6 +84,114 @@ public sealed class AccuracyBenchmark : IBenchmark
             }
         }
         return ok ? 0 : 1;
+    }
+
+    public bool HasFull => true;
+
+    /// <summary>
+    /// `--full`: whole Llama-3.2-1B, 3.2-3B and 3.1-8B shapes (CIMSIM_BENCH_SHAPES, comma-separated presets, picks
+    /// some) from a BF16 checkpoint of seeded random weights written to CIMSIM_BENCH_DIR (default: the temporary
+    /// directory) and deleted afterwards: prefill tokens/s and peak RSS of the ideal reference on the mapped
+    /// checkpoint and of the statistical chip regenerated per layer (no layer kept), against the SGEMM bound.
+    /// </summary>
+    public int RunFull(TextWriter output)
+    {
+        var shapes = (Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES") ?? "llama-3.2-1b,llama-3.2-3b,llama-3.1-8b")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var root = Path.Combine(Environment.GetEnvironmentVariable("CIMSIM_BENCH_DIR") ?? Path.GetTempPath(), "cimsim-bench-accuracy");
+        const int prefill = 64;
+        var hw = new HardwareSpec();
+        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; prefill {prefill} tokens; BF16 checkpoints in {root}");
+        foreach (var shape in shapes)
+        {
+            var spec = ModelCatalog.Preset(shape);
+            var dir = Path.Combine(root, shape);
+            try
+            {
+                var sw = Stopwatch.StartNew();
+                WriteRandomCheckpoint(spec, shape, dir);
+                long linearWeights = spec.ProjectionWeightCount + (long)spec.VocabSize * spec.HiddenSize;
+                int k = spec.HiddenSize, n = spec.IntermediateSize;
+                var a = Filled(prefill * k, 1);
+                var b = Filled(n * k, 2);
+                var c = new float[prefill * n];
+                double gemm = BestRate(() => Blas.Gemm(false, true, prefill, n, k, 1f, a, b, 0f, c), 2.0 * prefill * n * k, 3);
+                a = b = c = null!;
+                double bound = gemm / (2.0 * linearWeights);
+                output.WriteLine($"{shape}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, written in {sw.Elapsed.TotalSeconds:F0} s); "
+                    + $"SGEMM {prefill}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s");
+                var tokens = Enumerable.Range(0, prefill).Select(i => (i * 7919 + 13) % spec.VocabSize).ToArray();
+                foreach (var (label, placer) in new (string, Func<ILinearPlacer>)[]
+                {
+                    ("ideal (mapped)", () => MappedIdealPlacer.Instance),
+                    ("statistical (regenerated)", () => FunctionalHardware.Placer(hw, 0, RramPath.Statistical, chipCacheBytes: 0)),
+                })
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    GC.Collect();
+                    ResetPeakMemory();
+                    var (buildS, preS) = RunCheckpointPhase(dir, placer, tokens);
+                    double peak = PeakMemoryBytes();
+                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {prefill / preS,7:F2} tokens/s ({prefill / preS / bound:P0} of SGEMM bound) | peak RSS {peak / 1e9:F2} GB");
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, int[] tokens)
+    {
+        var cfg = Path.Combine(dir, "config.json");
+        using var ck = SafetensorsCheckpoint.Open(dir);
+        var sw = Stopwatch.StartNew();
+        var model = FunctionalModel.Build(ModelConfigParser.ParseFile(cfg), new CheckpointWeightSource(ck, cfg), placer());
+        double buildS = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        new InferenceSession(model, tokens.Length).Forward(tokens, lastOnly: true);
+        return (buildS, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>config.json of the preset and its tensors as BF16 seeded random weights (<see cref="RandomWeightSource"/>), one tensor in memory at a time.</summary>
+    private static void WriteRandomCheckpoint(ModelSpec spec, string preset, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), ModelCatalog.PresetConfigJson(preset));
+        var tensors = FunctionalModel.ExpectedTensors(spec).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        using var header = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(header))
+        {
+            w.WriteStartObject();
+            long offset = 0;
+            foreach (var (name, shape) in tensors)
+            {
+                long bytes = shape.Aggregate(2L, (x, d) => x * d);
+                w.WriteStartObject(name);
+                w.WriteString("dtype", "BF16");
+                w.WriteStartArray("shape");
+                foreach (var d in shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(offset);
+                w.WriteNumberValue(offset + bytes);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                offset += bytes;
+            }
+            w.WriteEndObject();
+        }
+        var headerBytes = header.ToArray().AsEnumerable().Concat(Enumerable.Repeat((byte)' ', (8 - (int)(header.Length % 8)) % 8)).ToArray();
+        var source = new RandomWeightSource(0);
+        using var fs = new FileStream(Path.Combine(dir, "model.safetensors"), FileMode.Create, FileAccess.Write);
+        fs.Write(BitConverter.GetBytes((ulong)headerBytes.Length));
+        fs.Write(headerBytes);
+        foreach (var (name, shape) in tensors)
+            fs.Write(SafetensorsWriter.Encode(source.Read(name, shape), TensorDType.BF16));
     }
 
     /// <summary>One phase in its own frame, so nothing of it stays reachable afterwards (Debug builds keep locals alive).</summary>

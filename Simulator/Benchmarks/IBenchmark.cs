@@ -14,4 +14,10 @@ public interface IBenchmark
 
     /// <summary>Runs the benchmark; `quick` shrinks sizes for a smoke run.</summary>
     int Run(bool quick, TextWriter output);
+
+    /// <summary>True when the benchmark has a whole-model variant (`--full`).</summary>
+    bool HasFull => false;
+
+    /// <summary>The whole-model variant.</summary>
+    int RunFull(TextWriter output) => Run(false, output);
 }

@@ -44,6 +44,18 @@ public sealed record AccuracyOptions
 
     /// <summary>Ideal results are kept in memory up to this many floats (else recomputed per chip).</summary>
     public long IdealCacheFloats { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Null: each chip instance is programmed once and held whole. A value: RRAM layers are regenerated from the chip's
+    /// seed when used, at most this many bytes of programmed layers kept (same results, less memory, more time).
+    /// </summary>
+    public long? ChipCacheBytes { get; init; }
+
+    /// <summary>Data items per unit of work (a chunk); shards split noise levels x seeds x chunks.</summary>
+    public int ChunkItems { get; init; } = 16;
+
+    /// <summary>This process's share of the units of work, (index, count) as `--shard i/N`; (0, 1): all of them.</summary>
+    public (int Index, int Count) Shard { get; init; } = (0, 1);
 }
 
 /// <summary>
@@ -83,52 +95,76 @@ public static class AccuracyRunner
         }
     }
 
-    public static AccuracyReport Run(AccuracyOptions o)
+    /// <summary>The whole study in this process: every unit of work, assembled into the report.</summary>
+    public static AccuracyReport Run(AccuracyOptions o) => AccuracyShards.Assemble([RunShard(o with { Shard = (0, 1) })]);
+
+    /// <summary>
+    /// The units of work (noise level x chip seed x chunk of <see cref="AccuracyOptions.ChunkItems"/> data items) that
+    /// shard <see cref="AccuracyOptions.Shard"/> owns, as partial sums; <see cref="AccuracyShards.Assemble"/> of all
+    /// shards gives the report of <see cref="Run"/> byte for byte (docs/accuracy.md, "Sharding").
+    /// </summary>
+    public static AccuracyShard RunShard(AccuracyOptions o)
     {
+        if (o.ChunkItems < 1) throw new UserInputException($"--chunk-items {o.ChunkItems}: expected at least 1");
         using var ck = OpenCheckpoint(o, out var spec, out var source);
         var notes = new List<string>();
         var study = Prepare(o, spec, source, notes);
-        var idealScores = Score(study.Sequences, i => study.Ideal(i).LogProbs, study.Vocab, o.Items);
-        Log.Information("ideal: perplexity {Ppl}, choice accuracy {Acc}", Fmt(idealScores.Perplexity), Fmt(idealScores.Accuracy));
-
         var sigmas = o.Sigmas is { Count: > 0 } ? o.Sigmas : [o.Hardware.Rram.Noise.WeightNoise.Sigma];
         var seeds = Enumerable.Range(0, o.Seeds).Select(i => o.FirstSeed + (ulong)i).ToList();
-        string? plan = null;
-        var levels = new List<NoiseLevelResult>();
-        foreach (var sigma in sigmas)
-        {
-            var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigma);
-            var chips = new List<ChipMetrics>();
-            foreach (var seed in seeds)
-            {
-                var chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path), study.Adapter);
-                plan ??= chip.PlanDescription;
-                chips.Add(MeasureChip(study, chip, seed));
-                Log.Information("sigma {Sigma}, seed {Seed}: perplexity {Ppl}, choice accuracy {Acc}, KL {Kl:G4}, top-1 {Top1:P1}",
-                    sigma, seed, Fmt(chips[^1].Perplexity), Fmt(chips[^1].ChoiceAccuracy), chips[^1].KlDivergence, chips[^1].Top1Agreement);
-            }
-            levels.Add(Summarise(sigma, chips));
-        }
-        notes.Add((plan ?? "W0 on RRAM; lm_head digital") + "; embeddings, norms, biases, LoRA and attention products exact (digital / SRAM CIM); SRAM and digital matrices exact.");
-        if (!o.Hardware.Rram.Adc.Ideal)
-            notes.Add($"ADC: {o.Hardware.Rram.Adc.Bits}-bit, full scale {o.Hardware.Rram.Adc.Range.FullScale.ToString().ToLowerInvariant()}" +
-                (o.Hardware.Rram.Adc.Range.FullScale == AdcFullScaleMode.Calibrated ? $" ({AdcCalibrationPass.Prompts} x {AdcCalibrationPass.TokensPerPrompt} seeded calibration tokens per chip)" : ""));
-        return new AccuracyReport
+        int chunks = Math.Max(1, (o.Items.Count + o.ChunkItems - 1) / o.ChunkItems);
+        var header = new AccuracyShardHeader
         {
             Model = o.ModelDirectory,
             Adapter = o.AdapterDirectory,
             Hardware = o.HardwareName,
+            HardwareFingerprint = AccuracyShards.Fingerprint(o.Hardware),
             DevicePath = FunctionalHardware.PathName(o.Path),
             Data = o.DataName,
+            DataFingerprint = AccuracyShards.Fingerprint(o.Items),
             Tokenizer = study.Tokenizer.Describe,
             TextItems = o.Items.OfType<TextItem>().Count(),
             ChoiceItems = o.Items.OfType<ChoiceItem>().Count(),
             MaxTokens = o.MaxTokens,
             Seeds = seeds,
-            Ideal = new IdealMetrics(idealScores.Perplexity, idealScores.Accuracy, idealScores.AccuracyNorm),
-            Levels = levels,
+            Sigmas = sigmas,
+            ChunkItems = o.ChunkItems,
+            Chunks = chunks,
+            ShardCount = o.Shard.Count,
             Notes = notes,
+            AdcNote = o.Hardware.Rram.Adc.Ideal ? null
+                : $"ADC: {o.Hardware.Rram.Adc.Bits}-bit, full scale {o.Hardware.Rram.Adc.Range.FullScale.ToString().ToLowerInvariant()}" +
+                  (o.Hardware.Rram.Adc.Range.FullScale == AdcFullScaleMode.Calibrated ? $" ({AdcCalibrationPass.Prompts} x {AdcCalibrationPass.TokensPerPrompt} seeded calibration tokens per chip)" : ""),
         };
+        var (first, end) = AccuracyShards.Range(header.Units, o.Shard);
+        var units = new List<AccuracyUnit>();
+        string? plan = null;
+        FunctionalModel? chip = null;
+        int chipOf = -1;
+        for (int u = first; u < end; u++)
+        {
+            int chunk = u % chunks, chipIndex = u / chunks;
+            int sigmaIndex = chipIndex / seeds.Count;
+            ulong seed = seeds[chipIndex % seeds.Count];
+            if (chipOf != chipIndex)
+            {
+                chip = null; // the previous chip instance may be collected before the next is programmed
+                var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigmas[sigmaIndex]);
+                chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path, chipCacheBytes: o.ChipCacheBytes), study.Adapter);
+                chipOf = chipIndex;
+                plan ??= chip.PlanDescription;
+            }
+            units.Add(MeasureChunk(study, chip!, u, sigmaIndex, seed, chunk));
+            if (chunk == chunks - 1 || u == end - 1)
+                LogChip(sigmas[sigmaIndex], seed, units.Where(x => x.SigmaIndex == sigmaIndex && x.Seed == seed).ToList());
+        }
+        return new AccuracyShard { Header = header, ShardIndex = o.Shard.Index, Plan = plan, Units = units };
+    }
+
+    private static void LogChip(double sigma, ulong seed, List<AccuracyUnit> units)
+    {
+        var c = AccuracyShards.Combine(units);
+        Log.Information("sigma {Sigma}, seed {Seed}, chunks {First}..{Last}: perplexity {Ppl}, choice accuracy {Acc}, KL {Kl:G4}, top-1 {Top1:P1}",
+            sigma, seed, units[0].Chunk, units[^1].Chunk, Fmt(c.Chip.Perplexity), Fmt(c.Chip.Accuracy), c.Kl, c.Top1);
     }
 
     /// <summary>Checks the options and opens the model's weights.</summary>
@@ -150,7 +186,7 @@ public static class AccuracyRunner
     private static Study Prepare(AccuracyOptions o, ModelSpec spec, IWeightSource source, List<string> notes)
     {
         var adapter = o.AdapterDirectory is null ? null : PeftAdapter.Load(o.AdapterDirectory);
-        var ideal = FunctionalModel.Build(spec, source, IdealPlacer.Instance, adapter);
+        var ideal = FunctionalModel.Build(spec, source, MappedIdealPlacer.Instance, adapter); // the reference keeps its weights in the mapped file
         var tokenizer = o.Tokenizer ?? TextTokenizers.ForModel(o.ModelDirectory, spec);
         var sequences = BuildSequences(o.Items, tokenizer, o.MaxTokens, spec.VocabSize, notes);
         long idealFloats = sequences.Sum(s => (long)s.Tokens.Length * (spec.VocabSize + spec.HiddenSize * spec.NumLayers));
@@ -159,56 +195,71 @@ public static class AccuracyRunner
         return new Study(o, spec, source, adapter, ideal, tokenizer, sequences, cache);
     }
 
-    /// <summary>One chip instance against the ideal model: scores, KL, top-1 agreement, faults, module and layer errors.</summary>
-    private static ChipMetrics MeasureChip(Study study, FunctionalModel chip, ulong seed)
+    /// <summary>
+    /// One chip instance against the ideal model on one chunk of the data: partial sums of the scores, KL, top-1
+    /// agreement and module and layer errors. Sequence g of the data reads the device noise stream
+    /// <see cref="SequenceNoiseStreamBase"/> + g, so a chunk's result does not depend on what ran before it.
+    /// </summary>
+    private static AccuracyUnit MeasureChunk(Study study, FunctionalModel chip, int unit, int sigmaIndex, ulong seed, int chunk)
     {
         var moduleObs = new ModuleErrorObserver(study.IdealModel);
         var hiddenObs = new HiddenStateObserver();
         moduleObs.Next = hiddenObs;
         double kl = 0, agree = 0;
         long positions = 0;
-        var chipLogProbs = new float[study.Sequences.Count][];
-        for (int i = 0; i < study.Sequences.Count; i++)
+        var rram = chip.Executors.OfType<RramLinear>().ToList();
+        var regenerating = chip.Executors.OfType<RegeneratingRramLinear>().ToList();
+        var inChunk = ChunkSequences(study, chunk);
+        var chipLogProbs = new Dictionary<int, float[]>();
+        var idealLogProbs = new Dictionary<int, float[]>();
+        foreach (var i in inChunk)
         {
             var reference = study.Ideal(i);
+            idealLogProbs[i] = reference.LogProbs;
             hiddenObs.Reference = reference.Hidden;
-            var r = RunSequence(chip, study.Sequences[i].Tokens, moduleObs, hiddenObs);
-            chipLogProbs[i] = r.LogProbs;
-            var (k, a, n) = CompareDistributions(reference.LogProbs, r.LogProbs, study.Vocab);
+            foreach (var r in rram) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
+            foreach (var r in regenerating) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
+            var result = RunSequence(chip, study.Sequences[i].Tokens, moduleObs, hiddenObs);
+            chipLogProbs[i] = result.LogProbs;
+            var (k, a, n) = CompareDistributions(reference.LogProbs, result.LogProbs, study.Vocab);
             kl += k;
             agree += a;
             positions += n;
         }
-        var scores = Score(study.Sequences, i => chipLogProbs[i], study.Vocab, study.Options.Items);
-        var faults = chip.Executors.OfType<RramLinear>().Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
-        return new ChipMetrics
+        foreach (var r in rram) r.NoiseStream = null;
+        foreach (var r in regenerating) r.NoiseStream = null;
+        var faults = rram.Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
+        faults = regenerating.Aggregate(faults, (acc, l) => acc + l.Faults);
+        return new AccuracyUnit
         {
+            Unit = unit,
+            SigmaIndex = sigmaIndex,
             Seed = seed,
-            Perplexity = scores.Perplexity,
-            ChoiceAccuracy = scores.Accuracy,
-            ChoiceAccuracyNorm = scores.AccuracyNorm,
-            KlDivergence = positions > 0 ? kl / positions : 0,
-            Top1Agreement = positions > 0 ? agree / positions : 0,
+            Chunk = chunk,
+            Ideal = Score(study.Sequences, inChunk, i => idealLogProbs[i], study.Vocab, study.Options.Items),
+            Chip = Score(study.Sequences, inChunk, i => chipLogProbs[i], study.Vocab, study.Options.Items),
+            Kl = kl,
+            Agree = agree,
+            Positions = positions,
             Cells = faults.Cells,
             StuckCells = faults.Stuck,
-            Modules = moduleObs.Modules.Results(),
-            DecoderLayers = hiddenObs.Layers.Results(),
+            Modules = moduleObs.Modules.Sums(),
+            DecoderLayers = hiddenObs.Layers.Sums(),
         };
     }
 
-    /// <summary>Means and spreads over the chips of one noise level.</summary>
-    private static NoiseLevelResult Summarise(double sigma, List<ChipMetrics> chips) => new()
+    /// <summary>Device noise stream of the first data sequence (well above the calibration pass's call counts).</summary>
+    public const ulong SequenceNoiseStreamBase = 1UL << 32;
+
+    /// <summary>Indices of the sequences whose items fall in <paramref name="chunk"/>.</summary>
+    private static List<int> ChunkSequences(Study study, int chunk)
     {
-        Sigma = sigma,
-        Chips = chips,
-        Perplexity = MetricSummary.Of(chips.Select(c => c.Perplexity)),
-        ChoiceAccuracy = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracy)),
-        ChoiceAccuracyNorm = MetricSummary.Of(chips.Select(c => c.ChoiceAccuracyNorm)),
-        KlDivergence = MetricSummary.Of(chips.Select(c => (double?)c.KlDivergence)),
-        Top1Agreement = MetricSummary.Of(chips.Select(c => (double?)c.Top1Agreement)),
-        Modules = ErrorAccumulator.Mean(chips.Select(c => c.Modules)),
-        DecoderLayers = ErrorAccumulator.Mean(chips.Select(c => c.DecoderLayers)),
-    };
+        int from = chunk * study.Options.ChunkItems, to = from + study.Options.ChunkItems;
+        var result = new List<int>();
+        for (int i = 0; i < study.Sequences.Count; i++)
+            if (study.Sequences[i].Item >= from && study.Sequences[i].Item < to) result.Add(i);
+        return result;
+    }
 
     private static string Fmt(double? v) => v is { } x ? x.ToString("G5") : "n/a";
 
@@ -293,15 +344,14 @@ public static class AccuracyRunner
         return (kl, agree, rows);
     }
 
-    private sealed record Scores(double? Perplexity, double? Accuracy, double? AccuracyNorm);
-
-    private static Scores Score(List<Sequence> sequences, Func<int, float[]> logProbs, int vocab, IReadOnlyList<EvalItem> items)
+    /// <summary>Partial sums of perplexity and choice accuracy over <paramref name="subset"/> of the sequences.</summary>
+    private static ScoreSums Score(List<Sequence> sequences, List<int> subset, Func<int, float[]> logProbs, int vocab, IReadOnlyList<EvalItem> items)
     {
         double nll = 0;
         long count = 0;
         var choiceLl = new Dictionary<int, double[]>();
         var choiceNorm = new Dictionary<int, double[]>();
-        for (int i = 0; i < sequences.Count; i++)
+        foreach (var i in subset)
         {
             var s = sequences[i];
             var lp = logProbs(i);
@@ -320,14 +370,9 @@ public static class AccuracyRunner
                 choiceNorm[s.Item][s.Choice] = ll / Math.Max(1, s.ContinuationBytes);
             }
         }
-        double? ppl = count > 0 ? Math.Exp(nll / count) : null;
-        double? acc = null, accNorm = null;
-        if (choiceLl.Count > 0)
-        {
-            acc = choiceLl.Average(kv => ArgMax(kv.Value) == ((ChoiceItem)items[kv.Key]).Answer ? 1.0 : 0.0);
-            accNorm = choiceNorm.Average(kv => ArgMax(kv.Value) == ((ChoiceItem)items[kv.Key]).Answer ? 1.0 : 0.0);
-        }
-        return new Scores(ppl, acc, accNorm);
+        int correct = choiceLl.Count(kv => ArgMax(kv.Value) == ((ChoiceItem)items[kv.Key]).Answer);
+        int correctNorm = choiceNorm.Count(kv => ArgMax(kv.Value) == ((ChoiceItem)items[kv.Key]).Answer);
+        return new ScoreSums(nll, count, correct, correctNorm, choiceLl.Count);
     }
 
     private static int ArgMax(double[] v)

@@ -21,11 +21,27 @@ internal sealed class ErrorAccumulator
         }
     }
 
-    public IReadOnlyList<LayerError> Results() => _order.Select(n =>
+    public IReadOnlyList<LayerError> Results() => Results([Sums()]);
+
+    /// <summary>The sums per name, in first-seen order.</summary>
+    public IReadOnlyList<ErrorSum> Sums() => _order.Select(n => new ErrorSum(n, _sums[n].Signal, _sums[n].Error)).ToList();
+
+    /// <summary>SNR and relative error per name of the sums of several parts (added in the order given, names in first-seen order).</summary>
+    public static IReadOnlyList<LayerError> Results(IEnumerable<IReadOnlyList<ErrorSum>> parts)
     {
-        var (sig, err) = _sums[n];
-        return new LayerError(n, err > 0 && sig > 0 ? 10 * Math.Log10(sig / err) : null, sig > 0 ? Math.Sqrt(err / sig) : 0);
-    }).ToList();
+        var total = new ErrorAccumulator();
+        foreach (var part in parts)
+            foreach (var e in part)
+            {
+                if (!total._sums.TryGetValue(e.Name, out var s)) total._order.Add(e.Name);
+                total._sums[e.Name] = (s.Signal + e.Signal, s.Error + e.Error);
+            }
+        return total._order.Select(n =>
+        {
+            var (sig, err) = total._sums[n];
+            return new LayerError(n, err > 0 && sig > 0 ? 10 * Math.Log10(sig / err) : null, sig > 0 ? Math.Sqrt(err / sig) : 0);
+        }).ToList();
+    }
 
     public static IReadOnlyList<LayerError> Mean(IEnumerable<IReadOnlyList<LayerError>> perChip)
     {

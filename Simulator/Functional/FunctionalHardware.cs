@@ -9,10 +9,11 @@ public static class FunctionalHardware
 {
     /// <summary>
     /// Placer for chip instance <paramref name="seed"/>: ideal when <paramref name="hw"/> is null, else every matrix where
-    /// the mapping of <paramref name="hw"/> puts it (<paramref name="plan"/>, or mapped when the model is known).
+    /// the mapping of <paramref name="hw"/> puts it (<paramref name="plan"/>, or mapped when the model is known);
+    /// <paramref name="chipCacheBytes"/>: regenerate RRAM layers from the seed, keeping at most that many bytes programmed.
     /// </summary>
-    public static ILinearPlacer Placer(HardwareSpec? hw, ulong seed, RramPath path, FunctionalPlan? plan = null)
-        => hw is null ? IdealPlacer.Instance : new RramPlacer(new RramFormat(hw.Rram), seed, path, plan, hw);
+    public static ILinearPlacer Placer(HardwareSpec? hw, ulong seed, RramPath path, FunctionalPlan? plan = null, long? chipCacheBytes = null)
+        => hw is null ? IdealPlacer.Instance : new RramPlacer(new RramFormat(hw.Rram), seed, path, plan, hw) { ChipCacheBytes = chipCacheBytes };
 
     /// <summary>The hardware with rram.noise.weight_noise.sigma replaced (the paper's abstract noise level).</summary>
     public static HardwareSpec WithWeightNoiseSigma(HardwareSpec hw, double sigma)

@@ -120,6 +120,8 @@ public sealed class FunctionalModel
     /// <summary>Loads config.json and safetensors from <paramref name="modelDirectory"/>, checks every tensor's shape first.</summary>
     public static FunctionalModel Load(string modelDirectory, ILinearPlacer placer, string? adapterDirectory = null)
     {
+        if (placer.NeedsOpenSource)
+            throw new ArgumentException("Load closes the checkpoint it reads; a placer that reads weights later (mapped or regenerated) needs Build with an open checkpoint", nameof(placer));
         var cfg = Path.Combine(modelDirectory, "config.json");
         if (!File.Exists(cfg)) throw new UserInputException($"{modelDirectory}: no config.json (expected a Hugging Face model directory)");
         var spec = ModelConfigParser.ParseFile(cfg);
@@ -213,11 +215,11 @@ public sealed class FunctionalModel
             {
                 var (inF, outF) = spec.Shape(m);
                 var path = m.HfPath(i);
-                var w = weights.Read(path + ".weight", [outF, inF]);
-                var exec = placer.Place(path, w, outF, inF);
+                var exec = placer.KeepsWeightsMapped && weights.Mapped(path + ".weight", outF, inF) is { } mapped ? mapped
+                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), outF, inF);
                 // Programming leaves large transient arrays (the read weights, the kernel's copies) on the large-object
                 // heap; collecting now keeps peak memory near the programmed model instead of piling up garbage.
-                if (exec is not IdealLinear) GC.Collect();
+                if (exec is not (IdealLinear or MappedLinear)) GC.Collect();
                 var bias = spec.HasBias(m) ? weights.Read(path + ".bias", [outF]) : null;
                 LoraModuleWeights? lora = null;
                 adapter?.Modules.TryGetValue(path, out lora);
@@ -235,9 +237,10 @@ public sealed class FunctionalModel
                 Projections = spec.Projections.Select(P).ToList(),
             });
         }
-        var lmHeadWeights = spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]);
-        var lmHead = placer.Place(FunctionalPlan.LmHeadName, lmHeadWeights, spec.VocabSize, spec.HiddenSize);
-        if (lmHead is not IdealLinear) GC.Collect();
+        var lmHead = !spec.TieWordEmbeddings && placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead
+            ? mappedHead
+            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]), spec.VocabSize, spec.HiddenSize);
+        if (lmHead is not (IdealLinear or MappedLinear)) GC.Collect();
         var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
         var model = new FunctionalModel
         {

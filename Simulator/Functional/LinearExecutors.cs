@@ -3,6 +3,7 @@ using CimSim.Devices.Config;
 using CimSim.Devices.Rram;
 using CimSim.Mapping;
 using CimSim.Workloads.Models;
+using CimSim.Workloads.Weights;
 
 namespace CimSim.Simulator.Functional;
 
@@ -34,6 +35,72 @@ public sealed class IdealLinear(float[] weights, int outFeatures, int inFeatures
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, Weights, 0f, y);
 }
 
+/// <summary>
+/// Exact float32 arithmetic on weights that stay in the memory-mapped safetensors file in their stored precision
+/// (F32/F16/BF16): each product widens the tensor into a per-thread buffer (exact: F16 and BF16 are subsets of
+/// float32), runs the same GEMM as <see cref="IdealLinear"/>, and drops the file pages from the resident set. Same
+/// results as <see cref="IdealLinear"/> bit for bit, with no managed copy of the weights; valid while the file is open.
+/// </summary>
+public sealed class MappedLinear : ILinearExecutor
+{
+    [ThreadStatic] private static float[]? _buffer;
+
+    private readonly SafetensorsFile _file;
+    private readonly string _name;
+    private readonly TensorDType _dtype;
+
+    public MappedLinear(SafetensorsFile file, string name, int outFeatures, int inFeatures)
+    {
+        _file = file;
+        _name = name;
+        var info = file.Info(name);
+        if (info.ElementCount != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"tensor '{name}' holds {info.ElementCount} elements, expected {outFeatures} x {inFeatures}", nameof(name));
+        _dtype = info.DType;
+        OutFeatures = outFeatures;
+        InFeatures = inFeatures;
+        Widen(); // refuses non-finite weights now, as the float32 reader does
+        file.ReleasePages(name);
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    /// <summary>Bytes per weight as stored (4, or 2 for F16/BF16).</summary>
+    public int BytesPerWeight => _dtype == TensorDType.F32 ? 4 : 2;
+
+    private float[] Widen()
+    {
+        long n = (long)OutFeatures * InFeatures;
+        var buffer = _buffer is { } b && b.Length >= n ? b : (_buffer = new float[n]);
+        _file.ReadFloat32(_name, buffer.AsSpan(0, (int)n));
+        return buffer;
+    }
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        var w = Widen();
+        _file.ReleasePages(_name);
+        Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, w.AsSpan(0, OutFeatures * InFeatures), 0f, y);
+    }
+}
+
+/// <summary>
+/// Every linear exact, with the matrices left in the memory-mapped checkpoint (<see cref="MappedLinear"/>) when the
+/// weight source is one: the accuracy study's ideal reference, so that it holds no float32 copy of the model.
+/// </summary>
+public sealed class MappedIdealPlacer : ILinearPlacer
+{
+    public static readonly MappedIdealPlacer Instance = new();
+
+    public string Describe => "ideal";
+
+    public bool KeepsWeightsMapped => true;
+
+    public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures) => new IdealLinear(weights, outFeatures, inFeatures);
+}
+
 /// <summary>A programmed RRAM layer (one chip instance) run through the bit-accurate or statistical device model.</summary>
 public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearExecutor
 {
@@ -45,7 +112,112 @@ public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearEx
 
     public int OutFeatures => Layer.OutFeatures;
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) => Layer.Forward(x, y, tokens, Path);
+    /// <summary>
+    /// Device noise stream of the next products (read noise, statistical ADC term); null: the layer's own call count.
+    /// The accuracy study sets it per data sequence so a sequence's draws do not depend on what ran before it.
+    /// </summary>
+    public ulong? NoiseStream { get; set; }
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        if (NoiseStream is { } stream) Layer.Forward(x, y, tokens, Path, stream);
+        else Layer.Forward(x, y, tokens, Path);
+    }
+}
+
+/// <summary>
+/// A programmed RRAM layer that is not held: it is programmed again from its weights, seed and module stream whenever
+/// it is needed and not in <see cref="ChipLayerCache"/> (programming is deterministic in those, so every regeneration
+/// holds the same conductances bit for bit). Forward calls are counted here and passed to the layer as its noise
+/// stream, so read-time draws are those of a held layer too. Not for an ADC that needs calibration (the calibrated
+/// ranges live in the programmed layer): <see cref="RramPlacer"/> holds those layers.
+/// </summary>
+public sealed class RegeneratingRramLinear : ILinearExecutor
+{
+    private readonly Func<float[]> _readWeights;
+    private readonly RramFormat _format;
+    private readonly ulong _seed;
+    private readonly string _purpose;
+    private readonly ChipLayerCache _cache;
+    private long _calls;
+
+    public RegeneratingRramLinear(Func<float[]> readWeights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose, RramPath path, ChipLayerCache cache)
+    {
+        (_readWeights, _format, _seed, _purpose, _cache, Path) = (readWeights, format, seed, purpose, cache, path);
+        (OutFeatures, InFeatures) = (outFeatures, inFeatures);
+        Faults = Program().Faults;
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    public RramPath Path { get; }
+
+    /// <summary>Cells and stuck cells of the programmed layer (the same at every regeneration).</summary>
+    public RramFaultCounts Faults { get; }
+
+    /// <summary>As <see cref="RramLinear.NoiseStream"/>.</summary>
+    public ulong? NoiseStream { get; set; }
+
+    private RramLinearLayer Program()
+    {
+        var layer = RramLinearLayer.Program(_readWeights(), OutFeatures, InFeatures, _format, _seed, _purpose);
+        _cache.Put(this, layer, (long)OutFeatures * InFeatures * 4L * (_format.SlicesPerWeight == 1 ? 1 : _format.SlicesPerWeight + 1));
+        return layer;
+    }
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        var layer = _cache.Get(this) ?? Program();
+        ulong call = (ulong)(Interlocked.Increment(ref _calls) - 1);
+        layer.Forward(x, y, tokens, Path, NoiseStream ?? call);
+    }
+}
+
+/// <summary>
+/// The programmed layers of one chip instance kept between uses, least recently used dropped first once their float32
+/// arrays pass <see cref="BudgetBytes"/>; 0 keeps none (every product programs its layer again).
+/// </summary>
+public sealed class ChipLayerCache(long budgetBytes)
+{
+    private readonly LinkedList<(object Key, RramLinearLayer Layer, long Bytes)> _order = new();
+    private long _bytes;
+
+    public long BudgetBytes { get; } = budgetBytes;
+
+    /// <summary>Layers programmed again because they were not kept.</summary>
+    public long Regenerations { get; private set; }
+
+    public RramLinearLayer? Get(object key)
+    {
+        lock (_order)
+        {
+            for (var n = _order.First; n is not null; n = n.Next)
+                if (ReferenceEquals(n.Value.Key, key))
+                {
+                    _order.Remove(n);
+                    _order.AddFirst(n);
+                    return n.Value.Layer;
+                }
+            Regenerations++;
+            return null;
+        }
+    }
+
+    public void Put(object key, RramLinearLayer layer, long bytes)
+    {
+        lock (_order)
+        {
+            _order.AddFirst((key, layer, bytes));
+            _bytes += bytes;
+            while (_bytes > BudgetBytes && _order.Last is { } last)
+            {
+                _bytes -= last.Value.Bytes;
+                _order.RemoveLast();
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -60,11 +232,20 @@ public interface ILinearPlacer
 
     ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures);
 
+    /// <summary>As <see cref="Place"/> with the weights read by <paramref name="read"/> (a placer may read them again later).</summary>
+    ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read(), outFeatures, inFeatures);
+
     /// <summary>The placer for one model (a hardware placer maps the model to learn each matrix's target); default: itself.</summary>
     ILinearPlacer ForModel(ModelSpec model) => this;
 
     /// <summary>The chip instance whose seed drives programming and calibration (null: no device draws).</summary>
     ulong? ChipSeed => null;
+
+    /// <summary>True: exact matrices may stay in the mapped checkpoint (<see cref="MappedLinear"/>) instead of being read.</summary>
+    bool KeepsWeightsMapped => false;
+
+    /// <summary>True: the model reads its weight source after Build (mapped or regenerated matrices), so the source must stay open.</summary>
+    bool NeedsOpenSource => KeepsWeightsMapped;
 }
 
 /// <summary>Every linear exact (ideal devices).</summary>
@@ -85,6 +266,17 @@ public sealed class IdealPlacer : ILinearPlacer
 /// </summary>
 public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, FunctionalPlan? plan = null, HardwareSpec? hardware = null) : ILinearPlacer
 {
+    /// <summary>
+    /// Null: every RRAM layer programmed once and held (the default). A value: layers are regenerated from their seed
+    /// when needed (<see cref="RegeneratingRramLinear"/>) and at most this many bytes of them kept; the weight source
+    /// must stay open while the model runs.
+    /// </summary>
+    public long? ChipCacheBytes { get; init; }
+
+    private ChipLayerCache? _cache;
+
+    public bool NeedsOpenSource => ChipCacheBytes is not null;
+
     public RramFormat Format { get; } = format;
 
     public ulong Seed { get; } = seed;
@@ -100,7 +292,16 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
 
     /// <summary>With the hardware known and no plan yet: maps <paramref name="model"/> and follows its placements.</summary>
     public ILinearPlacer ForModel(ModelSpec model) =>
-        Plan is null && hardware is not null ? new RramPlacer(Format, Seed, Path, FunctionalPlan.Map(hardware, model), hardware) : this;
+        Plan is null && hardware is not null ? new RramPlacer(Format, Seed, Path, FunctionalPlan.Map(hardware, model), hardware) { ChipCacheBytes = ChipCacheBytes } : this;
+
+    /// <summary>Regenerated per use when <see cref="ChipCacheBytes"/> is set and the layer needs no ADC calibration; else as <see cref="Place(string, float[], int, int)"/>.</summary>
+    public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures)
+    {
+        bool calibrated = !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated;
+        if (ChipCacheBytes is not { } budget || calibrated || TargetOf(module) != ComputeTarget.Rram) return Place(module, read(), outFeatures, inFeatures);
+        _cache ??= new ChipLayerCache(budget);
+        return new RegeneratingRramLinear(read, outFeatures, inFeatures, Format, Seed, "rram/" + module, Path, _cache);
+    }
 
     public ComputeTarget TargetOf(string module) =>
         Plan?.TargetOf(module) ?? (module == FunctionalPlan.LmHeadName ? ComputeTarget.Digital : ComputeTarget.Rram);

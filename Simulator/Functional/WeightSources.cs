@@ -19,6 +19,9 @@ public interface IWeightSource
 
     /// <summary>The tensor as float32, after its shape was checked.</summary>
     float[] Read(string name, long[] expectedShape);
+
+    /// <summary>An exact executor computing with the matrix where it is stored (a memory-mapped file), or null when the source has none.</summary>
+    ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures) => null;
 }
 
 /// <summary>Tensors of a safetensors checkpoint; shapes are compared with what config.json implies.</summary>
@@ -42,7 +45,16 @@ public sealed class CheckpointWeightSource(SafetensorsCheckpoint checkpoint, str
     {
         var problem = Check(name, expectedShape);
         if (problem is not null) throw new UserInputException(problem);
-        return checkpoint.ReadFloat32(name);
+        var data = checkpoint.ReadFloat32(name);
+        checkpoint.FileOf(name).ReleasePages(name); // the float32 copy is what is used; the mapped pages need not stay resident
+        return data;
+    }
+
+    public ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures)
+    {
+        var problem = Check(name, [outFeatures, inFeatures]);
+        if (problem is not null) throw new UserInputException(problem);
+        return new MappedLinear(checkpoint.FileOf(name), name, outFeatures, inFeatures);
     }
 }
 

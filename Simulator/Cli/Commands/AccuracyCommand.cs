@@ -4,6 +4,7 @@ using CimSim.Common.IO;
 using CimSim.Common.Errors;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
+using CimSim.Simulator.Sweeps;
 using CimSim.Workloads.Datasets;
 using Serilog;
 
@@ -25,7 +26,10 @@ public sealed class AccuracyCommand : ICliCommand
         var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first chip instance.", DefaultValueFactory = _ => 0UL };
         var sigma = new Option<string?>("--sigma") { Description = "Comma-separated values of rram.noise.weight_noise.sigma (noise relative to max|W| per tile), e.g. 0.005,0.01,0.02; default: the config's value." };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Longest sequence scored.", DefaultValueFactory = _ => 256 };
-        var output = new Option<string>("--out", "-o") { Description = "Directory for report.json, report.md and accuracy-vs-sigma.png.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Directory for report.json, report.md and accuracy-vs-sigma.png (with --shard: accuracy-shard.json).", Required = true };
+        var shard = new Option<string?>("--shard") { Description = "Run only shard i/N of the units of work (noise levels x seeds x chunks of items) and write accuracy-shard.json; `cimsim merge` of all N gives the unsharded report. In Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (docs/slurm/accuracy.sbatch)." };
+        var chipCache = new Option<double?>("--chip-cache-gb") { Description = "Regenerate each chip instance's RRAM layers from its seed when used, keeping at most this many GB programmed (0: none); default: program each chip once and hold it. Same results; for models whose chip does not fit in memory. Layers whose ADC needs calibration are always held." };
+        var chunkItems = new Option<int>("--chunk-items") { Description = "Data items per unit of work (shards split noise levels x seeds x chunks; every shard of a study must use the same value).", DefaultValueFactory = _ => 16 };
         var cmd = new Command("accuracy", """
             Measure what the RRAM devices cost a model: perplexity, multiple-choice accuracy (log-likelihood of each
             choice, as lm-evaluation-harness), KL divergence and top-1 agreement against ideal devices, and the output
@@ -34,9 +38,10 @@ public sealed class AccuracyCommand : ICliCommand
             Example:
               cimsim accuracy --hw hw-configs/default.yaml --model models/llama --adapter adapters/halora --data eval.jsonl --seeds 5 --sigma 0.005,0.01,0.02 --out out/accuracy
               cimsim accuracy --model models/llama --data eval.jsonl -p rram.adc.ideal=false -p rram.adc.range.full_scale=calibrated -o out/adc8
+              cimsim accuracy --model models/llama --data eval.jsonl --seeds 5 --shard 3/8 -o out/acc/shard-3   # then: cimsim merge out/acc/shard-* -o out/acc/merged
             """)
         {
-            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output,
+            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output, shard, chunkItems, chipCache,
         };
         f.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -56,7 +61,20 @@ public sealed class AccuracyCommand : ICliCommand
                 Sigmas = ParseSigmas(pr.GetValue(sigma)),
                 Path = f.Path(pr),
                 MaxTokens = pr.GetValue(maxTokens),
+                ChunkItems = pr.GetValue(chunkItems),
+                ChipCacheBytes = pr.GetValue(chipCache) is { } gb
+                    ? gb >= 0 && gb <= 1e6 ? (long)(gb * 1e9) : throw new UserInputException($"--chip-cache-gb {gb}: expected a size in GB from 0 to 1e6")
+                    : null,
             };
+            if (pr.GetValue(shard) is { } shardText)
+            {
+                var part = ShardSpec.Parse(shardText);
+                var result = AccuracyRunner.RunShard(options with { Shard = (part.Index, part.Count) });
+                AccuracyShards.Write(result, pr.GetValue(output)!);
+                Log.Information("wrote {Dir}/{File}: {Units} of {Total} units of work (shard {Shard})", pr.GetValue(output), AccuracyShards.FileName,
+                    result.Units.Count, result.Header.Units, part);
+                return 0;
+            }
             var report = AccuracyRunner.Run(options);
             AccuracyReportWriter.Write(report, pr.GetValue(output)!);
             Log.Information("wrote {Dir}/report.json, report.md{Plot}", pr.GetValue(output), report.Levels.Count > 1 ? " and accuracy-vs-sigma.png" : "");

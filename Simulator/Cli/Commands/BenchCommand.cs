@@ -20,7 +20,9 @@ public sealed class BenchCommand : ICliCommand
         foreach (var b in benches)
         {
             var sub = new Command(b.Name, b.Description + "\nExample: cimsim bench " + b.Name) { quick };
-            sub.SetAction(pr => b.Run(pr.GetValue(quick), Console.Out));
+            var full = new Option<bool>("--full") { Description = "Whole models: " + b.Name + "'s full variant (docs say what it measures).", DefaultValueFactory = _ => false };
+            if (b.HasFull) sub.Options.Add(full);
+            sub.SetAction(pr => b.HasFull && pr.GetValue(full) ? b.RunFull(Console.Out) : b.Run(pr.GetValue(quick), Console.Out));
             cmd.Subcommands.Add(sub);
         }
         return cmd;

@@ -8,7 +8,9 @@ namespace CimSim.Tests.Simulator.Sweeps;
 /// <summary>
 /// The cluster path on a real Slurm: starts a single-node Slurm (Debian slurm-wlm + munge, on loopback, all
 /// state in a temporary directory) with scripts/slurm/local-cluster.sh, submits docs/slurm/sweep.sbatch as a
-/// 4-task array, merges the shards and compares with the unsharded run, then stops every daemon it started, by PID.
+/// 4-task array, merges the shards and compares with the unsharded run; then submits docs/slurm/accuracy.sbatch as
+/// a 2-task array on the fixture Llama and compares the merged accuracy report with the unsharded `cimsim accuracy`;
+/// then stops every daemon it started, by PID.
 /// </summary>
 [NonParallelizable]
 public partial class SlurmIntegrationTests
@@ -73,6 +75,28 @@ public partial class SlurmIntegrationTests
             foreach (var f in new[] { SweepOutput.CsvFile, SweepOutput.JsonlFile, SweepManifest.FileName })
                 Assert.That(File.ReadAllText(Path.Combine(root, "merged", f)), Is.EqualTo(File.ReadAllText(Path.Combine(unsharded, f))), f);
             Assert.That(File.ReadAllLines(Path.Combine(root, "merged", SweepOutput.CsvFile)), Has.Length.EqualTo(7));
+
+            // Accuracy: 2 noise levels x 2 seeds x 2 chunks = 8 units over a 2-task array; merged == unsharded, byte for byte.
+            var data = Path.Combine(root, "eval.jsonl");
+            File.WriteAllText(data, "{\"text\": \"A job array splits the study.\"}\n{\"question\": \"1+1=\", \"choices\": [\"2\", \"3\"], \"answer\": 0}\n");
+            string[] accuracyOptions = ["--model", FixturePaths.Of("llama_f32"), "--data", data, "--hw", Path.Combine(root, "chip.yaml"),
+                "--seeds", "2", "--sigma", "0.01,0.02", "--chunk-items", "1"];
+            (rc, output) = ProcessHelpers.Run("sbatch",
+                ["--parsable", "--array=0-1", "--chdir=" + workDir, Path.Combine(repo, "docs", "slurm", "accuracy.sbatch"), Path.Combine(root, "acc"), .. accuracyOptions], env);
+            Assert.That(rc, Is.Zero, output);
+            var accStates = WaitForArray(output.Trim().Split(';')[0], env, TimeSpan.FromSeconds(240), tasks: 2);
+            var accLogDir = Path.Combine(root, "acc", "logs");
+            var accLogs = Directory.Exists(accLogDir)
+                ? string.Join("\n", Directory.EnumerateFiles(accLogDir).Order(StringComparer.Ordinal).Select(f => f + ":\n" + File.ReadAllText(f))) : "(no logs)";
+            Assert.That(accStates, Has.Count.EqualTo(2), accLogs);
+            Assert.That(accStates.Values, Is.All.EqualTo("COMPLETED 0:0"), accLogs);
+            (rc, output) = ProcessHelpers.Run("dotnet", [ProcessHelpers.CimsimDll, "merge", Path.Combine(root, "acc", "shard-0"), Path.Combine(root, "acc", "shard-1"),
+                "--out", Path.Combine(root, "acc", "merged")]);
+            Assert.That(rc, Is.Zero, output);
+            (rc, output) = ProcessHelpers.Run("dotnet", [ProcessHelpers.CimsimDll, "accuracy", .. accuracyOptions, "--out", Path.Combine(root, "acc-unsharded")]);
+            Assert.That(rc, Is.Zero, output);
+            foreach (var f in new[] { "report.json", "report.md" })
+                Assert.That(File.ReadAllText(Path.Combine(root, "acc", "merged", f)), Is.EqualTo(File.ReadAllText(Path.Combine(root, "acc-unsharded", f))), f);
         }
         finally
         {
@@ -84,7 +108,7 @@ public partial class SlurmIntegrationTests
     }
 
     /// <summary>Polls `scontrol show job` until every array task has finished; returns "STATE ExitCode" per task id.</summary>
-    private static Dictionary<int, string> WaitForArray(string jobId, Dictionary<string, string> env, TimeSpan timeout)
+    private static Dictionary<int, string> WaitForArray(string jobId, Dictionary<string, string> env, TimeSpan timeout, int tasks = Tasks)
     {
         var deadline = DateTime.UtcNow + timeout;
         var result = new Dictionary<int, string>();
@@ -104,7 +128,7 @@ public partial class SlurmIntegrationTests
                     if (state is "PENDING" or "RUNNING" or "CONFIGURING" or "COMPLETING" or "SUSPENDED") pending = true;
                     result[id] = state + " " + exit;
                 }
-                if (!pending && result.Count == Tasks) return result;
+                if (!pending && result.Count == tasks) return result;
             }
             Thread.Sleep(250);
         }

@@ -8,7 +8,9 @@ namespace CimSim.Devices.Rram;
 /// Programs weight digits into cells and applies the per-cell non-idealities in the order a chip sees them
 /// (docs/devices.md, "Non-idealities"): target conductance -> programming noise (clipped to [G_min, G_max], or
 /// at 0 S when clip is off) -> stuck-at faults (override) -> drift (not for stuck cells) -> first-order IR drop.
-/// Then the paper's abstract weight noise is added in the weight domain.
+/// Then the paper's abstract weight noise is added in the weight domain. Under the offset encoding every weight is
+/// read against a reference column (G_min plus the offset level with analog subtraction, G_min with digital): its
+/// cells are programmed ideally but drift by the same law, each with its own nu (docs/devices.md, "Drift").
 /// </summary>
 internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 {
@@ -19,7 +21,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 
     /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
     public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
-        int o0, int o1, ulong seed, string purpose)
+        int o0, int o1, ulong seed, string purpose, string layerPurpose)
     {
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
         int digitMask = f.DigitMax, npol = f.CellsPerSlice;
@@ -32,8 +34,11 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         long cells = 0, sa0 = 0, sa1 = 0;
         float topShift = (float)Math.Pow(2, b * (nSlices - 1));
         double weightSigma = f.WeightNoise.Sigma, weightMean = f.WeightNoise.Mean;
-        // The reference column's current (offset level, analog subtraction) is removed before the ADC; modelled ideal.
+        // The reference column's current (offset level, analog subtraction) is removed before the ADC; programmed
+        // ideally, but its cells drift like every other cell (aihwkit drifts every device of a pair), so a common nu
+        // scales the stored weight instead of shifting it.
         var refDigits = Enumerable.Range(0, nSlices).Select(f.ReferenceDigit).ToArray();
+        var refDrift = npol == 1 && f.DriftOn ? new ReferenceDrift(this, f, inFeatures, nSlices, seed, layerPurpose) : null;
 
         for (int o = o0; o < o1; o++)
         {
@@ -61,7 +66,9 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                     else
                     {
                         double g = Cell(d, row, colBase + sl, prog, stuck, drift, ref sa0, ref sa1);
-                        e = (float)((g - _gMin) / _dG);
+                        // Reference cell G_ref = (G_min + r dG) s_ref: subtract its drift (G_min + r dG)(s_ref - 1) too.
+                        double refShift = refDrift == null ? 0 : (_gMin + refDigits[sl] * _dG) * (refDrift.Factor(o / weightsPerArray, i, sl) - 1);
+                        e = (float)((g - _gMin - refShift) / _dG);
                         if (readVar != null) readVar[sl][idx] = (float)Sq(_readSigmaRelG * g / _dG);
                     }
                     slices[sl][idx] = e - refDigits[sl];
@@ -80,6 +87,30 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     }
 
     private static double Sq(double v) => v * v;
+
+    /// <summary>Drift factor (t/t0)^-nu of the reference cell of array column block cb, input row i, slice sl. One
+    /// stream per column block (the reference column serves every weight column of its arrays), so every output
+    /// chunk that reads the block sees the same reference cells.</summary>
+    private sealed class ReferenceDrift(CellProgrammer p, RramFormat f, int inFeatures, int nSlices, ulong seed, string layerPurpose)
+    {
+        private readonly DriftSpec _d = f.Spec.Noise.Drift;
+        private readonly double _common = Math.Pow(p._driftRatio, -Math.Max(0, f.Spec.Noise.Drift.Nu));
+        private int _block = -1;
+        private double[] _factors = [];
+
+        public double Factor(int block, int row, int slice)
+        {
+            if (_d.NuSigma == 0) return _common;
+            if (block != _block)
+            {
+                var g = new Gaussian(RandomStreams.Create(seed, $"{layerPurpose}/reference-drift/{block}"));
+                _factors = new double[inFeatures * nSlices];
+                for (int k = 0; k < _factors.Length; k++) _factors[k] = Math.Pow(p._driftRatio, -Math.Max(0, _d.Nu + _d.NuSigma * g.Next()));
+                _block = block;
+            }
+            return _factors[row * nSlices + slice];
+        }
+    }
 
     private double Cell(int digit, int row, int column, Gaussian? prog, System.Random? stuck, Gaussian? drift, ref long sa0, ref long sa1)
     {

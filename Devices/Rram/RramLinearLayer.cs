@@ -187,7 +187,7 @@ public sealed class RramLinearLayer
         Parallel.For(0, chunks, c =>
         {
             int o0 = c * RowsPerRandomChunk, o1 = Math.Min(outFeatures, o0 + RowsPerRandomChunk);
-            faults[c] = programmer.ProgramOutputs(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}"); // label kept: renaming it would change every chip instance
+            faults[c] = programmer.ProgramOutputs(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}", purpose); // label kept: renaming it would change every chip instance
         });
         var total = new RramFaultCounts();
         foreach (var f in faults) total += f;

@@ -80,7 +80,7 @@ public class ProgramVerifyModelTests
         float[][] Program(RramFormat f)
         {
             var slices = new[] { new float[Out * In] };
-            new CellProgrammer(f, In).ProgramOutputs(w, scales, slices, null, null, 0, Out, 3, "pv");
+            new CellProgrammer(f, In).ProgramOutputs(w, scales, slices, null, null, 0, Out, 3, "pv", "pv");
             return slices;
         }
         var a = Program(noisy)[0];

@@ -7,7 +7,7 @@ using CimSim.Simulator.Plots;
 
 namespace CimSim.Simulator.Lifecycle;
 
-/// <summary>Writes report.json, report.md (and accuracy-over-time.png/.svg when there are accuracy points) of a <see cref="LifecycleReport"/> (atomic writes; non-finite numbers fail, exit 2).</summary>
+/// <summary>Writes report.json, report.md, report.html (and accuracy-over-time.png/.svg when there are accuracy points) of a <see cref="LifecycleReport"/> (atomic writes; non-finite numbers fail, exit 2).</summary>
 public static class LifecycleReportWriter
 {
     /// <summary>The JSON shape of the accuracy report (snake_case, indented), so both reports read alike.</summary>
@@ -22,6 +22,7 @@ public static class LifecycleReportWriter
         AtomicFile.WriteAllText(Path.Combine(directory, "report.json"), json);
         AtomicFile.WriteAllText(Path.Combine(directory, "report.md"), md);
         if (report.Accuracy.Count > 0) PlotDefaults.Save(LifecyclePlots.AccuracyOverTime(report), Path.Combine(directory, "accuracy-over-time"));
+        AtomicFile.WriteAllText(Path.Combine(directory, LifecycleHtml.FileName), LifecycleHtml.Build(report, json, directory));
     }
 
     private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -34,69 +35,130 @@ public static class LifecycleReportWriter
         _ => G(joules * 1e6) + " uJ",
     };
 
+    /// <summary>What the run was given, as (input, value) rows.</summary>
+    internal static IReadOnlyList<string[]> InputRows(LifecycleReport r)
+    {
+        var i = r.Inputs;
+        return
+        [
+            ["hardware", i.Hardware], ["model", i.Model], ["LoRA", $"rank {i.LoraRank} ({string.Join(",", i.LoraTargets)})"],
+            ["tokens per request", $"{i.PromptTokens}+{i.GeneratedTokens}"], ["GPU", i.Gpu], ["deployment", $"{G(i.Months)} months ({G(i.Days)} days)"],
+            ["adapters", $"{i.Adapters}, switching every {i.SwapEvery} requests"], ["requests per day", G(i.RequestsPerDay)],
+            ["refresh", i.RefreshDays > 0 ? $"every {G(i.RefreshDays)} days" : "never"],
+            ["re-tune", $"{(i.RetuneDays > 0 ? $"every {G(i.RetuneDays)} days" : "never")} ({G(i.RetuneGpuHours)} GPU-hours per adapter, assumed)"],
+        ];
+    }
+
+    /// <summary>(phase, energy, share of the chip total) rows, then the chip total and the GPU.</summary>
+    internal static IReadOnlyList<string[]> EnergyRows(LifecycleReport r) =>
+    [
+        .. r.EnergyByPhaseJ.Select(kv => new[] { kv.Key.Replace('_', ' '), J(kv.Value), (r.TotalEnergyJ > 0 ? kv.Value / r.TotalEnergyJ : 0).ToString("P2", CultureInfo.InvariantCulture) }),
+        ["total (chip)", J(r.TotalEnergyJ), ""],
+        ["GPU serving the same mix", J(r.GpuTotalEnergyJ), ""],
+    ];
+
+    internal static string EnergyPerTokenText(LifecycleReport r) =>
+        $"Energy per served token over the life: chip {J(r.EnergyPerTokenJ)}, GPU {J(r.GpuEnergyPerTokenJ)} (GPU / chip = {G(r.GpuEnergyPerTokenJ / r.EnergyPerTokenJ)}x). " +
+        $"Re-tuning training on the GPU (not chip energy): {J(r.Maintenance.RetuneTrainingEnergyJ)}.";
+
+    internal static IReadOnlyList<string[]> ProgrammingRows(LifecycleReport r)
+    {
+        var p = r.Programming;
+        return
+        [
+            ["program-and-verify", p.ProgramVerify ? "on" : "off"],
+            [$"cells ({p.Arrays:N0} arrays)", $"{p.Cells:N0}"],
+            ["mean pulses per cell / per row (slowest cell)", $"{G(p.MeanIterationsPerCell)} / {G(p.MeanIterationsPerRow)}"],
+            ["cells left outside tolerance", p.FailFraction.ToString("P4", CultureInfo.InvariantCulture)],
+            ["conductance error std: one pulse -> after verify", $"{G(p.SinglePulseStdUs)} uS -> {G(p.ResidualStdUs)} uS"],
+            ["energy per cell / whole chip", $"{G(p.EnergyPerCellPj)} pJ / {J(p.EnergyJ)}"],
+            ["programming time", $"{G(p.TimeS)} s"],
+            [$"re-programmings survived (mean cell / worst cell, endurance {G(p.EnduranceCycles)})", $"{G(p.ReprogrammingsSurvived)} / {G(p.ReprogrammingsSurvivedWorstCell)}"],
+        ];
+    }
+
+    internal static IReadOnlyList<string[]> AdapterRows(LifecycleReport r)
+    {
+        var a = r.Adapters;
+        return
+        [
+            ["weights / bytes per adapter", $"{a.WeightsPerAdapter:N0} / {a.BytesPerAdapter:N0} B"],
+            ["resident slots in the mapped SRAM macros", $"{a.ResidentSlots}"],
+            ["one swap: SRAM write + DRAM read", $"{J(a.SramWriteEnergyJ)} + {J(a.DramReadEnergyJ)} = {J(a.SwapEnergyJ)}, stall {G(a.SwapStallS * 1e6)} us"],
+            ["swaps over the life (first loads excluded)", $"{a.Swaps:N0}"],
+            ["one swap on the GPU (adapter read from HBM)", $"{J(a.GpuSwapEnergyJ)}, {G(a.GpuSwapS * 1e6)} us"],
+        ];
+    }
+
+    /// <summary>(quantity, chip, GPU) rows.</summary>
+    internal static IReadOnlyList<string[]> ServingRows(LifecycleReport r)
+    {
+        var s = r.Serving;
+        return
+        [
+            ["energy per request", J(s.EnergyPerRequestJ), J(s.GpuEnergyPerRequestJ)],
+            ["latency per request", $"{G(s.LatencyPerRequestS)} s", $"{G(s.GpuLatencyPerRequestS)} s"],
+            ["throughput with swaps (tokens/s)", G(s.ThroughputTokensPerS), G(s.GpuThroughputTokensPerS)],
+            ["throughput without swaps (tokens/s)", G(s.ThroughputNoSwapTokensPerS), ""],
+            ["serving energy over the life", J(s.EnergyJ), J(s.GpuEnergyJ)],
+            ["requests / tokens served", $"{G(s.Requests)} / {G(s.TokensServed)}", ""],
+            ["chip utilisation", s.Utilisation.ToString("P3", CultureInfo.InvariantCulture), ""],
+        ];
+    }
+
+    internal static IReadOnlyList<string> MaintenanceLines(LifecycleReport r)
+    {
+        var m = r.Maintenance;
+        return
+        [
+            $"refreshes: {m.Refreshes} ({J(m.RefreshEnergyJ)}, {G(m.RefreshDowntimeS)} s downtime); programmings of W0 over the life: {m.Programmings} ({(m.WithinEndurance ? "within" : "BEYOND")} endurance)",
+            $"re-tunes: {m.Retunes} (SRAM writes {J(m.RetuneWriteEnergyJ)}; GPU training {J(m.RetuneTrainingEnergyJ)})",
+        ];
+    }
+
+    /// <summary>(series, time, age, perplexity, choice accuracy, KL, top-1 agreement) rows, mean ± std over chip seeds.</summary>
+    internal static IReadOnlyList<string[]> AccuracyRows(LifecycleReport r) =>
+        [.. r.Accuracy.Select(x => new[] { x.Series, x.Label, $"{G(x.AgeS)} s", Pm(x.Perplexity, x.PerplexityStd), Pm(x.ChoiceAccuracy, x.ChoiceAccuracyStd),
+            Pm(x.KlDivergence, x.KlDivergenceStd), Pm(x.Top1Agreement, x.Top1AgreementStd) })];
+
+    internal static readonly string[] AccuracyHeader = ["series", "time", "age since programming", "perplexity", "choice acc", "KL(ideal‖chip) nats", "top-1 agreement"];
+
+    private static void MdTable(StringBuilder sb, IReadOnlyList<string> header, IEnumerable<string[]> rows)
+    {
+        sb.AppendLine("| " + string.Join(" | ", header) + " |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", header.Count - 1)));
+        foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        sb.AppendLine();
+    }
+
     public static string ToMarkdown(LifecycleReport r)
     {
         ArgumentNullException.ThrowIfNull(r);
         var i = r.Inputs;
         var sb = new StringBuilder();
         sb.AppendLine("# The chip over its life").AppendLine();
-        sb.AppendLine($"- hardware `{i.Hardware}`, model `{i.Model}`, LoRA rank {i.LoraRank} ({string.Join(",", i.LoraTargets)}), {i.PromptTokens}+{i.GeneratedTokens} tokens per request, GPU `{i.Gpu}`");
-        sb.AppendLine($"- {G(i.Months)} months ({G(i.Days)} days), {i.Adapters} adapters switching every {i.SwapEvery} requests, {G(i.RequestsPerDay)} requests/day");
-        sb.AppendLine($"- refresh every {(i.RefreshDays > 0 ? G(i.RefreshDays) + " days" : "never")}, re-tune every {(i.RetuneDays > 0 ? G(i.RetuneDays) + " days" : "never")} ({G(i.RetuneGpuHours)} GPU-hours per adapter, assumed)").AppendLine();
+        foreach (var row in InputRows(r)) sb.AppendLine($"- {row[0]}: {row[1]}");
+        sb.AppendLine();
 
         sb.AppendLine("## Energy by phase of life").AppendLine();
-        sb.AppendLine("| phase | energy | share |").AppendLine("|---|---:|---:|");
-        foreach (var (k, v) in r.EnergyByPhaseJ) sb.AppendLine($"| {k.Replace('_', ' ')} | {J(v)} | {(r.TotalEnergyJ > 0 ? v / r.TotalEnergyJ : 0).ToString("P2", CultureInfo.InvariantCulture)} |");
-        sb.AppendLine($"| **total (chip)** | **{J(r.TotalEnergyJ)}** | |");
-        sb.AppendLine($"| GPU serving the same mix | {J(r.GpuTotalEnergyJ)} | |").AppendLine();
-        sb.AppendLine($"Energy per served token over the life: chip {J(r.EnergyPerTokenJ)}, GPU {J(r.GpuEnergyPerTokenJ)} (GPU / chip = {G(r.GpuEnergyPerTokenJ / r.EnergyPerTokenJ)}x). " +
-            $"Re-tuning training on the GPU (not chip energy): {J(r.Maintenance.RetuneTrainingEnergyJ)}.").AppendLine();
+        MdTable(sb, ["phase", "energy", "share"], EnergyRows(r));
+        sb.AppendLine(EnergyPerTokenText(r)).AppendLine();
 
-        var p = r.Programming;
         sb.AppendLine("## Programming W0").AppendLine();
-        sb.AppendLine("| quantity | value |").AppendLine("|---|---:|");
-        sb.AppendLine($"| program-and-verify | {(p.ProgramVerify ? "on" : "off")} |");
-        sb.AppendLine($"| cells ({p.Arrays:N0} arrays) | {p.Cells:N0} |");
-        sb.AppendLine($"| mean pulses per cell / per row (slowest cell) | {G(p.MeanIterationsPerCell)} / {G(p.MeanIterationsPerRow)} |");
-        sb.AppendLine($"| cells left outside tolerance | {p.FailFraction.ToString("P4", CultureInfo.InvariantCulture)} |");
-        sb.AppendLine($"| conductance error std: one pulse -> after verify | {G(p.SinglePulseStdUs)} uS -> {G(p.ResidualStdUs)} uS |");
-        sb.AppendLine($"| energy per cell / whole chip | {G(p.EnergyPerCellPj)} pJ / {J(p.EnergyJ)} |");
-        sb.AppendLine($"| programming time | {G(p.TimeS)} s |");
-        sb.AppendLine($"| re-programmings survived (mean cell / worst cell, endurance {G(p.EnduranceCycles)}) | {G(p.ReprogrammingsSurvived)} / {G(p.ReprogrammingsSurvivedWorstCell)} |").AppendLine();
-
-        var a = r.Adapters;
+        MdTable(sb, ["quantity", "value"], ProgrammingRows(r));
         sb.AppendLine("## Adapters as tenants").AppendLine();
-        sb.AppendLine("| quantity | value |").AppendLine("|---|---:|");
-        sb.AppendLine($"| weights / bytes per adapter | {a.WeightsPerAdapter:N0} / {a.BytesPerAdapter:N0} B |");
-        sb.AppendLine($"| resident slots in the mapped SRAM macros | {a.ResidentSlots} |");
-        sb.AppendLine($"| one swap: SRAM write + DRAM read | {J(a.SramWriteEnergyJ)} + {J(a.DramReadEnergyJ)} = {J(a.SwapEnergyJ)}, stall {G(a.SwapStallS * 1e6)} us |");
-        sb.AppendLine($"| swaps over the life (first loads excluded) | {a.Swaps:N0} |");
-        sb.AppendLine($"| one swap on the GPU (adapter read from HBM) | {J(a.GpuSwapEnergyJ)}, {G(a.GpuSwapS * 1e6)} us |").AppendLine();
-
-        var s = r.Serving;
+        MdTable(sb, ["quantity", "value"], AdapterRows(r));
         sb.AppendLine("## Serving").AppendLine();
-        sb.AppendLine("| | chip | GPU |").AppendLine("|---|---:|---:|");
-        sb.AppendLine($"| energy per request | {J(s.EnergyPerRequestJ)} | {J(s.GpuEnergyPerRequestJ)} |");
-        sb.AppendLine($"| latency per request | {G(s.LatencyPerRequestS)} s | {G(s.GpuLatencyPerRequestS)} s |");
-        sb.AppendLine($"| throughput with swaps (tokens/s) | {G(s.ThroughputTokensPerS)} | {G(s.GpuThroughputTokensPerS)} |");
-        sb.AppendLine($"| throughput without swaps (tokens/s) | {G(s.ThroughputNoSwapTokensPerS)} | |");
-        sb.AppendLine($"| serving energy over the life | {J(s.EnergyJ)} | {J(s.GpuEnergyJ)} |");
-        sb.AppendLine($"| requests / tokens served | {G(s.Requests)} / {G(s.TokensServed)} | |");
-        sb.AppendLine($"| chip utilisation | {s.Utilisation.ToString("P3", CultureInfo.InvariantCulture)} | |").AppendLine();
+        MdTable(sb, ["", "chip", "GPU"], ServingRows(r));
 
-        var m = r.Maintenance;
         sb.AppendLine("## Refresh and re-tuning").AppendLine();
-        sb.AppendLine($"- refreshes: {m.Refreshes} ({J(m.RefreshEnergyJ)}, {G(m.RefreshDowntimeS)} s downtime); programmings of W0 over the life: {m.Programmings} ({(m.WithinEndurance ? "within" : "BEYOND")} endurance)");
-        sb.AppendLine($"- re-tunes: {m.Retunes} (SRAM writes {J(m.RetuneWriteEnergyJ)}; GPU training {J(m.RetuneTrainingEnergyJ)})").AppendLine();
+        foreach (var line in MaintenanceLines(r)) sb.AppendLine("- " + line);
+        sb.AppendLine();
 
         if (r.Accuracy.Count > 0)
         {
             sb.AppendLine($"## Accuracy over deployment time (`{i.AccuracyModel}` on `{i.AccuracyData}`, {i.Seeds} chip seeds, mean ± std)").AppendLine();
-            sb.AppendLine("| series | time | age since programming | perplexity | choice acc | KL(ideal‖chip) nats | top-1 agreement |");
-            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
-            foreach (var x in r.Accuracy)
-                sb.AppendLine($"| {x.Series} | {x.Label} | {G(x.AgeS)} s | {Pm(x.Perplexity, x.PerplexityStd)} | {Pm(x.ChoiceAccuracy, x.ChoiceAccuracyStd)} | {Pm(x.KlDivergence, x.KlDivergenceStd)} | {Pm(x.Top1Agreement, x.Top1AgreementStd)} |");
-            sb.AppendLine();
+            MdTable(sb, AccuracyHeader, AccuracyRows(r));
         }
         if (r.Notes.Count > 0)
         {

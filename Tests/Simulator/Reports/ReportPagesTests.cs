@@ -1,13 +1,14 @@
 using System.Text.RegularExpressions;
 using CimSim.Devices.Config;
 using CimSim.Simulator.Functional;
+using CimSim.Simulator.Lifecycle;
 using CimSim.Simulator.Reports;
 using CimSim.Simulator.Sweeps;
 using CimSim.Tests.Simulator.Sweeps;
 
 namespace CimSim.Tests.Simulator.Reports;
 
-/// <summary>report.html of a sweep, an exploration and an accuracy run: self-contained, the expected sections, loads in headless Chromium.</summary>
+/// <summary>report.html of a sweep, an exploration, an accuracy run and a lifecycle: self-contained, the expected sections, loads in headless Chromium.</summary>
 public class ReportPagesTests
 {
     private string _root = "";
@@ -40,6 +41,16 @@ public class ReportPagesTests
             MaxTokens = 32,
         });
         AccuracyReportWriter.Write(report, Path.Combine(_root, "accuracy"));
+
+        // One month of life with accuracy at 1 s, 1 h, 1 day and the end, on the tiny stand-in (a few seconds).
+        var hw = HardwareConfigLoader.ApplyOverrides(new HardwareSpec(), ["rram.noise.weight_noise.sigma=0", "rram.noise.drift.enabled=true", "rram.noise.drift.nu_sigma=0.02"]);
+        var life = LifecycleRunner.Run(new LifecycleOptions
+        {
+            Request = new SimulationRequest { Hardware = hw, Model = "llama-3.2-1b", PromptTokens = 16, GeneratedTokens = 8, LoraRank = 4 },
+            Months = 1, Adapters = 2, SwapEvery = 100, RequestsPerDay = 1000,
+            AccuracyModel = FixturePaths.Of("llama_f32"), AccuracyData = data, Seeds = 2, MaxTokens = 16,
+        });
+        LifecycleReportWriter.Write(life, Path.Combine(_root, "lifecycle"));
     }
 
     [OneTimeTearDown]
@@ -50,6 +61,7 @@ public class ReportPagesTests
         new object[] { "sweep", SweepHtml.SectionIds.Where(s => s != "explore").ToArray(), 4 },
         new object[] { "explore", SweepHtml.SectionIds.Append("explore-front").ToArray(), 4 },
         new object[] { "accuracy", AccuracyHtml.SectionIds, 0 },
+        new object[] { "lifecycle", LifecycleHtml.SectionIds, 1 },
     ];
 
     [TestCaseSource(nameof(Pages))]
@@ -85,9 +97,29 @@ public class ReportPagesTests
         Assert.That(Regex.Count(levels[..levels.IndexOf("</section>", StringComparison.Ordinal)], "<tr><td>"), Is.EqualTo(2));
     }
 
+    [Test]
+    public void Write_LifecyclePage_OneAccuracyRowPerPointAndTheSameNumbersAsTheMarkdown()
+    {
+        var dir = Path.Combine(_root, "lifecycle");
+        var html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json"))).RootElement;
+        var section = html[html.IndexOf("<section id=\"accuracy\">", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
+        Assert.That(Regex.Count(section, "<tr><td>"), Is.EqualTo(json.GetProperty("accuracy").GetArrayLength()));
+        // Every table row of report.md appears, cell for cell, in the page (one row source for both).
+        var md = File.ReadAllLines(Path.Combine(dir, "report.md")).Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.Contains("---", StringComparison.Ordinal)).ToList();
+        Assert.That(md, Is.Not.Empty);
+        foreach (var line in md.Where(l => !l.StartsWith("| phase", StringComparison.Ordinal) && !l.StartsWith("| quantity", StringComparison.Ordinal) && !l.StartsWith("| series", StringComparison.Ordinal) && !l.StartsWith("|  |", StringComparison.Ordinal)))
+        {
+            var cells = line.Trim('|').Split(" | ").Select(c => HtmlPage.H(c.Trim()));
+            Assert.That(html, Does.Contain("<tr><td>" + string.Join("</td><td>", cells) + "</td></tr>"), line);
+        }
+    }
+
     [TestCase("sweep", "results")]
     [TestCase("explore", "explore-front")]
     [TestCase("accuracy", "levels")]
+    [TestCase("lifecycle", "accuracy")]
     public void Write_Page_LoadsInHeadlessChromiumWithoutConsoleErrors(string dir, string section)
     {
         var (dom, console) = ReportHtmlTests.LoadInChromium(Path.Combine(_root, dir, "report.html"));

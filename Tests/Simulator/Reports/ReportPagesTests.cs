@@ -47,8 +47,14 @@ public class ReportPagesTests
         var life = LifecycleRunner.Run(new LifecycleOptions
         {
             Request = new SimulationRequest { Hardware = hw, Model = "llama-3.2-1b", PromptTokens = 16, GeneratedTokens = 8, LoraRank = 4 },
-            Months = 1, Adapters = 2, SwapEvery = 100, RequestsPerDay = 1000,
-            AccuracyModel = FixturePaths.Of("llama_f32"), AccuracyData = data, Seeds = 2, MaxTokens = 16,
+            Months = 1,
+            Adapters = 2,
+            SwapEvery = 100,
+            RequestsPerDay = 1000,
+            AccuracyModel = FixturePaths.Of("llama_f32"),
+            AccuracyData = data,
+            Seeds = 2,
+            MaxTokens = 16,
         });
         LifecycleReportWriter.Write(life, Path.Combine(_root, "lifecycle"));
     }

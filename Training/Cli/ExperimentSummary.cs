@@ -149,7 +149,8 @@ public static partial class ExperimentSummary
     {
         var plot = new ScottPlot.Plot();
         plot.Font.Set(LossPlot.FontName);
-        // Ten arms: Category10 gives each its own colour (the default palette repeats after five).
+        // Category10 gives ten arms their own colour (the default palette repeats after five); from the eleventh
+        // on the colours repeat, so those lines are dotted and their markers squares.
         var palette = new ScottPlot.Palettes.Category10();
         foreach (var (a, k) in arms.Select((a, k) => (a, k)))
         {
@@ -159,6 +160,11 @@ public static partial class ExperimentSummary
             var ys = pts.Select(p => p.i.Mean).ToArray();
             var sc = plot.Add.Scatter(xs, ys);
             sc.Color = palette.GetColor(k);
+            if (k >= palette.Colors.Length)
+            {
+                sc.LinePattern = ScottPlot.LinePattern.Dotted;
+                sc.MarkerShape = ScottPlot.MarkerShape.FilledSquare;
+            }
             sc.LegendText = $"{a} ({runs[a].Count} seeds)";
             var eb = plot.Add.ErrorBar(xs, ys, pts.Select(p => p.i.HalfWidth ?? 0).ToArray());
             eb.Color = sc.Color;

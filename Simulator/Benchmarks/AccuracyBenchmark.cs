@@ -93,15 +93,20 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// some) from a BF16 checkpoint of seeded random weights written to CIMSIM_BENCH_DIR (default: the temporary
     /// directory) and deleted afterwards: prefill tokens/s and peak RSS of the ideal reference on the mapped
     /// checkpoint and of the statistical chip regenerated per layer (no layer kept), against the SGEMM bound.
+    /// Writing the checkpoint and each measured phase run in a child process of their own (this command again, with
+    /// <see cref="PhaseVariable"/> set), so a phase's peak RSS is that process's VmHWM: the accuracy path plus the
+    /// runtime, nothing retained from writing the file or from the other phase.
     /// </summary>
     public int RunFull(TextWriter output)
     {
+        var phase = Environment.GetEnvironmentVariable(PhaseVariable);
+        if (!string.IsNullOrEmpty(phase)) return RunChildPhase(phase, output);
         var shapes = (Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES") ?? "llama-3.2-1b,llama-3.2-3b,llama-3.1-8b")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var root = Path.Combine(Environment.GetEnvironmentVariable("CIMSIM_BENCH_DIR") ?? Path.GetTempPath(), "cimsim-bench-accuracy");
-        const int prefill = 64;
-        var hw = new HardwareSpec();
-        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; prefill {prefill} tokens; BF16 checkpoints in {root}");
+        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; prefill {FullPrefill} tokens; BF16 checkpoints in {root}; "
+            + "checkpoint writing and each phase in a child process (peak RSS = the child's VmHWM, runtime included)");
+        int rc = 0;
         foreach (var shape in shapes)
         {
             var spec = ModelCatalog.Preset(shape);
@@ -109,31 +114,27 @@ public sealed class AccuracyBenchmark : IBenchmark
             try
             {
                 var sw = Stopwatch.StartNew();
-                WriteRandomCheckpoint(spec, shape, dir);
+                var written = RunChild("write", shape, dir);
+                if (written is null) return 1;
+                double writeS = sw.Elapsed.TotalSeconds;
                 long linearWeights = spec.ProjectionWeightCount + (long)spec.VocabSize * spec.HiddenSize;
                 int k = spec.HiddenSize, n = spec.IntermediateSize;
-                var a = Filled(prefill * k, 1);
-                var b = Filled(n * k, 2);
-                var c = new float[prefill * n];
-                double gemm = BestRate(() => Blas.Gemm(false, true, prefill, n, k, 1f, a, b, 0f, c), 2.0 * prefill * n * k, 3);
-                a = b = c = null!;
+                double gemm = MeasureGemm(k, n);
                 double bound = gemm / (2.0 * linearWeights);
-                output.WriteLine($"{shape}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, written in {sw.Elapsed.TotalSeconds:F0} s); "
-                    + $"SGEMM {prefill}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s");
-                var tokens = Enumerable.Range(0, prefill).Select(i => (i * 7919 + 13) % spec.VocabSize).ToArray();
-                foreach (var (label, placer) in new (string, Func<ILinearPlacer>)[]
+                output.WriteLine($"{shape}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, written in {writeS:F0} s, "
+                    + $"writer peak RSS {written.Value.PeakBytes / 1e9:F2} GB); SGEMM {FullPrefill}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s; "
+                    + $"load average {LoadAverage()}");
+                foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated)", "statistical") })
                 {
-                    ("ideal (mapped)", () => MappedIdealPlacer.Instance),
-                    ("statistical (regenerated)", () => FunctionalHardware.Placer(hw, 0, RramPath.Statistical, chipCacheBytes: 0)),
-                })
-                {
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    GC.Collect();
-                    ResetPeakMemory();
-                    var (buildS, preS) = RunCheckpointPhase(dir, placer, tokens);
-                    double peak = PeakMemoryBytes();
-                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {prefill / preS,7:F2} tokens/s ({prefill / preS / bound:P0} of SGEMM bound) | peak RSS {peak / 1e9:F2} GB");
+                    var r = RunChild(key, shape, dir);
+                    if (r is null)
+                    {
+                        rc = 1;
+                        continue;
+                    }
+                    var (buildS, preS, peak) = r.Value;
+                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {FullPrefill / preS,7:F2} tokens/s ({FullPrefill / preS / bound:P0} of SGEMM bound) | "
+                        + $"peak RSS {peak / 1e9:F2} GB | load average {LoadAverage()}");
                 }
             }
             finally
@@ -141,7 +142,84 @@ public sealed class AccuracyBenchmark : IBenchmark
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         }
+        return rc;
+    }
+
+    /// <summary>Environment variable that makes `bench accuracy --full` one child phase: "write", "ideal" or "statistical".</summary>
+    public const string PhaseVariable = "CIMSIM_BENCH_PHASE";
+
+    private const int FullPrefill = 64;
+
+    private static double MeasureGemm(int k, int n)
+    {
+        var a = Filled(FullPrefill * k, 1);
+        var b = Filled(n * k, 2);
+        var c = new float[FullPrefill * n];
+        return BestRate(() => Blas.Gemm(false, true, FullPrefill, n, k, 1f, a, b, 0f, c), 2.0 * FullPrefill * n * k, 3);
+    }
+
+    /// <summary>Runs one phase as a child process of this command and parses its result line; null (after printing its output) if it failed.</summary>
+    private static (double Build, double Prefill, double PeakBytes)? RunChild(string phase, string shape, string dir)
+    {
+        var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
+        var self = Environment.ProcessPath ?? "dotnet";
+        psi.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            psi.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
+        foreach (var arg in new[] { "bench", "accuracy", "--full" }) psi.ArgumentList.Add(arg);
+        psi.Environment[PhaseVariable] = phase;
+        psi.Environment["CIMSIM_BENCH_SHAPES"] = shape;
+        psi.Environment["CIMSIM_BENCH_PHASE_DIR"] = dir;
+        using var p = Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("phase-result ", StringComparison.Ordinal));
+        if (p.ExitCode != 0 || line is null)
+        {
+            Console.Error.WriteLine($"bench accuracy --full: phase {phase} of {shape} failed (exit {p.ExitCode}):\n{text}");
+            return null;
+        }
+        var f = line.Split(' ');
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv));
+    }
+
+    /// <summary>The child's side: one phase, then "phase-result BUILD_S PREFILL_S PEAK_BYTES" (its own VmHWM).</summary>
+    private static int RunChildPhase(string phase, TextWriter output)
+    {
+        var shape = Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES")!;
+        var dir = Environment.GetEnvironmentVariable("CIMSIM_BENCH_PHASE_DIR")!;
+        var spec = ModelCatalog.Preset(shape);
+        double buildS = 0, preS = 0;
+        if (phase == "write")
+            WriteRandomCheckpoint(spec, shape, dir);
+        else
+        {
+            var tokens = Enumerable.Range(0, FullPrefill).Select(i => (i * 7919 + 13) % spec.VocabSize).ToArray();
+            Func<ILinearPlacer> placer = phase switch
+            {
+                "ideal" => () => MappedIdealPlacer.Instance,
+                "statistical" => () => FunctionalHardware.Placer(new HardwareSpec(), 0, RramPath.Statistical, chipCacheBytes: 0),
+                _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal or statistical, got '{phase}'"),
+            };
+            (buildS, preS) = RunCheckpointPhase(dir, placer, tokens);
+        }
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {preS:R} {PeakMemoryBytes():R}"));
         return 0;
+    }
+
+    /// <summary>The 1-minute load average (Linux /proc/loadavg), or "n/a".</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -89,9 +89,13 @@ public sealed class RramLinearLayer
         lock (_calibrationLock) _calibrationInputs = [];
     }
 
-    /// <summary>Sets the ADC ranges from the inputs collected since <see cref="BeginAdcCalibration"/>.</summary>
-    public void EndAdcCalibration()
+    /// <summary>
+    /// Sets the ADC ranges from the inputs collected since <see cref="BeginAdcCalibration"/>, using at most
+    /// <paramref name="maxTokens"/> of them (evenly strided over the collected tokens).
+    /// </summary>
+    public void EndAdcCalibration(int maxTokens = CalibrationTokens)
     {
+        if (maxTokens < 1) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "at least one calibration token");
         List<(float[] Xq, int Tokens)> inputs;
         lock (_calibrationLock)
         {
@@ -100,9 +104,9 @@ public sealed class RramLinearLayer
         }
         int collected = inputs.Sum(i => i.Tokens);
         if (collected == 0) throw new InvalidOperationException($"{_purpose}: no calibration inputs reached this layer");
-        // At most CalibrationTokens tokens, evenly strided over the collected ones (the partial-sum GEMMs cost
+        // At most maxTokens tokens, evenly strided over the collected ones (the partial-sum GEMMs cost
         // steps x blocks x tokens x rows x outputs; a large lm_head would otherwise dominate the build).
-        int stride = (collected + CalibrationTokens - 1) / CalibrationTokens, tokens = (collected + stride - 1) / stride;
+        int stride = (collected + maxTokens - 1) / maxTokens, tokens = (collected + stride - 1) / stride;
         var xq = new float[(long)tokens * InFeatures];
         int seen = 0, kept = 0;
         foreach (var (x, n) in inputs)
@@ -463,7 +467,10 @@ public sealed class RramLinearLayer
         int blocks = (inF + rowsPerArray - 1) / rowsPerArray;
         var range = f.Spec.Adc.Range;
         bool calibrated = range.FullScale == AdcFullScaleMode.Calibrated;
-        var packed = _packedBlocks.Value;
+        // The bit-accurate path's packed row blocks when it already built them; otherwise one row block at a time,
+        // so a statistical-path chip keeps no second, packed copy of its weights after calibrating (same values, same GEMMs).
+        var packed = _packedBlocks.IsValueCreated ? _packedBlocks.Value : null;
+        var block = packed == null ? new float[slices][] : null;
         var groups = new AdcTransfer[blocks * slices * steps];
         var mse = new double[groups.Length];
         var chunk = new int[steps];
@@ -483,12 +490,14 @@ public sealed class RramLinearLayer
         for (int rb = 0; rb < blocks; rb++)
         {
             int r0 = rb * rowsPerArray, rows = Math.Min(rowsPerArray, inF - r0);
+            if (block != null)
+                for (int sl = 0; sl < slices; sl++) block[sl] = PackBlock(_slices[sl], rb, block[sl]);
             for (int k = 0; k < steps; k++)
             {
                 for (int t = 0; t < tokens; t++) planes[k].AsSpan(t * inF + r0, rows).CopyTo(a.AsSpan(t * rows, rows));
                 for (int sl = 0; sl < slices; sl++)
                 {
-                    Blas.Gemm(false, true, tokens, outF, rows, 1f, a, packed[sl][rb], 0f, p);
+                    Blas.Gemm(false, true, tokens, outF, rows, 1f, a, packed != null ? packed[sl][rb] : block![sl], 0f, p);
                     var sample = new double[(total + stride - 1) / stride];
                     for (long i = 0, j = 0; i < total; i += stride) sample[j++] = p[i];
                     Array.Sort(sample);
@@ -554,16 +563,23 @@ public sealed class RramLinearLayer
         for (int sl = 0; sl < matrices.Length; sl++)
         {
             result[sl] = new float[blocks][];
-            for (int rb = 0; rb < blocks; rb++)
-            {
-                int r0 = rb * rpa, rows = Math.Min(rpa, InFeatures - r0);
-                var blk = new float[OutFeatures * rows];
-                for (int o = 0; o < OutFeatures; o++)
-                    matrices[sl].AsSpan(o * InFeatures + r0, rows).CopyTo(blk.AsSpan(o * rows, rows));
-                result[sl][rb] = blk;
-            }
+            for (int rb = 0; rb < blocks; rb++) result[sl][rb] = PackBlock(matrices[sl], rb);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Row block <paramref name="rb"/> (one array's rows) of an [out, in] matrix, as [out, rows]; written into
+    /// <paramref name="reuse"/> when it has that size (the calibration reuses one buffer: fresh lm_head-sized blocks
+    /// would pile up as large-object garbage).
+    /// </summary>
+    private float[] PackBlock(float[] matrix, int rb, float[]? reuse = null)
+    {
+        int rpa = Format.ArrayRows, r0 = rb * rpa, rows = Math.Min(rpa, InFeatures - r0);
+        var blk = reuse?.LongLength == (long)OutFeatures * rows ? reuse : new float[(long)OutFeatures * rows];
+        for (int o = 0; o < OutFeatures; o++)
+            matrix.AsSpan(o * InFeatures + r0, rows).CopyTo(blk.AsSpan(o * rows, rows));
+        return blk;
     }
 
 }

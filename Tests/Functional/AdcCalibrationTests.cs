@@ -196,3 +196,21 @@ public class AdcCalibrationSpeed
         TestContext.Out.WriteLine($"statistical, calibrated 8-bit ADC: prefill {ap:F1} tokens/s ({ap / bp:P0}), decode {ad:F1} tokens/s ({ad / bd:P0})");
     }
 }
+
+/// <summary>Top-1 and RMS logit error per seed of realistic-adc.yaml on the fixture, for docs/accuracy.md's lm_head calibration tokens (explicit: ~1 min).</summary>
+public class AdcCalibrationSeedSpread
+{
+    [Test, Explicit("prints the per-seed figures of docs/accuracy.md")]
+    public void Print()
+    {
+        var shipped = HardwareConfigLoader.Load(Path.Combine(FixturePaths.RepoRoot, "hw-configs", "realistic-adc.yaml"));
+        var hw = FunctionalHardware.WithWeightNoiseSigma(shipped, 0);
+        TestContext.Out.WriteLine($"lm_head calibration tokens: {AdcCalibrationPass.LmHeadTokens}");
+        foreach (var path in new[] { RramPath.BitAccurate, RramPath.Statistical })
+        {
+            var r = Enumerable.Range(0, 5).Select(s => AdcCalibrationTests.CompareWithIdeal(hw, path, (ulong)s)).ToList();
+            TestContext.Out.WriteLine($"{FunctionalHardware.PathName(path)}: top-1 {string.Join(" ", r.Select(x => x.Top1.ToString("F3")))} mean {r.Average(x => x.Top1):F3}; "
+                + $"RMS {string.Join(" ", r.Select(x => x.RmsLogitError.ToString("F3")))} mean {r.Average(x => x.RmsLogitError):F3}");
+        }
+    }
+}

@@ -108,7 +108,7 @@ public static class GpuRooflineModel
         public long Operators;
         public readonly Dictionary<string, double> ByGroup = new(StringComparer.Ordinal);
         public readonly Dictionary<int, double> ByLayer = [];
-        private readonly double _peakFlops = gpu.PeakTflops * 1e12, _peakBw = gpu.MemoryBandwidthGBs * 1e9;
+        private readonly double _peakFlops = gpu.PeakTflops * 1e12;
         private readonly double _overheadS = mode.KernelOverheadUs * 1e-6 * mode.KernelsPerOperator;
 
         public void Step(OperatorGraph g, StepShape step)
@@ -144,10 +144,10 @@ public static class GpuRooflineModel
         private void Kernel(OperatorKind kind, int layer, double flops, double bytes, double macs, double rows)
         {
             var computeS = flops > 0 ? flops / (_peakFlops * ComputeEfficiency(gpu, rows)) : 0;
-            var busy = Math.Max(computeS, bytes / (_peakBw * gpu.BandwidthEfficiency));
+            var busy = Math.Max(computeS, gpu.MemorySeconds(bytes));
             var time = busy + _overheadS;
             // Idle power over the whole time plus dynamic energy per byte and FLOP, never above TDP.
-            var energy = Math.Min(gpu.IdleW * time + (bytes * gpu.EnergyPjPerByte + flops * gpu.EnergyPjPerFlop) * 1e-12,
+            var energy = Math.Min(gpu.IdleW * time + gpu.DynamicEnergyJoules(bytes, flops),
                 gpu.TdpW * time);
             TimeS += time;
             BusyS += busy;

@@ -39,6 +39,12 @@ public sealed record GpuSpec
     public required double ComputeHalfRows { get; init; }
     /// <summary>Achievable fraction of peak memory bandwidth.</summary>
     public required double BandwidthEfficiency { get; init; }
+    /// <summary>Seconds to move <paramref name="bytes"/> to or from HBM at the achievable bandwidth.</summary>
+    public double MemorySeconds(double bytes) => bytes / (MemoryBandwidthGBs * 1e9 * BandwidthEfficiency);
+
+    /// <summary>Dynamic board energy (above idle) of moving <paramref name="bytes"/> and computing <paramref name="flops"/>, joules.</summary>
+    public double DynamicEnergyJoules(double bytes, double flops) => (bytes * EnergyPjPerByte + flops * EnergyPjPerFlop) * 1e-12;
+
     /// <summary>The mode this preset runs in unless a caller picks another.</summary>
     public required GpuExecutionMode ExecutionMode { get; init; }
     public required GpuModeSpec Eager { get; init; }

@@ -231,8 +231,8 @@ public static class LifecycleRunner
             SwapStallS = stall,
             Swaps = swaps,
             SwapsEnergyJ = (swaps + firstLoads) * (sramJ + dramJ),
-            GpuSwapEnergyJ = gpuBytes * gpu.EnergyPjPerByte * 1e-12,
-            GpuSwapS = gpuBytes / (gpu.MemoryBandwidthGBs * 1e9 * gpu.BandwidthEfficiency),
+            GpuSwapEnergyJ = gpu.DynamicEnergyJoules(gpuBytes, flops: 0),
+            GpuSwapS = gpu.MemorySeconds(gpuBytes),
         };
     }
 

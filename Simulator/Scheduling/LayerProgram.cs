@@ -155,7 +155,7 @@ public sealed class LayerProgram
             return id;
         }
 
-        private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false) =>
+        private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false, long units = 1) =>
             Add(new TaskTemplate
             {
                 Id = 0,
@@ -167,6 +167,7 @@ public sealed class LayerProgram
                 In = @in,
                 Out = @out,
                 BitsPerToken = bits,
+                Units = units,
                 LastTokenOnly = last,
                 Dependencies = deps,
             });
@@ -197,20 +198,7 @@ public sealed class LayerProgram
                     $"sram/{layer}/{name}", "sram_cim"),
                 _ => (TaskKind.DigitalMatVec, "digital", "digital"),
             };
-            return Add(new TaskTemplate
-            {
-                Id = 0,
-                Operator = name,
-                Layer = layer,
-                Kind = kind,
-                ResourceKey = key,
-                ResourceClass = cls,
-                In = op.K,
-                Out = op.N,
-                Units = units,
-                LastTokenOnly = last,
-                Dependencies = deps,
-            });
+            return Add(name, layer, kind, key, cls, deps, op.K, op.N, last: last, units: units);
         }
 
         private int Vector(in Operator op, string name, int layer, int[] deps, long elements, bool kv = false, bool last = false) =>

@@ -36,6 +36,17 @@ public partial class CliAppTests
     }
 
     [Test]
+    public void BuildRoot_EveryOutOption_AlsoAnswersToDashO()
+    {
+        // One command line (issue 11): every command that takes --out takes -o too.
+        var outs = CliApp.BuildRoot().Subcommands
+            .SelectMany(c => c.Options.Where(o => o.Name == "--out").Select(o => (Command: c.Name, Option: o)))
+            .ToList();
+        Assert.That(outs.Select(x => x.Command), Does.Contain("simulate").And.Contain("accuracy").And.Contain("sweep"));
+        Assert.That(outs.Where(x => !x.Option.Aliases.Contains("-o")).Select(x => x.Command), Is.Empty);
+    }
+
+    [Test]
     public void Benchmarks_Names_AreExactlyTheReadmeBenchList()
     {
         var row = ReadmeCommandTable().Split('\n').Single(l => l.StartsWith("| `bench NAME`", StringComparison.Ordinal));

@@ -18,7 +18,7 @@ public sealed class SimulateCommand : ICliCommand
     public Command Build()
     {
         var w = new WorkloadOptions("Hardware config YAML.", "Override a hardware config key, e.g. -p rram.adc.bits=6 (repeatable).");
-        var output = new Option<string>("--out") { Description = "Output directory for report.json, report.md and the plots.", DefaultValueFactory = _ => "out/simulate" };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory for report.json, report.md and the plots.", DefaultValueFactory = _ => "out/simulate" };
         var data = new Option<string?>("--data") { Description = "Also measure accuracy on this JSONL (needs --model to be a directory with safetensors weights); default: none." };
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter deployed on SRAM for the accuracy study; default: none." };
         var seeds = new Option<int>("--seeds") { Description = "Chip instances (noise seeds) for the accuracy study.", DefaultValueFactory = _ => 5 };

@@ -1,6 +1,7 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using CimSim.Simulator.Benchmarks;
+using CimSim.Tests.Hardening;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Tests.Cli;
@@ -10,6 +11,7 @@ namespace CimSim.Tests.Cli;
 /// only while no code of the tool reaches it: these tests read the tool's assemblies' metadata for the one call or type
 /// that would load it, so the omission cannot break an installed tool silently.
 /// </summary>
+[NonParallelizable]
 public class ToolPackageTests
 {
     private static readonly string[] ToolAssemblies =
@@ -53,6 +55,21 @@ public class ToolPackageTests
             Assert.That(refs, Has.Some.StartsWith("Microsoft.ML.Tokenizers.BpeTokenizer"), "the scan sees the tokenizer types the tool uses");
             Assert.That(refs.Where(n => n.Contains("SentencePiece", StringComparison.Ordinal) || n.Contains("LlamaTokenizer", StringComparison.Ordinal)), Is.Empty);
             Assert.That(ToolAssemblies.SelectMany(ExternalReferences).Where(n => n.StartsWith("Google.Protobuf", StringComparison.Ordinal)), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Presets_Command_ListsEveryShippedConfigGpuAndModelByName()
+    {
+        // The reference is the files of hw-configs/ on disk: a config left out of the embedded set would be missing here.
+        string[] Names(string dir) => Directory.GetFiles(Path.Combine(FixturePaths.RepoRoot, "hw-configs", dir), "*.yaml").Select(f => Path.GetFileNameWithoutExtension(f)!).ToArray();
+        var expected = Names(".").Concat(Names("presets")).Concat(Names("gpus")).Concat(ModelCatalog.PresetNames).ToList();
+        var (code, output, _) = InProcessCli.Run("presets");
+        var listed = output.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[0]).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Zero);
+            Assert.That(listed, Is.EquivalentTo(expected));
         });
     }
 }

@@ -60,6 +60,10 @@ public sealed record TaskTemplate
     public int LinkCrossings { get; init; }
     /// <summary>Bits per token moved (transfers, embedding, KV write).</summary>
     public long BitsPerToken { get; init; }
+    /// <summary>Bits a transfer moves per attended KV position of its query tokens (attention scores and probabilities).</summary>
+    public long BitsPerAttendedPosition { get; init; }
+    /// <summary>A transfer that also carries the K/V rows reloaded into a shared attention pool (<see cref="CimCostModel.KvReloadBits"/>).</summary>
+    public bool CarriesKvReload { get; init; }
     /// <summary>Applies only to the last token of a job (lm_head: only the newest position needs logits).</summary>
     public bool LastTokenOnly { get; init; }
     /// <summary>Vector ops whose element count scales with the attended KV length (softmax).</summary>
@@ -278,8 +282,9 @@ public sealed class LayerProgram
                     OperatorKind.Projection => Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
                     OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
                     OperatorKind.LoraB => op.M == 0 ? deps[0] : Matrix(op, name, l, deps),
-                    OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass, deps, bits: 2L * model.KeyValueDim * _kvBits),
-                    OperatorKind.AttentionScore => Add(new TaskTemplate
+                    OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass,
+                        ToPool(l, "transfer.kv_to_pool", deps, 2L * model.KeyValueDim * _kvBits, kvReload: true), bits: 2L * model.KeyValueDim * _kvBits),
+                    OperatorKind.AttentionScore => FromPool(l, "transfer.scores_from_pool", Add(new TaskTemplate
                     {
                         Id = 0,
                         Operator = name,
@@ -289,11 +294,15 @@ public sealed class LayerProgram
                         ResourceClass = attnClass,
                         In = model.QueryDim,
                         Out = 1,
-                        Dependencies = deps,
+                        Dependencies = [.. ToPool(l, "transfer.q_to_pool", [deps[0]], (long)model.QueryDim * _actBits), .. deps[1..]],
                         PreviousJobDependency = kvWrite,
                         AttentionWindow = window,
-                    }),
-                    OperatorKind.AttentionContext => Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1), window),
+                    }), 0, model.NumAttentionHeads * (long)_actBits, window),
+                    OperatorKind.AttentionContext => FromPool(l, "transfer.context_from_pool",
+                        Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass,
+                            [.. ToPool(l, "transfer.probs_to_pool", [deps[0]], 0, perPosition: model.NumAttentionHeads * (long)_actBits, window: window), .. deps[1..]],
+                            model.QueryDim, 1), window),
+                        (long)model.QueryDim * _actBits, 0, null),
                     // Softmax elements grow with the attended KV length: one row of scores per head.
                     OperatorKind.Softmax => Windowed(Vector(op, name, l, deps, model.NumAttentionHeads, kv: true), window),
                     OperatorKind.LoraMerge when op.M == 0 => deps[0],
@@ -325,6 +334,45 @@ public sealed class LayerProgram
             }
             return n == 0 ? null : sum / n;
         }
+
+        /// <summary>
+        /// Mean hops between layer <paramref name="l"/>'s hub and its chip's attention pool; null when attention does not
+        /// run on the pool (digital unit at the hub) or without a hardware model (no pool transfers then).
+        /// </summary>
+        private double? PoolHops(int l)
+        {
+            if (hw is null || !_attentionOnSram) return null;
+            var chip = hw.Mapping.ChipOfLayer(l);
+            return chip < hw.AttentionPoolHops.Count ? hw.AttentionPoolHops[chip] : null;
+        }
+
+        /// <summary>
+        /// A transfer over the mesh between the hub and the attention pool (Q, new and reloaded K/V rows, scores,
+        /// probabilities, the context): bits per token plus bits per attended position, over the pool's hops.
+        /// </summary>
+        private int PoolTransfer(int l, string name, int[] deps, long perToken, long perPosition, long? window, bool kvReload) =>
+            Windowed(Add(new TaskTemplate
+            {
+                Id = 0,
+                Operator = name,
+                Layer = l,
+                Kind = TaskKind.Transfer,
+                ResourceKey = "link",
+                ResourceClass = "interconnect",
+                BitsPerToken = perToken,
+                BitsPerAttendedPosition = perPosition,
+                CarriesKvReload = kvReload,
+                Dependencies = deps,
+                Hops = PoolHops(l),
+            }), window);
+
+        /// <summary>Dependencies of a pool task: a hub-to-pool transfer after <paramref name="deps"/>, or <paramref name="deps"/> when there is no pool.</summary>
+        private int[] ToPool(int l, string name, int[] deps, long perToken, long perPosition = 0, long? window = null, bool kvReload = false) =>
+            PoolHops(l) is null ? deps : [PoolTransfer(l, name, deps, perToken, perPosition, window, kvReload)];
+
+        /// <summary>The pool-to-hub transfer of <paramref name="task"/>'s results (what its consumers wait for), or the task itself without a pool.</summary>
+        private int FromPool(int l, string name, int task, long perToken, long perPosition, long? window) =>
+            PoolHops(l) is null ? task : PoolTransfer(l, name, [task], perToken, perPosition, window, kvReload: false);
 
         /// <summary>Chip boundaries between the chip of layer <paramref name="from"/> (-1: the embedding, chip 0) and that of <paramref name="to"/> (-1: lm_head and its slices).</summary>
         private int Crossings(int from, int to)

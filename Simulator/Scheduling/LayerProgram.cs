@@ -262,6 +262,8 @@ public sealed class LayerProgram
                     BitsPerToken = features * _actBits,
                     Dependencies = [Source(local)],
                     Hops = ConsumerHops(l, local),
+                    // A layer split over chips: the input is forwarded along the chain to its consumers' farthest slice.
+                    LinkCrossings = ConsumerSpan(l, local) - 1,
                 });
                 transferOf[local] = x;
                 return x;
@@ -279,9 +281,9 @@ public sealed class LayerProgram
                 var name = tt.Name;
                 id[tt.Index] = tt.Kind switch
                 {
-                    OperatorKind.Projection => Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
-                    OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
-                    OperatorKind.LoraB => op.M == 0 ? deps[0] : Matrix(op, name, l, deps),
+                    OperatorKind.Projection => Gather(op, name, l, Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)])),
+                    OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Gather(op, name, l, Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)])),
+                    OperatorKind.LoraB => op.M == 0 ? deps[0] : Gather(op, name, l, Matrix(op, name, l, Scatter(op, name, l, deps))),
                     OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass,
                         ToPool(l, "transfer.kv_to_pool", deps, 2L * model.KeyValueDim * _kvBits, kvReload: true), bits: 2L * model.KeyValueDim * _kvBits),
                     OperatorKind.AttentionScore => FromPool(l, "transfer.scores_from_pool", Add(new TaskTemplate
@@ -334,6 +336,42 @@ public sealed class LayerProgram
             }
             return n == 0 ? null : sum / n;
         }
+
+        /// <summary>The largest chip span among the matrices of layer <paramref name="l"/> fed by template operator <paramref name="producer"/> (1 without a mapping).</summary>
+        private int ConsumerSpan(int l, int producer)
+        {
+            if (hw is null) return 1;
+            var span = 1;
+            foreach (var tt in graph.LayerTemplate)
+            {
+                if (tt.Kind is not (OperatorKind.Projection or OperatorKind.LoraA) || tt.LocalDependencies[0] != producer) continue;
+                span = Math.Max(span, hw.Mapping.PlacementOf(graph.GetLayerOperator(_probe, l, tt.Index))?.ChipSpan ?? 1);
+            }
+            return span;
+        }
+
+        /// <summary>A chip-link transfer between a split layer's home chip and its matrices' remote column slices (no mesh hops counted).</summary>
+        private int SliceTransfer(int l, string name, int[] deps, long bitsPerToken, int crossings) => Add(new TaskTemplate
+        {
+            Id = 0,
+            Operator = name,
+            Layer = l,
+            Kind = TaskKind.Transfer,
+            ResourceKey = "chip_link",
+            ResourceClass = "interconnect",
+            BitsPerToken = bitsPerToken,
+            Dependencies = deps,
+            Hops = 0,
+            LinkCrossings = crossings,
+        });
+
+        /// <summary>LoRA B of a split layer: its input (LoRA A's output, at the home hub) forwarded to its farthest slice.</summary>
+        private int[] Scatter(in Operator op, string name, int l, int[] deps) =>
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? [SliceTransfer(l, "transfer." + name + ".scatter", deps, op.K * _actBits, p.ChipSpan - 1)] : deps;
+
+        /// <summary>A split matrix's remote column slices return their outputs to the home chip: each output bit crosses as many cuts as its slice index.</summary>
+        private int Gather(in Operator op, string name, int l, int task) =>
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? SliceTransfer(l, "transfer." + name + ".gather", [task], p.SliceOutputCrossings * _actBits, 1) : task;
 
         /// <summary>
         /// Mean hops between layer <paramref name="l"/>'s hub and its chip's attention pool; null when attention does not

@@ -457,8 +457,17 @@ internal sealed class ChipLayout
                 var (offset, count, outputs) = ColumnSlice(p, g.Slice, g.Slices);
                 return g.Slice > 0 && count == 0 ? p : Put(p, (offset, count), (long)g.Slice * outputs);
             }
+            // The pool exchanges Q, K/V, scores and probabilities with the hub at every step, so it takes the free macro
+            // slots nearest the hub (the weight macros hold slots 0 .. nextMacro - 1 in tile order); ties by tile index.
             double poolHops = 0;
-            for (var u = nextMacro; u < nextMacro + pool; u++) poolHops += mesh.HopsFromHub((int)(u / mpt));
+            var left = pool;
+            foreach (var t in Enumerable.Range(0, (int)tiles).OrderBy(t => mesh.HopsFromHub(t)).ThenBy(t => t))
+            {
+                if (left == 0) break;
+                var free = Math.Min(left, Math.Max(0, Math.Min(mpt, (long)(t + 1) * mpt - nextMacro)));
+                poolHops += free * (double)mesh.HopsFromHub(t);
+                left -= free;
+            }
             chips.Add(new ChipUnits(arrays, macros, pool, tiles, mesh, pool > 0 ? poolHops / pool : 0, need.Sum(b => Tiling.CeilDiv(b, 8))));
             tileNeedBits = Math.Max(tileNeedBits, need.DefaultIfEmpty(0).Max());
         }

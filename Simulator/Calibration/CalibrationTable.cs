@@ -179,7 +179,7 @@ public static class CalibrationTable
             var like = $"paper-halora.yaml (every parameter the paper states; 8-bit inputs bit-serial, which the paper does not state): 512 prompt tokens, each through W0 q,k,v,o,gate,up,down of all {layers} decoder blocks (RRAM), LoRA A/B r = 4 on q,k,v,up,down (SRAM CIM) and attention (SRAM CIM); embedding and LM head not counted";
             var row = $"HaLoRA Table 6, {model} (REFERENCES 1)";
             rows.Add(new(row, like, "CIM energy", cim, p.BlocksJ, "J", 0.30,
-                "missed on purpose, not tuned: bit-serial inputs convert every column once per input bit (ADC about half, cell read about 37 % of the energy); one 8-bit input step would give 0.67x, an 8-bit DAC 2.9x: the paper's figure lies inside the input schemes it leaves open (section 1, Table 6)"));
+                "missed on purpose, not tuned: bit-serial inputs (NeuroSim's scheme, kept) convert every column once per input bit (ADC about half, cell read about 37 % of the energy); one 8-bit input step gives 0.70x (whole run), an 8-bit DAC 2.9x: the paper's figure lies inside the input schemes it leaves open (section 1, Table 6)"));
             rows.Add(new(row, like, "CIM / A100 compute-only", computeRatio, p.ComputeRatio, "ratio", double.NaN,
                 "block energy / the GPU model's A100 compute-only energy of the same 512 tokens; outside the issue's [2 %, 5 %] band for the CIM-energy reason above"));
             rows.Add(new(row, like, "RRAM share of block energy", rramShare, p.RramShare, "share", double.NaN,

@@ -34,7 +34,11 @@ public class LayerSplitTests
 
     private static SimulationRun Run(ModelSpec model, int loraRank = 0) => SimulationRunner.RunStages(new SimulationRequest
     {
-        Hardware = SmallChip(), ModelSpec = model, PromptTokens = 8, GeneratedTokens = 4, LoraRank = loraRank,
+        Hardware = SmallChip(),
+        ModelSpec = model,
+        PromptTokens = 8,
+        GeneratedTokens = 4,
+        LoraRank = loraRank,
     });
 
     [Test]

@@ -36,12 +36,14 @@ internal sealed class ChipLayout
     {
         var hw = ctx.Hw;
         var layers = ctx.Model.NumLayers;
-        // Items: decoder layers 0 .. L-1, then lm_head (item L); each is kept whole on one chip.
+        // Items: decoder layers 0 .. L-1, then lm_head (item L); each is kept whole on one chip unless it alone exceeds one.
         var items = new Item[layers + 1];
+        var layerMatrices = new List<MatrixPlacement>[layers];
         for (var l = 0; l < layers; l++)
         {
             var ms = Enumerable.Range(l * LinearModules.Count, LinearModules.Count)
                 .SelectMany(i => new[] { w0[i], loraA[i], loraB[i] }).OfType<MatrixPlacement>().ToList();
+            layerMatrices[l] = ms;
             items[l] = new Item(Units(ms, ComputeTarget.Rram), Units(ms, ComputeTarget.Sram), 1);
         }
         items[layers] = new Item(Units([lmHead], ComputeTarget.Rram), Units([lmHead], ComputeTarget.Sram), 0);
@@ -50,8 +52,8 @@ internal sealed class ChipLayout
         var all = new List<Group> { new(0, layers + 1) };
         var first = Position(ctx, all, w0, loraA, loraB, lmHead);
         var tileBytes = hw.TileBuffer.Sizing == BufferSizing.Auto ? first.TileNeedBytes : hw.TileBuffer.CapacityBytes;
-        var groups = Partition(ctx, items, tileBytes, multiChip: false);
-        if (groups.Count > 1) groups = Partition(ctx, items, tileBytes, multiChip: true);
+        var groups = Partition(ctx, items, layerMatrices, tileBytes, multiChip: false);
+        if (groups.Count > 1) groups = Partition(ctx, items, layerMatrices, tileBytes, multiChip: true);
         var final = groups.Count == 1 ? first : Position(ctx, groups, w0, loraA, loraB, lmHead);
         var need = final.TileNeedBytes;
         if (hw.TileBuffer.Sizing == BufferSizing.Auto) tileBytes = need;
@@ -63,16 +65,19 @@ internal sealed class ChipLayout
         {
             var g = groups[c];
             var pos = final.Chips[c];
-            var nLayers = Math.Min(g.End, layers) - g.Start;
+            var nLayers = LayersOf(g, layers);
             // Sized from the work, each tile's buffer holds its own need (docs/mapping.md "Buffers"); the partition
             // above budgeted every tile at the largest need, an upper bound of this area.
             var tileBufferBytes = hw.TileBuffer.Sizing == BufferSizing.Auto ? pos.TileNeedBytesSum : pos.Tiles * tileBytes;
             var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, g.Start, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes);
+            var layerSlice = g.IsLayerSlice(layers) ? g.Slice : 0;
             chips.Add(new ChipPlacement
             {
                 Index = c,
-                FirstLayer = nLayers > 0 ? g.Start : -1,
-                LastLayer = nLayers > 0 ? g.Start + nLayers - 1 : -1,
+                FirstLayer = nLayers > 0 || layerSlice > 0 ? g.Start : -1,
+                LastLayer = nLayers > 0 ? g.Start + nLayers - 1 : layerSlice > 0 ? g.Start : -1,
+                LayerSlice = layerSlice,
+                LayerSlices = g.IsLayerSlice(layers) ? g.Slices : 1,
                 HoldsLmHead = g.End > layers,
                 RramArrays = pos.Arrays,
                 SramWeightMacros = pos.WeightMacros,
@@ -93,7 +98,7 @@ internal sealed class ChipLayout
             LoraB = final.LoraB,
             LmHead = final.LmHead,
             Chips = chips,
-            Links = CutLinks(ctx, groups),
+            Links = CutLinks(ctx, groups, final),
             TileBufferBytes = tileBytes,
             TileBufferBytesNeeded = need,
         };
@@ -103,8 +108,34 @@ internal sealed class ChipLayout
 
     private readonly record struct Item(long Arrays, long Macros, int Layers);
 
-    /// <summary>Items [Start, End) on one chip; for lm_head split across chips, its column slice <see cref="Slice"/> of <see cref="Slices"/>.</summary>
-    private readonly record struct Group(int Start, int End, int Slice = 0, int Slices = 1);
+    /// <summary>
+    /// Items [Start, End) on one chip; for lm_head split across chips, its column slice <see cref="Slice"/> of
+    /// <see cref="Slices"/>; for a decoder layer larger than a chip (Start &lt; layers), column slice Slice of layer Start
+    /// (slice 0 is the layer's home: its hub runs the vector ops and holds the attention pool and the KV cache).
+    /// </summary>
+    private readonly record struct Group(int Start, int End, int Slice = 0, int Slices = 1)
+    {
+        public bool IsLayerSlice(int layers) => Slices > 1 && Start < layers;
+    }
+
+    /// <summary>Decoder layers a group holds whole (a layer's later slices hold none: no pool, no KV).</summary>
+    private static int LayersOf(Group g, int layers) => g.IsLayerSlice(layers) && g.Slice > 0 ? 0 : Math.Max(0, Math.Min(g.End, layers) - g.Start);
+
+    /// <summary>
+    /// Column slice <paramref name="s"/> of <paramref name="slices"/> of a decoder-layer matrix: column blocks
+    /// [s x per, (s + 1) x per), per = ceil(column blocks / slices); its units (each column block's share, rounded so
+    /// the slices' units add up to the matrix's) and its output features.
+    /// </summary>
+    internal static (int Offset, int Count, int Outputs) ColumnSlice(MatrixPlacement p, int s, int slices)
+    {
+        if (slices <= 1 || p.Units == 0 || p.ColumnBlocks == 0) return s == 0 ? (0, p.Units, p.N) : (p.Units, 0, 0);
+        var cb = p.ColumnBlocks;
+        var per = (int)Tiling.CeilDiv(cb, slices);
+        int c0 = Math.Min(cb, s * per), c1 = Math.Min(cb, (s + 1) * per);
+        int u0 = (int)Tiling.CeilDiv((long)p.Units * c0, cb), u1 = (int)Tiling.CeilDiv((long)p.Units * c1, cb);
+        var outputs = (int)(Math.Min(p.N, (long)c1 * p.OutputsPerUnit) - Math.Min(p.N, (long)c0 * p.OutputsPerUnit));
+        return (u0, u1 - u0, outputs);
+    }
 
     private static long TilesFor(HardwareSpec hw, long arrays, long macros)
     {
@@ -117,7 +148,7 @@ internal sealed class ChipLayout
     /// Greedy pipeline partition: add layers (then lm_head) to the current chip while its tiles and area stay within
     /// the budgets; otherwise start a new chip. Optimal for a chain with a per-chip budget (a later cut never helps).
     /// </summary>
-    private static List<Group> Partition(MapContext ctx, Item[] items, long tileBytes, bool multiChip)
+    private static List<Group> Partition(MapContext ctx, Item[] items, List<MatrixPlacement>[] layerMatrices, long tileBytes, bool multiChip)
     {
         var hw = ctx.Hw;
         var groups = new List<Group>();
@@ -143,6 +174,18 @@ internal sealed class ChipLayout
                 for (var s = 0; s < slices; s++) groups.Add(new Group(i, i + 1, s, slices));
                 return groups;
             }
+            if (it.Layers == 1 && !Fits(it.Arrays, it.Macros, 1) && SlicesFor(layerMatrices[i]) is var layerSlices and > 1)
+            {
+                // A decoder layer larger than a chip: its matrices' columns over the fewest consecutive chips whose first
+                // (largest) slice fits with the layer's attention pool; layers before and after go on other chips. A
+                // digital lm_head right after it (no units) stays on the layer's home chip.
+                if (i > start) groups.Add(new Group(start, i));
+                var headFollows = i + 1 == items.Length - 1 && items[^1].Arrays + items[^1].Macros == 0;
+                for (var s = 0; s < layerSlices; s++) groups.Add(new Group(i, s == 0 && headFollows ? items.Length : i + 1, s, layerSlices));
+                (start, arrays, macros, layers) = (headFollows ? items.Length : i + 1, 0, 0, 0);
+                if (headFollows) break;
+                continue;
+            }
             if (i > start && !Fits(arrays + it.Arrays, macros + it.Macros, layers + it.Layers))
             {
                 groups.Add(new Group(start, i));
@@ -152,8 +195,25 @@ internal sealed class ChipLayout
             macros += it.Macros;
             layers += it.Layers;
         }
-        groups.Add(new Group(start, items.Length));
+        if (start < items.Length) groups.Add(new Group(start, items.Length));
         return groups;
+
+        // The fewest column slices whose slice 0 fits a chip with the layer's pool (0 when even one column block per matrix does not).
+        int SlicesFor(List<MatrixPlacement> ms)
+        {
+            var most = ms.Select(p => p.ColumnBlocks).DefaultIfEmpty(0).Max();
+            for (var n = 2; n <= most; n++)
+            {
+                long a = 0, m = 0;
+                foreach (var p in ms)
+                {
+                    var c = ColumnSlice(p, 0, n).Count;
+                    if (p.Target == ComputeTarget.Rram) a += c; else if (p.Target == ComputeTarget.Sram) m += c;
+                }
+                if (Fits(a, m, 1)) return n;
+            }
+            return 0;
+        }
 
         bool Fits(long a, long m, int l)
         {
@@ -170,11 +230,12 @@ internal sealed class ChipLayout
     private static void CheckChipBudgets(MapContext ctx, List<ChipPlacement> chips, Item[] items)
     {
         var hw = ctx.Hw;
-        string What(ChipPlacement c) => c.Layers > 0 ? $"layer {c.FirstLayer}" + (c.HoldsLmHead ? " with lm_head" : "") : "lm_head";
+        string What(ChipPlacement c) => c.LayerSlices > 1 ? $"slice {c.LayerSlice + 1} of {c.LayerSlices} of layer {c.FirstLayer}"
+            : c.Layers > 0 ? $"layer {c.FirstLayer}" + (c.HoldsLmHead ? " with lm_head" : "") : "lm_head";
         if (hw.Chip.Tiles > 0 && chips.FirstOrDefault(c => c.Tiles > hw.Chip.Tiles) is { } t)
-            ctx.Problems.Add($"chip.tiles: {What(t)} alone needs {t.Tiles:N0} tiles ({t.RramArrays:N0} RRAM arrays, {t.SramMacros:N0} SRAM macros) but a chip has {hw.Chip.Tiles:N0}; splitting one layer across chips is not modelled ({chips.Count(c => c.Tiles > hw.Chip.Tiles)} of {chips.Count} chips over)");
+            ctx.Problems.Add($"chip.tiles: {What(t)} alone needs {t.Tiles:N0} tiles ({t.RramArrays:N0} RRAM arrays, {t.SramMacros:N0} SRAM macros) but a chip has {hw.Chip.Tiles:N0}; not even one column block per matrix per chip fits ({chips.Count(c => c.Tiles > hw.Chip.Tiles)} of {chips.Count} chips over)");
         if (hw.Chip.MaxAreaSquareMillimetres > 0 && chips.FirstOrDefault(c => c.AreaSquareMillimetres > hw.Chip.MaxAreaSquareMillimetres * (1 + 1e-12)) is { } a)
-            ctx.Problems.Add($"chip.max_area_mm2: {What(a)} alone needs {a.AreaSquareMillimetres:F2} mm2 on chip {a.Index} but the budget is {hw.Chip.MaxAreaSquareMillimetres:F2} mm2 per chip; splitting one layer across chips is not modelled ({chips.Count(c => c.AreaSquareMillimetres > hw.Chip.MaxAreaSquareMillimetres * (1 + 1e-12))} of {chips.Count} chips over)");
+            ctx.Problems.Add($"chip.max_area_mm2: {What(a)} alone needs {a.AreaSquareMillimetres:F2} mm2 on chip {a.Index} but the budget is {hw.Chip.MaxAreaSquareMillimetres:F2} mm2 per chip; not even one column block per matrix per chip fits ({chips.Count(c => c.AreaSquareMillimetres > hw.Chip.MaxAreaSquareMillimetres * (1 + 1e-12))} of {chips.Count} chips over)");
         _ = items;
     }
 
@@ -233,11 +294,18 @@ internal sealed class ChipLayout
         return (area, kvBytes);
     }
 
-    /// <summary>Activations crossing each cut: the residual stream (hidden x activation bits) per token entering the next chip's first layer, or per logit token when the next chip holds only lm_head.</summary>
-    private static List<ChipLink> CutLinks(MapContext ctx, List<Group> groups)
+    /// <summary>
+    /// Activations crossing each cut of the chip chain (docs/mapping.md "Chips"): the residual stream (hidden x
+    /// activation bits per token) over every cut between consecutive layers' home chips, and per logit token from the
+    /// last layer's home to lm_head's last chip; and, inside a decoder layer split over S chips, the inputs each of its
+    /// matrices' remote column slices need (once per producer, forwarded along the chain as far as its farthest slice)
+    /// and the outputs each slice returns to the home chip. One entry per (cut, token count).
+    /// </summary>
+    private static List<ChipLink> CutLinks(MapContext ctx, List<Group> groups, Positioned final)
     {
         var links = new List<ChipLink>();
         if (groups.Count < 2) return links;
+        var layers = ctx.Model.NumLayers;
         var graph = new OperatorGraph(ctx.Model, ctx.Lora, ctx.Workload, ctx.Options.Precision);
         long tokens = 0, logitTokens = 0;
         foreach (var s in graph.Steps)
@@ -245,14 +313,68 @@ internal sealed class ChipLayout
             tokens += (long)ctx.Workload.Batch * s.Tokens;
             logitTokens += (long)ctx.Workload.Batch * s.LogitTokens;
         }
-        var bitsPerToken = (long)ctx.Model.HiddenSize * ctx.Options.Precision.ActivationBits;
-        for (var c = 0; c + 1 < groups.Count; c++)
+        var act = (long)ctx.Options.Precision.ActivationBits;
+        var cuts = groups.Count - 1;
+        var perCut = new long[cuts];   // bits per token over all tokens
+        var perLogit = new long[cuts]; // bits per logit token
+        var home = new int[layers];
+        for (var c = groups.Count - 1; c >= 0; c--)
+            if (LayersOf(groups[c], layers) > 0)
+                for (var l = groups[c].Start; l < Math.Min(groups[c].End, layers); l++) home[l] = c;
+        var hidden = ctx.Model.HiddenSize * act;
+        for (var l = 0; l < layers; l++)
+            for (var c = l == 0 ? 0 : home[l - 1]; c < home[l]; c++) perCut[c] += hidden;
+        var headLast = groups.FindLastIndex(g => g.End > layers);
+        for (var c = home[layers - 1]; c < headLast; c++) perLogit[c] += hidden;
+        // Inside split layers: producer inputs out to the farthest slice of their consumers, slice outputs back home.
+        for (var l = 0; l < layers; l++)
         {
-            var toLmHeadOnly = groups[c + 1].Start >= ctx.Model.NumLayers;
-            links.Add(new ChipLink(c, c + 1, bitsPerToken, toLmHeadOnly ? logitTokens : tokens));
+            var slices = groups[home[l]].Slices;
+            if (!groups[home[l]].IsLayerSlice(layers)) continue;
+            var layer = l;
+            MatrixPlacement? At(OperatorKind kind, LinearModule m) => Of(final.W0, final.LoraA, final.LoraB, kind, layer, m);
+            foreach (var tt in graph.LayerTemplate)
+            {
+                if (tt.Module is not { } m || At(tt.Kind, m) is not { ChipSpan: > 1 } p) continue;
+                // Outputs of slices k .. S-1 cross the cut between slice k-1 and slice k.
+                for (var k = 1; k < p.ChipSpan; k++)
+                    for (var s2 = k; s2 < slices; s2++) perCut[home[l] + k - 1] += ColumnSlice(p, s2, slices).Outputs * act;
+            }
+            foreach (var (features, span) in ProducerSpans(graph, At))
+                for (var k = 1; k < span; k++) perCut[home[l] + k - 1] += features * act;
+        }
+        for (var c = 0; c < cuts; c++)
+        {
+            if (perCut[c] > 0) links.Add(new ChipLink(c, c + 1, perCut[c], tokens));
+            if (perLogit[c] > 0) links.Add(new ChipLink(c, c + 1, perLogit[c], logitTokens));
         }
         return links;
     }
+
+    /// <summary>
+    /// Inputs of layer <paramref name="l"/>'s split matrices, one per producer: (input features, the largest chip span
+    /// among the matrices that read it). A projection and its LoRA A share their producer; LoRA B reads LoRA A's output.
+    /// </summary>
+    private static IEnumerable<(long Features, int Span)> ProducerSpans(OperatorGraph graph, Func<OperatorKind, LinearModule, MatrixPlacement?> at)
+    {
+        var spans = new Dictionary<int, (long Features, int Span)>();
+        foreach (var tt in graph.LayerTemplate)
+        {
+            if (tt.Module is not { } m || at(tt.Kind, m) is not { } p) continue;
+            var producer = tt.LocalDependencies[0];
+            var span = spans.TryGetValue(producer, out var e) ? Math.Max(e.Span, p.ChipSpan) : p.ChipSpan;
+            spans[producer] = (p.K, span);
+        }
+        return spans.Values.Where(v => v.Span > 1);
+    }
+
+    private static MatrixPlacement? Of(MatrixPlacement?[] w0, MatrixPlacement?[] loraA, MatrixPlacement?[] loraB, OperatorKind kind, int l, LinearModule m) => kind switch
+    {
+        OperatorKind.Projection => w0[l * LinearModules.Count + (int)m],
+        OperatorKind.LoraA => loraA[l * LinearModules.Count + (int)m],
+        OperatorKind.LoraB => loraB[l * LinearModules.Count + (int)m],
+        _ => null,
+    };
 
     private sealed record Positioned(MatrixPlacement?[] W0, MatrixPlacement?[] LoraA, MatrixPlacement?[] LoraB, MatrixPlacement LmHead, List<ChipUnits> Chips, long TileNeedBytes);
 
@@ -277,10 +399,10 @@ internal sealed class ChipLayout
             var g = groups[c];
             // Count first: the mesh (and so every hop count) depends on the chip's tile count.
             long arrays = 0, macros = 0;
-            var nLayers = Math.Min(g.End, layers) - g.Start;
+            var nLayers = LayersOf(g, layers);
             foreach (var p in Matrices(g))
             {
-                var n = p.Role == MatrixRole.LmHead ? SliceUnits(p, g).Count : p.Units;
+                var n = p.Role == MatrixRole.LmHead ? SliceUnits(p, g).Count : ColumnSlice(p, g.Slice, g.Slices).Count;
                 if (p.Target == ComputeTarget.Rram) arrays += n; else if (p.Target == ComputeTarget.Sram) macros += n;
             }
             var pool = ctx.AttentionPoolMacros(nLayers);
@@ -288,9 +410,10 @@ internal sealed class ChipLayout
             var mesh = MeshTopology.For(hw.Interconnect, tiles);
             var need = new long[tiles];
             long nextArray = 0, nextMacro = 0;
-            MatrixPlacement Put(MatrixPlacement p, (int Offset, int Count) slice)
+            MatrixPlacement Put(MatrixPlacement p, (int Offset, int Count) slice, long outputCrossings = 0)
             {
-                if (p.Target == ComputeTarget.Digital) return p with { Chip = c };
+                if (p.Target == ComputeTarget.Digital) return slice.Offset > 0 ? p : p with { Chip = c };
+                if (slice.Offset > 0 && slice.Count == 0) return p; // no columns on this chip
                 var rram = p.Target == ComputeTarget.Rram;
                 var first = (rram ? nextArray : nextMacro) - slice.Offset;   // unit 0 of the matrix, as if it started here
                 var perTile = rram ? apt : mpt;
@@ -311,24 +434,40 @@ internal sealed class ChipLayout
                 }
                 if (slice.Offset > 0)
                 {
-                    // A later slice of a split lm_head: keep slice 0's position, accumulate the unit-weighted hops.
-                    return p with { Hops = p.Hops + hopSum / p.Units, ChipSpan = p.ChipSpan + 1 };
+                    // A later slice of a split matrix: keep slice 0's position, accumulate the unit-weighted hops.
+                    return p with { Hops = p.Hops + hopSum / p.Units, ChipSpan = p.ChipSpan + 1, SliceOutputCrossings = p.SliceOutputCrossings + outputCrossings };
                 }
-                return p with { Chip = c, FirstUnit = (int)(first + slice.Offset), FirstTile = (int)ft, LastTile = (int)lt, Hops = hopSum / p.Units, ChipSpan = 1 };
+                return p with { Chip = c, FirstUnit = (int)(first + slice.Offset), FirstTile = (int)ft, LastTile = (int)lt, Hops = hopSum / p.Units, ChipSpan = 1, SliceOutputCrossings = 0 };
             }
             for (var l = g.Start; l < Math.Min(g.End, layers); l++)
             {
                 foreach (var m in LinearModules.All)
                 {
                     var i = l * LinearModules.Count + (int)m;
-                    if (w0o[i] is { } w) w0o[i] = Put(w, (0, w.Units)); // null: a module this model does not have
-                    if (ao[i] is { } a) ao[i] = Put(a, (0, a.Units));
-                    if (bo[i] is { } b) bo[i] = Put(b, (0, b.Units));
+                    if (w0o[i] is { } w) w0o[i] = PutSlice(w); // null: a module this model does not have
+                    if (ao[i] is { } a) ao[i] = PutSlice(a);
+                    if (bo[i] is { } b) bo[i] = PutSlice(b);
                 }
             }
-            if (g.End > layers) head = Put(head, SliceUnits(head, g));
+            if (g.End > layers) head = Put(head, g.IsLayerSlice(layers) ? (0, head.Units) : SliceUnits(head, g));
+
+            // A decoder-layer matrix's column slice on this chip: its outputs travel back over g.Slice cuts to the home chip.
+            MatrixPlacement PutSlice(MatrixPlacement p)
+            {
+                var (offset, count, outputs) = ColumnSlice(p, g.Slice, g.Slices);
+                return g.Slice > 0 && count == 0 ? p : Put(p, (offset, count), (long)g.Slice * outputs);
+            }
+            // The pool exchanges Q, K/V, scores and probabilities with the hub at every step, so it takes the free macro
+            // slots nearest the hub (the weight macros hold slots 0 .. nextMacro - 1 in tile order); ties by tile index.
             double poolHops = 0;
-            for (var u = nextMacro; u < nextMacro + pool; u++) poolHops += mesh.HopsFromHub((int)(u / mpt));
+            var left = pool;
+            foreach (var t in Enumerable.Range(0, (int)tiles).OrderBy(t => mesh.HopsFromHub(t)).ThenBy(t => t))
+            {
+                if (left == 0) break;
+                var free = Math.Min(left, Math.Max(0, Math.Min(mpt, (long)(t + 1) * mpt - nextMacro)));
+                poolHops += free * (double)mesh.HopsFromHub(t);
+                left -= free;
+            }
             chips.Add(new ChipUnits(arrays, macros, pool, tiles, mesh, pool > 0 ? poolHops / pool : 0, need.Sum(b => Tiling.CeilDiv(b, 8))));
             tileNeedBits = Math.Max(tileNeedBits, need.DefaultIfEmpty(0).Max());
         }

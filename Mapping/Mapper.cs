@@ -277,6 +277,13 @@ public static class Mapper
                         break;
                     case OperatorKind.KvWrite:
                         dramWrite += kv.BytesPerTokenPerLayer * OffChipWrites(graph.Model, op.Layer, newFrom, step.KvLength, kv.OnChipTokens);
+                        if (r.Attention == DynamicMatmulTarget.Sram)
+                        {
+                            // The new K/V rows travel from the hub into the attention pool's macros.
+                            var bits = op.Output.Bytes * 8;
+                            nocBits += bits;
+                            bitHops += bits * r.ChipList[r.ChipOfLayer(op.Layer)].AttentionHops;
+                        }
                         break;
                     case OperatorKind.Embedding:
                         if (embeddingInDram) dramRead += op.InputB.Bytes;

@@ -83,7 +83,13 @@ public sealed record ChipPlacement
 
     public required int LastLayer { get; init; }
 
-    public int Layers => FirstLayer < 0 ? 0 : LastLayer - FirstLayer + 1;
+    /// <summary>Decoder layers the chip is home to (0 on a later column slice of a split layer).</summary>
+    public int Layers => FirstLayer < 0 || LayerSlice > 0 ? 0 : LastLayer - FirstLayer + 1;
+
+    /// <summary>Column slice of layer <see cref="FirstLayer"/> this chip holds when that layer is split over <see cref="LayerSlices"/> chips (slice 0 is its home).</summary>
+    public int LayerSlice { get; init; }
+
+    public int LayerSlices { get; init; } = 1;
 
     public required bool HoldsLmHead { get; init; }
 
@@ -200,7 +206,7 @@ public sealed class MappingResult
         if (_chipOfLayer is null)
         {
             var map = new int[Model.NumLayers];
-            foreach (var c in ChipList)
+            foreach (var c in ChipList.Where(c => c.LayerSlice == 0)) // a split layer's home is its slice 0
                 for (var l = Math.Max(0, c.FirstLayer); l <= c.LastLayer; l++) map[l] = c.Index;
             _chipOfLayer = map;
         }

@@ -67,8 +67,14 @@ public sealed record MatrixPlacement
     /// <summary>The chip holding this matrix (pipeline partition by layers; 0 on a one-chip mapping).</summary>
     public int Chip { get; init; }
 
-    /// <summary>Consecutive chips from <see cref="Chip"/> holding column slices of this matrix (only an lm_head larger than one chip spans more than 1).</summary>
+    /// <summary>Consecutive chips from <see cref="Chip"/> holding column slices of this matrix (an lm_head, or a decoder layer's matrix, larger than one chip).</summary>
     public int ChipSpan { get; init; } = 1;
+
+    /// <summary>
+    /// A decoder-layer matrix split over chips: sum over its column slices s of s x the slice's output features, the
+    /// output activations per token times the chip cuts each crosses back to the layer's home chip (0 when not split).
+    /// </summary>
+    public long SliceOutputCrossings { get; init; }
 
     /// <summary>
     /// Mean mesh hops between the chip's hub (global buffer and digital unit) and this matrix's tiles, weighted by

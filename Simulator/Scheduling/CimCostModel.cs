@@ -102,7 +102,7 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 {
                     // Tile buffer read -> links -> global buffer write: the latencies add, the slowest rate serialises
                     // (issue 14, defect 8); each chip-link crossing adds the link's latency and serialisation.
-                    var bits = (double)tokens * t.BitsPerToken;
+                    var bits = TransferBits(t, tokens, kvSum, kvLength);
                     var rate = Math.Min(hw.LinkBitsPerCycle, Math.Min(hw.TileBufferBitsPerCyclePerPort, hw.GlobalBufferBitsPerCyclePerPort));
                     return (long)Math.Ceiling(Hops(t)) * hw.LinkLatencyCycles + hw.TileBufferLatencyCycles + hw.GlobalBufferLatencyCycles + CeilDiv(bits, rate)
                            + (t.LinkCrossings == 0 ? 0 : t.LinkCrossings * (hw.ChipLinkLatencyCycles + CeilDiv(bits, hw.ChipLinkBitsPerCycle)));
@@ -195,9 +195,12 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                     break;
                 }
             case TaskKind.Transfer:
-                counts[A.HopBit] += (double)tokens * t.BitsPerToken * Hops(t);
-                counts[A.LinkBit] += (double)tokens * t.BitsPerToken * t.LinkCrossings;
-                break;
+                {
+                    var bits = TransferBits(t, tokens, kvSum, kvLength);
+                    counts[A.HopBit] += bits * Hops(t);
+                    counts[A.LinkBit] += bits * t.LinkCrossings;
+                    break;
+                }
             case TaskKind.Embedding:
                 counts[hw.EmbeddingOffChip ? A.DramBit : A.GlobalBufferRead] += (double)tokens * t.BitsPerToken;
                 break;
@@ -205,6 +208,14 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                 throw new ArgumentOutOfRangeException(nameof(t), t.Kind, null);
         }
     }
+
+    /// <summary>
+    /// Bits a transfer moves: tokens x bits per token, plus the attended positions x bits per position (scores and
+    /// probabilities to and from the attention pool), plus the K/V rows reloaded into a shared pool.
+    /// </summary>
+    public double TransferBits(TaskTemplate t, long tokens, long kvSum, long kvLength) =>
+        (double)tokens * t.BitsPerToken + (double)kvSum * t.BitsPerAttendedPosition
+        + (t.CarriesKvReload ? KvReloadBits(tokens, kvLength, t.BitsPerToken) : 0);
 
     /// <summary>Hops of a transfer: the task's own (placed tiles) or the hardware model's mesh average.</summary>
     private double Hops(TaskTemplate t) => t.Hops ?? hw.AverageHops;

@@ -67,6 +67,11 @@ public sealed record CimHardwareModel
     public required double LinkBitsPerCycle { get; init; }
     public required long LinkLatencyCycles { get; init; }
     public required double AverageHops { get; init; }
+    /// <summary>
+    /// Mean hops between each chip's hub and its attention pool's macros (<see cref="ChipPlacement.AttentionHops"/>, by
+    /// chip index): the distance Q, K/V, scores and probabilities travel to and from the pool (docs/scheduler.md).
+    /// </summary>
+    public IReadOnlyList<double> AttentionPoolHops { get; init; } = [];
     /// <summary>Chip-to-chip link bits per chip cycle (from the interconnect device model; multi-chip mappings).</summary>
     public double ChipLinkBitsPerCycle { get; init; } = double.PositiveInfinity;
     /// <summary>Cycles of one chip-to-chip transfer's latency.</summary>

@@ -56,6 +56,7 @@ public static class HardwareModelBuilder
             LinkBitsPerCycle = hw.Interconnect.LinkWidthBits,
             LinkLatencyCycles = hw.Interconnect.HopLatencyCycles,
             AverageHops = AverageHops(hw.Interconnect, mapping),
+            AttentionPoolHops = mapping.ChipList.Select(c => c.AttentionHops).ToArray(),
             // Buffer ports and access latencies time every transfer (the buffer device model owns them; issue 14).
             TileBufferBitsPerCyclePerPort = devices.TileBuffer.BitsPerCyclePerPort(clock.FrequencyHz),
             TileBufferLatencyCycles = devices.TileBuffer.LatencyCycles(clock.FrequencyHz),

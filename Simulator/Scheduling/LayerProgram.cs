@@ -60,6 +60,10 @@ public sealed record TaskTemplate
     public int LinkCrossings { get; init; }
     /// <summary>Bits per token moved (transfers, embedding, KV write).</summary>
     public long BitsPerToken { get; init; }
+    /// <summary>Bits a transfer moves per attended KV position of its query tokens (attention scores and probabilities).</summary>
+    public long BitsPerAttendedPosition { get; init; }
+    /// <summary>A transfer that also carries the K/V rows reloaded into a shared attention pool (<see cref="CimCostModel.KvReloadBits"/>).</summary>
+    public bool CarriesKvReload { get; init; }
     /// <summary>Applies only to the last token of a job (lm_head: only the newest position needs logits).</summary>
     public bool LastTokenOnly { get; init; }
     /// <summary>Vector ops whose element count scales with the attended KV length (softmax).</summary>
@@ -258,6 +262,8 @@ public sealed class LayerProgram
                     BitsPerToken = features * _actBits,
                     Dependencies = [Source(local)],
                     Hops = ConsumerHops(l, local),
+                    // A layer split over chips: the input is forwarded along the chain to its consumers' farthest slice.
+                    LinkCrossings = ConsumerSpan(l, local) - 1,
                 });
                 transferOf[local] = x;
                 return x;
@@ -275,11 +281,12 @@ public sealed class LayerProgram
                 var name = tt.Name;
                 id[tt.Index] = tt.Kind switch
                 {
-                    OperatorKind.Projection => Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
-                    OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)]),
-                    OperatorKind.LoraB => op.M == 0 ? deps[0] : Matrix(op, name, l, deps),
-                    OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass, deps, bits: 2L * model.KeyValueDim * _kvBits),
-                    OperatorKind.AttentionScore => Add(new TaskTemplate
+                    OperatorKind.Projection => Gather(op, name, l, Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)])),
+                    OperatorKind.LoraA => op.M == 0 ? TransferFrom(tt.LocalDependencies[0], op.K) : Gather(op, name, l, Matrix(op, name, l, [TransferFrom(tt.LocalDependencies[0], op.K)])),
+                    OperatorKind.LoraB => op.M == 0 ? deps[0] : Gather(op, name, l, Matrix(op, name, l, Scatter(op, name, l, deps))),
+                    OperatorKind.KvWrite => kvWrite = Add(name, l, TaskKind.KvWrite, attnKey, attnClass,
+                        ToPool(l, "transfer.kv_to_pool", deps, 2L * model.KeyValueDim * _kvBits, kvReload: true), bits: 2L * model.KeyValueDim * _kvBits),
+                    OperatorKind.AttentionScore => FromPool(l, "transfer.scores_from_pool", Add(new TaskTemplate
                     {
                         Id = 0,
                         Operator = name,
@@ -289,11 +296,15 @@ public sealed class LayerProgram
                         ResourceClass = attnClass,
                         In = model.QueryDim,
                         Out = 1,
-                        Dependencies = deps,
+                        Dependencies = [.. ToPool(l, "transfer.q_to_pool", [deps[0]], (long)model.QueryDim * _actBits), .. deps[1..]],
                         PreviousJobDependency = kvWrite,
                         AttentionWindow = window,
-                    }),
-                    OperatorKind.AttentionContext => Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass, deps, model.QueryDim, 1), window),
+                    }), 0, model.NumAttentionHeads * (long)_actBits, window),
+                    OperatorKind.AttentionContext => FromPool(l, "transfer.context_from_pool",
+                        Windowed(Add(name, l, TaskKind.AttentionValue, attnKey, attnClass,
+                            [.. ToPool(l, "transfer.probs_to_pool", [deps[0]], 0, perPosition: model.NumAttentionHeads * (long)_actBits, window: window), .. deps[1..]],
+                            model.QueryDim, 1), window),
+                        (long)model.QueryDim * _actBits, 0, null),
                     // Softmax elements grow with the attended KV length: one row of scores per head.
                     OperatorKind.Softmax => Windowed(Vector(op, name, l, deps, model.NumAttentionHeads, kv: true), window),
                     OperatorKind.LoraMerge when op.M == 0 => deps[0],
@@ -325,6 +336,81 @@ public sealed class LayerProgram
             }
             return n == 0 ? null : sum / n;
         }
+
+        /// <summary>The largest chip span among the matrices of layer <paramref name="l"/> fed by template operator <paramref name="producer"/> (1 without a mapping).</summary>
+        private int ConsumerSpan(int l, int producer)
+        {
+            if (hw is null) return 1;
+            var span = 1;
+            foreach (var tt in graph.LayerTemplate)
+            {
+                if (tt.Kind is not (OperatorKind.Projection or OperatorKind.LoraA) || tt.LocalDependencies[0] != producer) continue;
+                span = Math.Max(span, hw.Mapping.PlacementOf(graph.GetLayerOperator(_probe, l, tt.Index))?.ChipSpan ?? 1);
+            }
+            return span;
+        }
+
+        /// <summary>A chip-link transfer between a split layer's home chip and its matrices' remote column slices (no mesh hops counted).</summary>
+        private int SliceTransfer(int l, string name, int[] deps, long bitsPerToken, int crossings) => Add(new TaskTemplate
+        {
+            Id = 0,
+            Operator = name,
+            Layer = l,
+            Kind = TaskKind.Transfer,
+            ResourceKey = "chip_link",
+            ResourceClass = "interconnect",
+            BitsPerToken = bitsPerToken,
+            Dependencies = deps,
+            Hops = 0,
+            LinkCrossings = crossings,
+        });
+
+        /// <summary>LoRA B of a split layer: its input (LoRA A's output, at the home hub) forwarded to its farthest slice.</summary>
+        private int[] Scatter(in Operator op, string name, int l, int[] deps) =>
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? [SliceTransfer(l, "transfer." + name + ".scatter", deps, op.K * _actBits, p.ChipSpan - 1)] : deps;
+
+        /// <summary>A split matrix's remote column slices return their outputs to the home chip: each output bit crosses as many cuts as its slice index.</summary>
+        private int Gather(in Operator op, string name, int l, int task) =>
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? SliceTransfer(l, "transfer." + name + ".gather", [task], p.SliceOutputCrossings * _actBits, 1) : task;
+
+        /// <summary>
+        /// Mean hops between layer <paramref name="l"/>'s hub and its chip's attention pool; null when attention does not
+        /// run on the pool (digital unit at the hub) or without a hardware model (no pool transfers then).
+        /// </summary>
+        private double? PoolHops(int l)
+        {
+            if (hw is null || !_attentionOnSram) return null;
+            var chip = hw.Mapping.ChipOfLayer(l);
+            return chip < hw.AttentionPoolHops.Count ? hw.AttentionPoolHops[chip] : null;
+        }
+
+        /// <summary>
+        /// A transfer over the mesh between the hub and the attention pool (Q, new and reloaded K/V rows, scores,
+        /// probabilities, the context): bits per token plus bits per attended position, over the pool's hops.
+        /// </summary>
+        private int PoolTransfer(int l, string name, int[] deps, long perToken, long perPosition, long? window, bool kvReload) =>
+            Windowed(Add(new TaskTemplate
+            {
+                Id = 0,
+                Operator = name,
+                Layer = l,
+                Kind = TaskKind.Transfer,
+                ResourceKey = "link",
+                ResourceClass = "interconnect",
+                BitsPerToken = perToken,
+                BitsPerAttendedPosition = perPosition,
+                CarriesKvReload = kvReload,
+                Dependencies = deps,
+                Hops = PoolHops(l),
+            }), window);
+
+        /// <summary>Dependencies of a pool task: a hub-to-pool transfer after <paramref name="deps"/>, or <paramref name="deps"/> when there is no pool.</summary>
+        private int[] ToPool(int l, string name, int[] deps, long perToken, long perPosition = 0, long? window = null, bool kvReload = false) =>
+            PoolHops(l) is null ? deps : [PoolTransfer(l, name, deps, perToken, perPosition, window, kvReload)];
+
+        /// <summary>The pool-to-hub transfer of <paramref name="task"/>'s results (what its consumers wait for), or the task itself without a pool.</summary>
+        private int FromPool(int l, string name, int task, long perToken, long perPosition, long? window) =>
+            PoolHops(l) is null ? task : PoolTransfer(l, name, [task], perToken, perPosition, window, kvReload: false);
 
         /// <summary>Chip boundaries between the chip of layer <paramref name="from"/> (-1: the embedding, chip 0) and that of <paramref name="to"/> (-1: lm_head and its slices).</summary>
         private int Crossings(int from, int to)

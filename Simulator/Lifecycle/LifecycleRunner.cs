@@ -414,18 +414,18 @@ public static class LifecycleRunner
         var l = report.Levels[0];
         return new AccuracyPoint
         {
-                    Series = name,
-                    TimeS = t,
-                    Label = label,
-                    AgeS = age,
-                    Perplexity = l.Perplexity.Mean,
-                    PerplexityStd = l.Perplexity.Std,
-                    ChoiceAccuracy = l.ChoiceAccuracy.Mean,
-                    ChoiceAccuracyStd = l.ChoiceAccuracy.Std,
-                    KlDivergence = l.KlDivergence.Mean ?? 0,
-                    KlDivergenceStd = l.KlDivergence.Std ?? 0,
-                    Top1Agreement = l.Top1Agreement.Mean ?? 0,
-                    Top1AgreementStd = l.Top1Agreement.Std ?? 0,
+            Series = name,
+            TimeS = t,
+            Label = label,
+            AgeS = age,
+            Perplexity = l.Perplexity.Mean,
+            PerplexityStd = l.Perplexity.Std,
+            ChoiceAccuracy = l.ChoiceAccuracy.Mean,
+            ChoiceAccuracyStd = l.ChoiceAccuracy.Std,
+            KlDivergence = l.KlDivergence.Mean ?? 0,
+            KlDivergenceStd = l.KlDivergence.Std ?? 0,
+            Top1Agreement = l.Top1Agreement.Mean ?? 0,
+            Top1AgreementStd = l.Top1Agreement.Std ?? 0,
         };
     }
 

@@ -19,7 +19,11 @@ public partial class LifecycleRunnerTests
     /// <summary>One month with accuracy points on the llama fixture, 2 chips (a few seconds).</summary>
     private static LifecycleOptions AccuracyRun(HardwareSpec hw) => Options(hw, adapters: 2) with
     {
-        Months = 1, AccuracyModel = FixturePaths.Of("llama_f32"), AccuracyData = FixturePaths.Of("datasets/cimsim.jsonl"), Seeds = 2, MaxTokens = 16,
+        Months = 1,
+        AccuracyModel = FixturePaths.Of("llama_f32"),
+        AccuracyData = FixturePaths.Of("datasets/cimsim.jsonl"),
+        Seeds = 2,
+        MaxTokens = 16,
     };
 
     [Test]

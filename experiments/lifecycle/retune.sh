@@ -12,13 +12,13 @@
 # the profiles, the adapters and the logs; OUT/summary.md. A few minutes on 2 cores (under nice).
 #
 # Usage: bash experiments/lifecycle/retune.sh
-# Knobs: OUT (experiments/lifecycle/results), STEPS (40), SEEDS (chip seeds per point, 3), DATA (test questions),
+# Knobs: OUT (experiments/lifecycle/results), STEPS (40), SEEDS (chip seeds per point, 2), DATA (test questions),
 #        COMP ("off on"), NO_BUILD=1 (use the Release binaries already built).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${OUT:-$here/results}"
-steps="${STEPS:-40}"; seeds="${SEEDS:-3}"; comp_arms="${COMP:-off on}"
+steps="${STEPS:-40}"; seeds="${SEEDS:-2}"; comp_arms="${COMP:-off on}"
 data="${DATA:-$root/experiments/halora/data/test_quick.jsonl}"
 model="$root/experiments/halora/pretrained"
 ages="1s 1h 1day 1month 1year"
@@ -49,7 +49,7 @@ for c in $comp_arms; do
   hw=("${chip[@]}" -p "rram.noise.drift.compensation=$([ "$c" = on ] && echo true || echo false)")
   if [ ! -f "$arm/profiles/profile-1year.json" ]; then
     "${cimsim[@]}" "${life[@]}" "${hw[@]}" --accuracy-adapter "$deployed" --seeds 1 --emit-profiles "$arm/profiles" \
-      --out "$arm/profiles-run" > "$arm/profiles.log" 2>&1 || { cat "$arm/profiles.log"; exit 1; }
+      --out "${TMPDIR:-/tmp}/cimsim-retune-profiles-$c-$$" > "$arm/profiles.log" 2>&1 || { cat "$arm/profiles.log"; exit 1; }
   fi
   retuned=()
   for a in $ages; do
@@ -60,8 +60,10 @@ for c in $comp_arms; do
     fi
     retuned+=(--retuned-adapter "$a=$dir")
   done
-  "${cimsim[@]}" "${life[@]}" "${hw[@]}" --seeds "$seeds" --accuracy-adapter "$deployed" "${retuned[@]}" --out "$arm" > "$arm/lifecycle.log" 2>&1 \
-    || { cat "$arm/lifecycle.log"; exit 1; }
+  if [ ! -f "$arm/report.json" ]; then
+    "${cimsim[@]}" "${life[@]}" "${hw[@]}" --seeds "$seeds" --accuracy-adapter "$deployed" "${retuned[@]}" --out "$arm" > "$arm/lifecycle.log" 2>&1 \
+      || { cat "$arm/lifecycle.log"; exit 1; }
+  fi
 done
 {
   echo "# Re-tuning the LoRA against the drifted chip (experiments/lifecycle/retune.sh)"

@@ -101,6 +101,8 @@ public static class HardwareSpecValidator
             w.Add($"rram.noise.programming: impl {ConfigSchema.EnumToYaml(p.Impl)} with zero sigma{(p.Impl == ProgrammingNoiseModel.GaussianAbsolute ? "_us" : "")} adds no noise");
         if (n.Drift.Enabled && n.Drift.Nu == 0 && n.Drift.NuSigma == 0)
             w.Add("rram.noise.drift: enabled with nu 0 and nu_sigma 0 has no effect");
+        if (n.Drift.Compensation && !n.Drift.Enabled)
+            w.Add("rram.noise.drift.compensation: on with drift disabled has nothing to compensate (its reference reads are still priced by cimsim lifecycle)");
         if (spec.Rram.ProgramVerify.Enabled && p.Impl == ProgrammingNoiseModel.None)
             w.Add("rram.program_verify: enabled with rram.noise.programming.impl none: every first pulse lands on target (one pulse per cell, no residual)");
         if (n.IrDrop.Enabled && n.IrDrop.WireResistanceOhmPerCell == 0)

@@ -536,6 +536,15 @@ public sealed record DriftSpec
     /// <summary>Time after programming at which the array is read, seconds.</summary>
     [ConfigKey("t_s", Unit = "s", Min = 0, MinExclusive = true, Max = 1e9)]
     public double TSeconds { get; init; } = 86400;
+
+    /// <summary>Global drift compensation (aihwkit GlobalDriftCompensation; Joshi et al., Nat. Commun. 2020): a periodic
+    /// reference read of every array rescales its output by the measured mean conductance decay since programming.</summary>
+    [ConfigKey("compensation")]
+    public bool Compensation { get; init; }
+
+    /// <summary>Interval between reference reads, seconds; the read at time t uses the scale measured at the last reference read.</summary>
+    [ConfigKey("compensation_period_s", Unit = "s", Min = 0, MinExclusive = true, Max = 1e9)]
+    public double CompensationPeriodSeconds { get; init; } = 3600;
 }
 
 /// <summary>First-order IR drop along word and bit lines.</summary>

@@ -10,7 +10,9 @@ namespace CimSim.Devices.Rram;
 /// at 0 S when clip is off) -> stuck-at faults (override) -> drift (not for stuck cells) -> first-order IR drop.
 /// Then the paper's abstract weight noise is added in the weight domain. Under the offset encoding every weight is
 /// read against a reference column (G_min plus the offset level with analog subtraction, G_min with digital): its
-/// cells are programmed ideally but drift by the same law, each with its own nu (docs/devices.md, "Drift").
+/// cells are programmed ideally but drift by the same law, each with its own nu (docs/devices.md, "Drift"). With global
+/// drift compensation each array's output is multiplied by sum G(t0) / sum G(t_ref), the decay its reference read measured
+/// (docs/lifecycle.md, "Drift compensation").
 /// </summary>
 internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 {
@@ -18,6 +20,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     private readonly double _driftRatio = f.DriftOn ? f.Spec.Noise.Drift.TSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
     private readonly double _pvTol = f.ProgramVerifyToleranceSiemens;
     private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
+    private readonly double _refReadRatio = f.DriftCompensationOn ? f.DriftReferenceReadSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
 
     /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
     public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
@@ -39,6 +42,13 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         // scales the stored weight instead of shifting it.
         var refDigits = Enumerable.Range(0, nSlices).Select(f.ReferenceDigit).ToArray();
         var refDrift = npol == 1 && f.DriftOn ? new ReferenceDrift(this, f, inFeatures, nSlices, seed, layerPurpose) : null;
+        // Global drift compensation: the reference read of an array (every row driven, every weight column summed) right
+        // after programming and at the last periodic read, per array = (row block, column block) met in this chunk.
+        bool compensate = f.DriftCompensationOn;
+        int rowBlocks = (inFeatures + f.ArrayRows - 1) / f.ArrayRows, firstBlock = o0 / weightsPerArray;
+        int colBlocks = compensate ? (o1 - 1) / weightsPerArray - firstBlock + 1 : 0;
+        var sumAtT0 = new double[colBlocks * rowBlocks];
+        var sumAtRef = new double[colBlocks * rowBlocks];
 
         for (int o = o0; o < o1; o++)
         {
@@ -50,6 +60,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 int q = WeightQuantizer.Level(w[idx], scale, qMax);
                 int stored = npol == 2 ? Math.Abs(q) : q + offset;
                 int row = i % f.ArrayRows;
+                int block = compensate ? ((o / weightsPerArray - firstBlock) * rowBlocks + i / f.ArrayRows) : 0;
                 for (int sl = 0; sl < nSlices; sl++)
                 {
                     int d = (stored >> (b * sl)) & digitMask;
@@ -58,14 +69,24 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                     else if (npol == 2)
                     {
                         int dp = q > 0 ? d : 0, dn = q < 0 ? d : 0;
-                        double gp = Cell(dp, row, colBase + sl * 2, prog, stuck, drift, ref sa0, ref sa1);
-                        double gn = Cell(dn, row, colBase + sl * 2 + 1, prog, stuck, drift, ref sa0, ref sa1);
+                        double gp = Cell(dp, row, colBase + sl * 2, prog, stuck, drift, ref sa0, ref sa1, out double gp0, out double gpRef);
+                        double gn = Cell(dn, row, colBase + sl * 2 + 1, prog, stuck, drift, ref sa0, ref sa1, out double gn0, out double gnRef);
+                        if (compensate)
+                        {
+                            sumAtT0[block] += gp0 + gn0;
+                            sumAtRef[block] += gpRef + gnRef;
+                        }
                         e = (float)((gp - gn) / _dG);
                         if (readVar != null) readVar[sl][idx] = (float)(Sq(_readSigmaRelG * gp / _dG) + Sq(_readSigmaRelG * gn / _dG));
                     }
                     else
                     {
-                        double g = Cell(d, row, colBase + sl, prog, stuck, drift, ref sa0, ref sa1);
+                        double g = Cell(d, row, colBase + sl, prog, stuck, drift, ref sa0, ref sa1, out double g0, out double gRef);
+                        if (compensate)
+                        {
+                            sumAtT0[block] += g0;
+                            sumAtRef[block] += gRef;
+                        }
                         // Reference cell G_ref = (G_min + r dG) s_ref: subtract its drift (G_min + r dG)(s_ref - 1) too.
                         double refShift = refDrift == null ? 0 : (_gMin + refDigits[sl] * _dG) * (refDrift.Factor(o / weightsPerArray, i, sl) - 1);
                         e = (float)((g - _gMin - refShift) / _dG);
@@ -83,7 +104,32 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 }
             }
         }
+        if (compensate) Compensate(slices, readVar, sumAtT0, sumAtRef, inFeatures, o0, o1, weightsPerArray, rowBlocks);
         return new RramFaultCounts(cells, sa0, sa1);
+    }
+
+    /// <summary>
+    /// Digital output rescale of global drift compensation: every output of an array times alpha = sum G(t0) / sum G(t_ref)
+    /// (its read noise variance times alpha^2), which scales the array's partial sums, so it is applied to the stored
+    /// slices (after the ADC in the chip; the same with an ideal ADC).
+    /// </summary>
+    private void Compensate(float[][] slices, float[][]? readVar, double[] sumAtT0, double[] sumAtRef, int inFeatures, int o0, int o1,
+        int weightsPerArray, int rowBlocks)
+    {
+        var alpha = new float[sumAtT0.Length];
+        for (int k = 0; k < alpha.Length; k++) alpha[k] = sumAtRef[k] > 0 ? (float)(sumAtT0[k] / sumAtRef[k]) : 1f;
+        int firstBlock = o0 / weightsPerArray;
+        for (int o = o0; o < o1; o++)
+        {
+            int rowOfBlocks = (o / weightsPerArray - firstBlock) * rowBlocks;
+            for (int i = 0; i < inFeatures; i++)
+            {
+                long idx = (long)o * inFeatures + i;
+                float a = alpha[rowOfBlocks + i / f.ArrayRows];
+                foreach (var s in slices) s[idx] *= a;
+                if (readVar != null) foreach (var v in readVar) v[idx] *= a * a;
+            }
+        }
     }
 
     private static double Sq(double v) => v * v;
@@ -112,7 +158,10 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         }
     }
 
-    private double Cell(int digit, int row, int column, Gaussian? prog, System.Random? stuck, Gaussian? drift, ref long sa0, ref long sa1)
+    /// <summary>One cell's conductance at read time t_s; <paramref name="gProgrammed"/> is its value right after programming
+    /// (before drift and IR drop) and <paramref name="gAtReference"/> at the last reference read (drift compensation).</summary>
+    private double Cell(int digit, int row, int column, Gaussian? prog, System.Random? stuck, Gaussian? drift, ref long sa0, ref long sa1,
+        out double gProgrammed, out double gAtReference)
     {
         var noise = f.Spec.Noise;
         double g = _gMin + digit * _dG;
@@ -133,12 +182,17 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
             if (u < noise.StuckAt.RateGmin) { g = _gMin; sa0++; isStuck = true; }
             else if (u < noise.StuckAt.RateGmin + noise.StuckAt.RateGmax) { g = _gMax; sa1++; isStuck = true; }
         }
+        gProgrammed = gAtReference = g;
         if (f.DriftOn)
         {
             // Power law G(t) = G0 (t / t0)^(-nu), nu ~ N(nu_mean, nu_sigma) per cell, clamped at 0; the draw is
             // taken for stuck cells too so the stream stays aligned cell by cell.
             double nu = noise.Drift.Nu + (drift != null ? noise.Drift.NuSigma * drift.Next() : 0);
-            if (!isStuck && nu > 0) g *= Math.Pow(_driftRatio, -nu);
+            if (!isStuck && nu > 0)
+            {
+                g *= Math.Pow(_driftRatio, -nu);
+                if (_refReadRatio > 1) gAtReference *= Math.Pow(_refReadRatio, -nu);
+            }
         }
         if (f.IrDropOn)
         {

@@ -160,6 +160,17 @@ public sealed class RramArrayModel
     /// <summary>All channels of one ADC converted one after another.</summary>
     public double ConversionPhaseSeconds => ConversionsPerAdcPerStep * Adc.LatencySecondsPerConversion;
 
+    /// <summary>
+    /// One reference read of drift compensation (docs/lifecycle.md, "Drift compensation"): every row driven at full read
+    /// voltage for one step, every cell read, every channel sampled and converted once, picojoules per array.
+    /// </summary>
+    public double ReferenceReadEnergyPicojoules =>
+        (double)Rows * Columns * CellReadEnergyPicojoules(MeanConductanceSiemens) + Rows * Dac.EnergyPicojoulesPerDrive
+        + AdcChannels * (Spec.Adc.SampleHold.EnergyPicojoules + Adc.EnergyPicojoulesPerConversion);
+
+    /// <summary>One reference read: one analog phase and the conversions of its channels, seconds (every array has its own ADCs).</summary>
+    public double ReferenceReadSeconds => AnalogPhaseSeconds + ConversionPhaseSeconds;
+
     /// <summary>Program-and-verify of this array's cells (docs/lifecycle.md, "Programming W0").</summary>
     public ProgramVerifyModel ProgramVerify { get; }
 

@@ -116,6 +116,21 @@ public sealed class RramFormat
 
     public bool StuckAtOn => Noise.StuckAt.RateGmin > 0 || Noise.StuckAt.RateGmax > 0;
     public bool DriftOn => Noise.Drift.Enabled && (Noise.Drift.Nu > 0 || Noise.Drift.NuSigma > 0) && Noise.Drift.TSeconds > Noise.Drift.T0Seconds;
+    /// <summary>Global drift compensation applies: drift on and rram.noise.drift.compensation (docs/lifecycle.md, "Drift compensation").</summary>
+    public bool DriftCompensationOn => DriftOn && Noise.Drift.Compensation;
+
+    /// <summary>Time of the last reference read at or before the read time t_s: floor(t_s / period) x period, seconds (the
+    /// reference read right after programming, at t0, when no periodic read has happened yet).</summary>
+    public double DriftReferenceReadSeconds
+    {
+        get
+        {
+            var d = Noise.Drift;
+            double k = Math.Floor(d.TSeconds / d.CompensationPeriodSeconds * (1 + 1e-12));
+            return Math.Max(d.T0Seconds, Math.Min(d.TSeconds, k * d.CompensationPeriodSeconds));
+        }
+    }
+
     public bool IrDropOn => Noise.IrDrop.Enabled && Noise.IrDrop.WireResistanceOhmPerCell > 0;
     /// <summary>The paper's abstract weight noise as the shared noise record (rram.noise.weight_noise).</summary>
     public NoiseModel WeightNoise { get; private init; } = null!;

@@ -17,6 +17,12 @@ public sealed record AccuracyOptions
 
     public string? AdapterDirectory { get; init; }
 
+    /// <summary>With <see cref="SeparateReference"/>, the ideal reference's adapter (null: the base model) instead of the chip's
+    /// (`cimsim lifecycle`: a LoRA re-tuned against the drifted chip is scored against the deployed adapter on ideal devices).</summary>
+    public string? ReferenceAdapterDirectory { get; init; }
+
+    public bool SeparateReference { get; init; }
+
     public required HardwareSpec Hardware { get; init; }
 
     /// <summary>How the hardware is named in the report (its file).</summary>
@@ -186,7 +192,8 @@ public static class AccuracyRunner
     private static Study Prepare(AccuracyOptions o, ModelSpec spec, IWeightSource source, List<string> notes)
     {
         var adapter = o.AdapterDirectory is null ? null : PeftAdapter.Load(o.AdapterDirectory);
-        var ideal = FunctionalModel.Build(spec, source, MappedIdealPlacer.Instance, adapter); // the reference keeps its weights in the mapped file
+        var reference = !o.SeparateReference ? adapter : o.ReferenceAdapterDirectory is { } r ? PeftAdapter.Load(r) : null;
+        var ideal = FunctionalModel.Build(spec, source, MappedIdealPlacer.Instance, reference); // the reference keeps its weights in the mapped file
         var tokenizer = o.Tokenizer ?? TextTokenizers.ForModel(o.ModelDirectory, spec);
         var sequences = BuildSequences(o.Items, tokenizer, o.MaxTokens, spec.VocabSize, notes);
         long idealFloats = sequences.Sum(s => (long)s.Tokens.Length * (spec.VocabSize + spec.HiddenSize * spec.NumLayers));

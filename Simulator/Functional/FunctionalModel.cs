@@ -162,6 +162,37 @@ public sealed class FunctionalModel
 
     private static readonly Regex ModulePath = new(@"^model\.layers\.(?<layer>\d+)\.(?<block>self_attn|mlp)\.(?<proj>[a-z_]+_proj)$", RegexOptions.Compiled);
 
+    /// <summary>Why <paramref name="adapter"/> does not fit <paramref name="spec"/> (modules it cannot adapt, tensor shapes); empty when it fits.</summary>
+    public static List<string> AdapterProblems(ModelSpec spec, PeftAdapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(adapter);
+        var problems = new List<string>();
+        foreach (var (module, lw) in adapter.Modules)
+        {
+            var m = ModulePath.Match(module);
+            if (!m.Success || !LinearModules.TryParse(m.Groups["proj"].Value, out var lm) || int.Parse(m.Groups["layer"].Value) >= spec.NumLayers
+                || (lm.IsAttention() ? "self_attn" : "mlp") != m.Groups["block"].Value)
+            {
+                problems.Add($"adapter module '{module}' is not a projection of this {spec.NumLayers}-layer model");
+                continue;
+            }
+            if (!spec.Projections.Contains(lm))
+            {
+                var has = lm.FusedParent() is { } parent && spec.Projections.Contains(parent) ? $"; this {spec.ModelType} model fuses it into {parent.HfName()}"
+                    : lm.IsFused() ? $"; this {spec.ModelType} model has separate {string.Join(", ", lm.Parts().Select(x => x.HfName()))}" : "";
+                problems.Add($"adapter module '{module}' targets {lm.HfName()}, which this model does not have{has}");
+                continue;
+            }
+            var (inF, outF) = spec.Shape(lm);
+            if (lw.InFeatures != inF)
+                problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'A')}' has shape [{lw.Rank}, {lw.InFeatures}] but the model needs [{lw.Rank}, {inF}]");
+            if (lw.OutFeatures != outF)
+                problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'B')}' has shape [{lw.OutFeatures}, {lw.Rank}] but the model needs [{outF}, {lw.Rank}]");
+        }
+        return problems;
+    }
+
     /// <summary>Builds a model from any weight source; every shape problem (model and adapter) is reported at once.</summary>
     public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null)
     {
@@ -170,31 +201,7 @@ public sealed class FunctionalModel
         var problems = new List<string>();
         foreach (var (name, shape) in ExpectedTensors(spec))
             if (weights.Check(name, shape) is { } p) problems.Add(p);
-        if (adapter is not null)
-        {
-            foreach (var (module, lw) in adapter.Modules)
-            {
-                var m = ModulePath.Match(module);
-                if (!m.Success || !LinearModules.TryParse(m.Groups["proj"].Value, out var lm) || int.Parse(m.Groups["layer"].Value) >= spec.NumLayers
-                    || (lm.IsAttention() ? "self_attn" : "mlp") != m.Groups["block"].Value)
-                {
-                    problems.Add($"adapter module '{module}' is not a projection of this {spec.NumLayers}-layer model");
-                    continue;
-                }
-                if (!spec.Projections.Contains(lm))
-                {
-                    var has = lm.FusedParent() is { } parent && spec.Projections.Contains(parent) ? $"; this {spec.ModelType} model fuses it into {parent.HfName()}"
-                        : lm.IsFused() ? $"; this {spec.ModelType} model has separate {string.Join(", ", lm.Parts().Select(x => x.HfName()))}" : "";
-                    problems.Add($"adapter module '{module}' targets {lm.HfName()}, which this model does not have{has}");
-                    continue;
-                }
-                var (inF, outF) = spec.Shape(lm);
-                if (lw.InFeatures != inF)
-                    problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'A')}' has shape [{lw.Rank}, {lw.InFeatures}] but the model needs [{lw.Rank}, {inF}]");
-                if (lw.OutFeatures != outF)
-                    problems.Add($"adapter tensor '{PeftAdapter.TensorName(module, 'B')}' has shape [{lw.OutFeatures}, {lw.Rank}] but the model needs [{outF}, {lw.Rank}]");
-            }
-        }
+        if (adapter is not null) problems.AddRange(AdapterProblems(spec, adapter));
         if (problems.Count > 0)
             throw new UserInputException($"model {spec.Name}: {problems.Count} tensor(s) do not match the config", problems);
 

@@ -28,6 +28,10 @@ public static class LifecycleHtml
         if (r.Accuracy.Count > 0)
             page.Table("accuracy", $"Accuracy over deployment time ({r.Inputs.Seeds} chip seeds, mean ± std)", LifecycleReportWriter.AccuracyHeader,
                 LifecycleReportWriter.AccuracyRows(r), $"{r.Inputs.AccuracyModel} on {r.Inputs.AccuracyData}");
+        // Section "retune" only when re-tuned adapters were ingested (--retuned-adapter), so it is not in SectionIds.
+        if (r.Accuracy.Any(x => x.Series == LifecycleRunner.RetunedSeries))
+            page.Table("retune", "With and without re-tuning the LoRA against the drifted chip", LifecycleReportWriter.RetuneHeader, LifecycleReportWriter.RetuneRows(r),
+                "Same chips; KL against the deployed adapter on ideal devices.");
         page.Paragraphs("notes", "Notes", r.Notes.Count > 0 ? r.Notes : ["none"]);
         var plot = Path.Combine(directory, PlotFile);
         if (r.Accuracy.Count > 0 && File.Exists(plot)) page.Plots("plots", [(PlotFile, File.ReadAllText(plot), null)]);

@@ -25,7 +25,15 @@ public sealed record LifecycleReport
 public sealed record LifecycleInputs(
     string Hardware, string Model, int LoraRank, IReadOnlyList<string> LoraTargets, int PromptTokens, int GeneratedTokens, string Gpu,
     double Months, double Days, int Adapters, int SwapEvery, double RequestsPerDay, double RefreshDays, double RetuneDays,
-    double RetuneGpuHours, string? AccuracyModel, string? AccuracyData, int Seeds);
+    double RetuneGpuHours, string? AccuracyModel, string? AccuracyData, int Seeds)
+{
+    /// <summary>The deployed LoRA the accuracy points run with (null: the base model).</summary>
+    public string? AccuracyAdapter { get; init; }
+    /// <summary>`AGE=PATH` of every LoRA re-tuned against the drifted chip.</summary>
+    public IReadOnlyList<string> RetunedAdapters { get; init; } = [];
+    public bool DriftCompensation { get; init; }
+    public double DriftCompensationPeriodS { get; init; }
+}
 
 /// <summary>Programming W0 once by program-and-verify (or the one-shot write when it is off).</summary>
 public sealed record ProgrammingResult
@@ -99,6 +107,12 @@ public sealed record MaintenanceResult
     public required double RetuneWriteEnergyJ { get; init; }
     /// <summary>Training energy on the GPU: GPU-hours (input) x GPU TDP, summed, joules (not chip energy).</summary>
     public required double RetuneTrainingEnergyJ { get; init; }
+    /// <summary>Drift-compensation reference reads of every array over the life (one after each programming, one per period).</summary>
+    public required double CompensationReads { get; init; }
+    /// <summary>Those reads x arrays x one array's reference-read energy (RramArrayModel), joules.</summary>
+    public required double CompensationEnergyJ { get; init; }
+    /// <summary>Those reads x one reference read's time (all arrays at once), seconds.</summary>
+    public required double CompensationDowntimeS { get; init; }
 }
 
 /// <summary>Accuracy of the deployed model at one time after the first programming, over chip seeds.</summary>

@@ -46,6 +46,9 @@ public static class LifecycleReportWriter
             ["adapters", $"{i.Adapters}, switching every {i.SwapEvery} requests"], ["requests per day", G(i.RequestsPerDay)],
             ["refresh", i.RefreshDays > 0 ? $"every {G(i.RefreshDays)} days" : "never"],
             ["re-tune", $"{(i.RetuneDays > 0 ? $"every {G(i.RetuneDays)} days" : "never")} ({G(i.RetuneGpuHours)} GPU-hours per adapter, assumed)"],
+            ["drift compensation", i.DriftCompensation ? $"global, a reference read of every array every {G(i.DriftCompensationPeriodS)} s" : "off"],
+            .. (i.AccuracyAdapter is { } a ? new[] { new[] { "deployed LoRA (accuracy points)", a } } : []),
+            .. i.RetunedAdapters.Select(x => new[] { "re-tuned LoRA", x }),
         ];
     }
 
@@ -113,6 +116,7 @@ public static class LifecycleReportWriter
         [
             $"refreshes: {m.Refreshes} ({J(m.RefreshEnergyJ)}, {G(m.RefreshDowntimeS)} s downtime); programmings of W0 over the life: {m.Programmings} ({(m.WithinEndurance ? "within" : "BEYOND")} endurance)",
             $"re-tunes: {m.Retunes} (SRAM writes {J(m.RetuneWriteEnergyJ)}; GPU training {J(m.RetuneTrainingEnergyJ)})",
+            $"drift-compensation reference reads: {G(m.CompensationReads)} of every array ({J(m.CompensationEnergyJ)}, {G(m.CompensationDowntimeS)} s)",
         ];
     }
 
@@ -120,6 +124,17 @@ public static class LifecycleReportWriter
     internal static IReadOnlyList<string[]> AccuracyRows(LifecycleReport r) =>
         [.. r.Accuracy.Select(x => new[] { x.Series, x.Label, $"{G(x.AgeS)} s", Pm(x.Perplexity, x.PerplexityStd), Pm(x.ChoiceAccuracy, x.ChoiceAccuracyStd),
             Pm(x.KlDivergence, x.KlDivergenceStd), Pm(x.Top1Agreement, x.Top1AgreementStd) })];
+
+    /// <summary>(time, age, KL without / with re-tuning, choice accuracy without / with, perplexity without / with) at every re-tuned age.</summary>
+    internal static IReadOnlyList<string[]> RetuneRows(LifecycleReport r) =>
+        [.. r.Accuracy.Where(x => x.Series == LifecycleRunner.RetunedSeries).Select(x =>
+        {
+            var before = r.Accuracy.First(b => b.Series != LifecycleRunner.RetunedSeries && b.AgeS == x.AgeS && b.TimeS == x.TimeS);
+            return new[] { x.Label, Pm(before.KlDivergence, before.KlDivergenceStd), Pm(x.KlDivergence, x.KlDivergenceStd),
+                Pm(before.ChoiceAccuracy, before.ChoiceAccuracyStd), Pm(x.ChoiceAccuracy, x.ChoiceAccuracyStd), Pm(before.Perplexity, before.PerplexityStd), Pm(x.Perplexity, x.PerplexityStd) };
+        })];
+
+    internal static readonly string[] RetuneHeader = ["age", "KL without re-tuning", "KL re-tuned", "choice acc without", "choice acc re-tuned", "perplexity without", "perplexity re-tuned"];
 
     internal static readonly string[] AccuracyHeader = ["series", "time", "age since programming", "perplexity", "choice acc", "KL(ideal‖chip) nats", "top-1 agreement"];
 
@@ -159,6 +174,11 @@ public static class LifecycleReportWriter
         {
             sb.AppendLine($"## Accuracy over deployment time (`{i.AccuracyModel}` on `{i.AccuracyData}`, {i.Seeds} chip seeds, mean ± std)").AppendLine();
             MdTable(sb, AccuracyHeader, AccuracyRows(r));
+            if (r.Accuracy.Any(x => x.Series == LifecycleRunner.RetunedSeries))
+            {
+                sb.AppendLine("### With and without re-tuning the LoRA against the drifted chip (same chips; KL against the deployed adapter on ideal devices)").AppendLine();
+                MdTable(sb, RetuneHeader, RetuneRows(r));
+            }
         }
         if (r.Notes.Count > 0)
         {

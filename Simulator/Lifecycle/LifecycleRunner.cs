@@ -7,6 +7,9 @@ using CimSim.Simulator.Functional;
 using CimSim.Simulator.Gpu;
 using CimSim.Simulator.Pipeline;
 using CimSim.Workloads.Datasets;
+using CimSim.Workloads.Models;
+using CimSim.Workloads.NoiseProfiles;
+using CimSim.Workloads.Weights;
 
 namespace CimSim.Simulator.Lifecycle;
 
@@ -31,7 +34,16 @@ public sealed record LifecycleOptions
     public string? AccuracyData { get; init; }
     public int Seeds { get; init; } = 3;
     public int MaxTokens { get; init; } = 64;
+    /// <summary>The deployed LoRA (PEFT directory) the accuracy points run with (null: the base model).</summary>
+    public string? AccuracyAdapter { get; init; }
+    /// <summary>Write the noise profile of the drifted chip at every accuracy age (no refresh) into this directory.</summary>
+    public string? EmitProfiles { get; init; }
+    /// <summary>`AGE=PATH`: a LoRA re-tuned against the chip at that age (`--retuned-adapter`, repeatable).</summary>
+    public IReadOnlyList<string> RetunedAdapters { get; init; } = [];
 }
+
+/// <summary>One `--retuned-adapter AGE=PATH`, resolved against the accuracy ages.</summary>
+public sealed record RetunedAdapter(string Age, string Label, double TimeS, string Path);
 
 /// <summary>
 /// The chip over its life (docs/lifecycle.md): program W0 (program-and-verify from Devices/Rram), serve a request mix of
@@ -66,7 +78,100 @@ public static class LifecycleRunner
         if ((o.AccuracyModel is null) != (o.AccuracyData is null)) problems.Add("--accuracy-model and --data: give both (accuracy over time) or neither");
         if (o.AccuracyModel is { } m && !Directory.Exists(m)) problems.Add($"--accuracy-model {m}: not a directory; expected a model directory with config.json and safetensors");
         if (o.AccuracyData is { } d && !File.Exists(d)) problems.Add($"--data {d}: file not found; expected an evaluation data set (JSONL)");
+        if (o.AccuracyModel is null && o.AccuracyAdapter is not null) problems.Add("--accuracy-adapter: needs --accuracy-model and --data (it is the LoRA the accuracy points run with)");
+        if (o.AccuracyModel is null && o.EmitProfiles is not null) problems.Add("--emit-profiles: needs --accuracy-model and --data (the profiles are measured on that model)");
+        if (o.AccuracyModel is null && o.RetunedAdapters.Count > 0) problems.Add("--retuned-adapter: needs --accuracy-model and --data (the re-tuned LoRA is scored on that model)");
+        if (problems.Count == 0 && o.AccuracyModel is not null) Retuned(o, problems);
         if (problems.Count > 0) throw new UserInputException("invalid lifecycle flags", problems);
+    }
+
+    /// <summary>Age key of an accuracy sample label, as `--retuned-adapter` and the emitted profile files name it: "1 day" -> "1day".</summary>
+    public static string AgeKey(string label) => label.Replace(" ", "", StringComparison.Ordinal);
+
+    /// <summary>The accuracy sample times of a deployment of <paramref name="months"/> (those of <see cref="SampleTimes"/> inside it, and its end).</summary>
+    public static List<(double Seconds, string Label)> AccuracyTimes(double months)
+    {
+        double lifeS = months * DaysPerMonth * SecondsPerDay;
+        var times = SampleTimes.Where(t => t.Seconds <= lifeS * (1 + 1e-9)).ToList();
+        if (times.Count == 0 || times[^1].Seconds < lifeS * (1 - 1e-9)) times.Add((lifeS, $"{months:G4} months"));
+        return times;
+    }
+
+    /// <summary>
+    /// Resolves `--retuned-adapter AGE=PATH` against the accuracy ages and checks each adapter against the accuracy model
+    /// (every module a projection of it, shapes equal) and the deployed adapter (the same modules and ranks: re-tuning
+    /// rewrites the same SRAM); every problem names the option.
+    /// </summary>
+    public static List<RetunedAdapter> Retuned(LifecycleOptions o, List<string>? problems = null)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var own = problems ?? [];
+        var result = new List<RetunedAdapter>();
+        if (o.RetunedAdapters.Count == 0 && o.AccuracyAdapter is null) return result;
+        var times = AccuracyTimes(o.Months);
+        var ages = string.Join(", ", times.Select(t => AgeKey(t.Label)));
+        ModelSpec? spec = null;
+        var cfg = Path.Combine(o.AccuracyModel!, "config.json");
+        try
+        {
+            if (File.Exists(cfg)) spec = ModelConfigParser.ParseFile(cfg);
+        }
+        catch (UserInputException ex)
+        {
+            own.Add($"--accuracy-model {o.AccuracyModel}: {ex.Message}");
+        }
+        PeftAdapter? Check(string option, string path)
+        {
+            try
+            {
+                var a = PeftAdapter.Load(path);
+                if (spec is not null)
+                    foreach (var p in FunctionalModel.AdapterProblems(spec, a)) own.Add($"{option}: {p} (model {o.AccuracyModel})");
+                return a;
+            }
+            catch (UserInputException ex)
+            {
+                own.Add($"{option}: {ex.Message}");
+                return null;
+            }
+        }
+        var deployed = o.AccuracyAdapter is { } dep ? Check($"--accuracy-adapter {dep}", dep) : null;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var arg in o.RetunedAdapters)
+        {
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == arg.Length - 1)
+            {
+                own.Add($"--retuned-adapter {arg}: expected AGE=PATH with AGE one of {ages}");
+                continue;
+            }
+            string age = arg[..eq].Trim(), path = arg[(eq + 1)..];
+            var t = times.FindIndex(x => string.Equals(AgeKey(x.Label), AgeKey(age), StringComparison.OrdinalIgnoreCase));
+            if (t < 0)
+            {
+                own.Add($"--retuned-adapter {arg}: age '{age}' is not an accuracy age of this {o.Months:G4}-month deployment; expected one of {ages}");
+                continue;
+            }
+            if (!seen.Add(AgeKey(times[t].Label)))
+            {
+                own.Add($"--retuned-adapter {arg}: age {AgeKey(times[t].Label)} given twice");
+                continue;
+            }
+            var option = $"--retuned-adapter {arg}";
+            var a = Check(option, path);
+            if (a is null) continue;
+            if (deployed is not null)
+            {
+                var want = deployed.Modules.ToDictionary(kv => kv.Key, kv => kv.Value.Rank, StringComparer.Ordinal);
+                var have = a.Modules.ToDictionary(kv => kv.Key, kv => kv.Value.Rank, StringComparer.Ordinal);
+                var differ = want.Keys.Union(have.Keys).Where(k => !want.TryGetValue(k, out var r1) || !have.TryGetValue(k, out var r2) || r1 != r2).Order(StringComparer.Ordinal).ToList();
+                if (differ.Count > 0)
+                    own.Add($"{option}: {differ.Count} module(s) differ from the deployed adapter (--accuracy-adapter) in presence or rank, e.g. {differ[0]}; expected the same modules and ranks (re-tuning rewrites the same SRAM)");
+            }
+            result.Add(new RetunedAdapter(AgeKey(times[t].Label), times[t].Label, times[t].Seconds, path));
+        }
+        if (problems is null && own.Count > 0) throw new UserInputException("invalid lifecycle flags", own);
+        return result;
     }
 
     public static LifecycleReport Run(LifecycleOptions o)
@@ -125,6 +230,11 @@ public static class LifecycleRunner
         int programmings = 1 + refreshes;
         double retuneWriteJ = retunes * (double)o.Adapters * adapters.SramWriteEnergyJ;
         double retuneTrainJ = retunes * (double)o.Adapters * o.RetuneGpuHours * 3600 * gpu.TdpW;
+        // Drift compensation: one reference read of every array right after each programming and every period after it.
+        var drift = hw.Rram.Noise.Drift;
+        double compReads = drift.Compensation ? programmings + Math.Floor(lifeS / drift.CompensationPeriodSeconds) : 0;
+        double compJ = compReads * mapping.RramArrays * rram.ReferenceReadEnergyPicojoules * 1e-12;
+        double compS = compReads * rram.ReferenceReadSeconds;
         var maintenance = new MaintenanceResult
         {
             Refreshes = refreshes,
@@ -135,11 +245,14 @@ public static class LifecycleRunner
             Retunes = retunes,
             RetuneWriteEnergyJ = retuneWriteJ,
             RetuneTrainingEnergyJ = retuneTrainJ,
+            CompensationReads = compReads,
+            CompensationEnergyJ = compJ,
+            CompensationDowntimeS = compS,
         };
         if (!maintenance.WithinEndurance)
             notes.Add($"{programmings} programmings of W0 exceed the {programming.ReprogrammingsSurvived:G4} the mean cell survives (rram.program_verify.endurance_cycles)");
 
-        double busyS = requests * cim.LatencyS + adapters.Swaps * adapters.SwapStallS + maintenance.RefreshDowntimeS;
+        double busyS = requests * cim.LatencyS + adapters.Swaps * adapters.SwapStallS + maintenance.RefreshDowntimeS + compS;
         var serving = new ServingResult
         {
             Requests = requests,
@@ -165,17 +278,26 @@ public static class LifecycleRunner
             ["adapter_swaps"] = adapters.SwapsEnergyJ,
             ["refreshes"] = maintenance.RefreshEnergyJ,
             ["retune_writes"] = retuneWriteJ,
+            ["drift_compensation_reads"] = compJ,
         };
         double total = phases.Values.Sum();
         double gpuTotal = gpuServingJ + adapters.Swaps * adapters.GpuSwapEnergyJ;
         notes.Add($"re-tuning trains on a GPU: {o.RetuneGpuHours:G4} GPU-hours per adapter (input assumption) x {gpu.TdpW:G4} W TDP; reported apart from chip energy");
 
         var accuracy = o.AccuracyModel is null ? [] : Accuracy(o, hw, days, notes);
+        if (o.EmitProfiles is not null)
+            notes.Add($"noise profiles of the drifted chip (seed 0) at every accuracy age written: {string.Join(", ", EmitProfiles(o, hw).Select(Path.GetFileName))}");
         return new LifecycleReport
         {
             Inputs = new LifecycleInputs(run.Report.Inputs.HardwareName, run.Report.Inputs.Model, o.Request.LoraRank, run.Report.Inputs.LoraTargets,
                 o.Request.PromptTokens, o.Request.GeneratedTokens, gpu.Name, o.Months, days, o.Adapters, o.SwapEvery, o.RequestsPerDay,
-                o.RefreshDays, o.RetuneDays, o.RetuneGpuHours, o.AccuracyModel, o.AccuracyData, o.Seeds),
+                o.RefreshDays, o.RetuneDays, o.RetuneGpuHours, o.AccuracyModel, o.AccuracyData, o.Seeds)
+            {
+                AccuracyAdapter = o.AccuracyAdapter,
+                RetunedAdapters = [.. Retuned(o).Select(r => $"{r.Age}={r.Path}")],
+                DriftCompensation = drift.Compensation,
+                DriftCompensationPeriodS = drift.CompensationPeriodSeconds,
+            },
             Programming = programming,
             Adapters = adapters,
             Serving = serving,
@@ -247,52 +369,93 @@ public static class LifecycleRunner
         ArgumentNullException.ThrowIfNull(hw);
         ArgumentNullException.ThrowIfNull(notes);
         var items = DatasetReader.Load(o.AccuracyData!).Items;
-        double lifeS = days * SecondsPerDay;
-        var times = SampleTimes.Where(t => t.Seconds <= lifeS * (1 + 1e-9)).ToList();
-        if (times.Count == 0 || times[^1].Seconds < lifeS * (1 - 1e-9)) times.Add((lifeS, $"{o.Months:G4} months"));
+        var times = AccuracyTimes(o.Months);
         if (!hw.Rram.Noise.Drift.Enabled) notes.Add("rram.noise.drift.enabled is false: the chip does not drift, accuracy is flat over time");
-        notes.Add("LoRA re-tuning against the drifted chip is priced but its accuracy is not simulated here (docs/lifecycle.md, \"What is not modelled\")");
+        var retuned = Retuned(o);
+        if (retuned.Count == 0)
+            notes.Add("no --retuned-adapter: LoRA re-tuning is priced but its accuracy is not measured here (docs/lifecycle.md, \"Re-tuning the LoRA against the drifted chip\": --emit-profiles, cimsim-train, --retuned-adapter)");
         var series = new List<(string Name, double RefreshS)> { ("no refresh", 0) };
         if (o.RefreshDays > 0) series.Add(($"refresh every {o.RefreshDays:G4} days", o.RefreshDays * SecondsPerDay));
         var points = new List<AccuracyPoint>();
         foreach (var (name, refreshS) in series)
-        {
             foreach (var (t, label) in times)
-            {
-                double age = refreshS > 0 ? t - Math.Floor(t / refreshS) * refreshS : t;
-                int generation = refreshS > 0 ? (int)Math.Floor(t / refreshS) : 0;
-                var chip = AtAge(hw, age);
-                var report = AccuracyRunner.Run(new AccuracyOptions
-                {
-                    ModelDirectory = o.AccuracyModel!,
-                    Hardware = chip,
-                    HardwareName = o.Request.HardwarePath,
-                    Items = items,
-                    DataName = o.AccuracyData!,
-                    Seeds = o.Seeds,
-                    // A refreshed chip is a new programming draw: its own seeds.
-                    FirstSeed = (ulong)generation * 1_000_003UL,
-                    MaxTokens = o.MaxTokens,
-                });
-                var l = report.Levels[0];
-                points.Add(new AccuracyPoint
-                {
-                    Series = name,
-                    TimeS = t,
-                    Label = label,
-                    AgeS = age,
-                    Perplexity = l.Perplexity.Mean,
-                    PerplexityStd = l.Perplexity.Std,
-                    ChoiceAccuracy = l.ChoiceAccuracy.Mean,
-                    ChoiceAccuracyStd = l.ChoiceAccuracy.Std,
-                    KlDivergence = l.KlDivergence.Mean ?? 0,
-                    KlDivergenceStd = l.KlDivergence.Std ?? 0,
-                    Top1Agreement = l.Top1Agreement.Mean ?? 0,
-                    Top1AgreementStd = l.Top1Agreement.Std ?? 0,
-                });
-            }
-        }
+                points.Add(Point(o, hw, items, name, t, label, refreshS, o.AccuracyAdapter));
+        // Re-tuned LoRA: the same chips (no refresh, same seeds) with the adapter re-tuned against the chip at that age,
+        // scored against the deployed adapter on ideal devices.
+        foreach (var r in retuned)
+            points.Add(Point(o, hw, items, RetunedSeries, r.TimeS, r.Label, 0, r.Path));
         return points;
+    }
+
+    /// <summary>Series name of the accuracy points with a LoRA re-tuned against the drifted chip.</summary>
+    public const string RetunedSeries = "re-tuned LoRA (no refresh)";
+
+    /// <summary>One accuracy point: the chip at time t (age t mod refresh period), over the run's chip seeds.</summary>
+    private static AccuracyPoint Point(LifecycleOptions o, HardwareSpec hw, IReadOnlyList<EvalItem> items, string name, double t, string label,
+        double refreshS, string? adapter)
+    {
+        double age = refreshS > 0 ? t - Math.Floor(t / refreshS) * refreshS : t;
+        int generation = refreshS > 0 ? (int)Math.Floor(t / refreshS) : 0;
+        var report = AccuracyRunner.Run(new AccuracyOptions
+        {
+            ModelDirectory = o.AccuracyModel!,
+            AdapterDirectory = adapter,
+            SeparateReference = true,
+            ReferenceAdapterDirectory = o.AccuracyAdapter,
+            Hardware = AtAge(hw, age),
+            HardwareName = o.Request.HardwarePath,
+            Items = items,
+            DataName = o.AccuracyData!,
+            Seeds = o.Seeds,
+            // A refreshed chip is a new programming draw: its own seeds.
+            FirstSeed = (ulong)generation * 1_000_003UL,
+            MaxTokens = o.MaxTokens,
+        });
+        var l = report.Levels[0];
+        return new AccuracyPoint
+        {
+            Series = name,
+            TimeS = t,
+            Label = label,
+            AgeS = age,
+            Perplexity = l.Perplexity.Mean,
+            PerplexityStd = l.Perplexity.Std,
+            ChoiceAccuracy = l.ChoiceAccuracy.Mean,
+            ChoiceAccuracyStd = l.ChoiceAccuracy.Std,
+            KlDivergence = l.KlDivergence.Mean ?? 0,
+            KlDivergenceStd = l.KlDivergence.Std ?? 0,
+            Top1Agreement = l.Top1Agreement.Mean ?? 0,
+            Top1AgreementStd = l.Top1Agreement.Std ?? 0,
+        };
+    }
+
+    /// <summary>
+    /// The noise profile (`cimsim noise-profile`, docs/noise-profile.schema.json) of the chip the accuracy points read at each
+    /// age without refresh: the same drift model and the first chip seed (seed 0), on the accuracy model; weight error only
+    /// (no ADC probe: the trainer injects weight noise). Files DIR/profile-AGE.json, AGE as `--retuned-adapter` takes it.
+    /// </summary>
+    public static IReadOnlyList<string> EmitProfiles(LifecycleOptions o, HardwareSpec hw)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(hw);
+        var written = new List<string>();
+        Directory.CreateDirectory(o.EmitProfiles!);
+        foreach (var (t, label) in AccuracyTimes(o.Months))
+        {
+            var profile = NoiseProfileBuilder.Build(new NoiseProfileOptions
+            {
+                Hardware = AtAge(hw, t),
+                HardwareName = $"{o.Request.HardwarePath} at age {label} (drift t_s = {t:G6} s)",
+                Model = o.AccuracyModel!,
+                Seed = 0,
+                ProbeTokens = 0,
+                Generator = "cimsim lifecycle",
+            });
+            var path = Path.Combine(o.EmitProfiles!, $"profile-{AgeKey(label)}.json");
+            NoiseProfileJson.Write(path, profile);
+            written.Add(path);
+        }
+        return written;
     }
 
     /// <summary>The chip read <paramref name="ageS"/> seconds after programming: drift t_s = age, or no drift at or before t0.</summary>

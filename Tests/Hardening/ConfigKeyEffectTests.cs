@@ -75,6 +75,8 @@ public class ConfigKeyEffectTests
         ("rram.program_verify.", ["rram.noise.programming.impl=gaussian-absolute", "rram.noise.programming.sigma_us=0.5",
             "rram.noise.weight_noise.sigma=0", "rram.program_verify.enabled=true", "rram.program_verify.tolerance_us=0.05"]),
         ("rram.noise.read.relative_to", ["rram.noise.read.sigma=0.05"]),
+        // Compensation rescales a drifted chip; its period moves the last reference read (t_s 1 day: a period that does not divide it).
+        ("rram.noise.drift.compensation", ["rram.noise.drift.enabled=true", "rram.noise.drift.compensation=true"]),
         ("rram.noise.drift.", ["rram.noise.drift.enabled=true"]),
         ("rram.noise.ir_drop.", ["rram.noise.ir_drop.enabled=true"]),
         ("rram.array.encoding", ["rram.array.bits_per_cell=1"]),

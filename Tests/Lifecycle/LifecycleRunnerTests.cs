@@ -12,7 +12,7 @@ using CimSim.Simulator.Pipeline;
 namespace CimSim.Tests.Lifecycle;
 
 /// <summary>`cimsim lifecycle` (docs/lifecycle.md): swaps, drift over time, keys that only it reads, bad input.</summary>
-public class LifecycleRunnerTests
+public partial class LifecycleRunnerTests
 {
     private string _dir = "";
 
@@ -73,10 +73,10 @@ public class LifecycleRunnerTests
         return new InferenceSession(m, 4).Forward([1, 5, 9], lastOnly: true).ToArray();
     }
 
-    private static HardwareSpec Drifting() => HardwareConfigLoader.ApplyOverrides(new HardwareSpec(),
+    private static HardwareSpec Drifting(params string[] more) => HardwareConfigLoader.ApplyOverrides(new HardwareSpec(),
     [
         "rram.noise.programming.impl=polynomial", "rram.noise.weight_noise.sigma=0", "rram.program_verify.enabled=true",
-        "rram.noise.drift.enabled=true", "rram.noise.drift.nu_sigma=0.02",
+        "rram.noise.drift.enabled=true", "rram.noise.drift.nu_sigma=0.02", .. more,
     ]);
 
     [Test]

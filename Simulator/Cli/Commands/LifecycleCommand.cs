@@ -22,6 +22,9 @@ public sealed class LifecycleCommand : ICliCommand
         var retuneHours = new Option<double>("--retune-gpu-hours") { Description = "GPU-hours to re-tune one adapter (an input assumption).", DefaultValueFactory = _ => 1 };
         var accModel = new Option<string?>("--accuracy-model") { Description = "Small stand-in model directory for accuracy over time (with --data); default: no accuracy points." };
         var data = new Option<string?>("--data") { Description = "Evaluation data for the accuracy points (JSONL, docs/workloads.md)." };
+        var accAdapter = new Option<string?>("--accuracy-adapter") { Description = "The deployed LoRA (PEFT adapter directory) the accuracy points run with; default: the base model." };
+        var emit = new Option<string?>("--emit-profiles") { Description = "Write the noise profile of the drifted chip (seed 0) at every accuracy age into this directory (profile-AGE.json, for cimsim-train --noise-profile)." };
+        var retuned = new Option<string[]>("--retuned-adapter") { Description = "AGE=PATH: a LoRA re-tuned against the chip at that accuracy age (1s, 1h, 1day, 1month, 1year, ...), scored beside the deployed one (repeatable).", AllowMultipleArgumentsPerToken = false };
         var seeds = new Option<int>("--seeds") { Description = "Chip instances per accuracy point.", DefaultValueFactory = _ => 3 };
         var output = new Option<string>("--out", "-o") { Description = "Directory for report.json and report.md.", DefaultValueFactory = _ => "out/lifecycle" };
         var cmd = new Command("lifecycle", """
@@ -33,13 +36,14 @@ public sealed class LifecycleCommand : ICliCommand
               cimsim lifecycle --model llama-3.2-1b --months 12 --adapters 4 --swap-every 100 --refresh 30 -p rram.program_verify.enabled=true -p rram.noise.programming.impl=polynomial --out out/lifecycle
             """)
         {
-            months, adapters, swapEvery, rate, refresh, retune, retuneHours, accModel, data, seeds, output,
+            months, adapters, swapEvery, rate, refresh, retune, retuneHours, accModel, data, accAdapter, emit, retuned, seeds, output,
         };
         w.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var dir = pr.GetValue(output)!;
             OutputLocation.CheckDirectory(dir, "--out");
+            if (pr.GetValue(emit) is { } emitDir) OutputLocation.CheckDirectory(emitDir, "--emit-profiles");
             var options = new LifecycleOptions
             {
                 Request = w.ToRequest(pr),
@@ -53,6 +57,9 @@ public sealed class LifecycleCommand : ICliCommand
                 AccuracyModel = pr.GetValue(accModel),
                 AccuracyData = pr.GetValue(data),
                 Seeds = pr.GetValue(seeds),
+                AccuracyAdapter = pr.GetValue(accAdapter),
+                EmitProfiles = pr.GetValue(emit),
+                RetunedAdapters = pr.GetValue(retuned) ?? [],
             };
             LifecycleRunner.Validate(options);
             var report = LifecycleRunner.Run(options);

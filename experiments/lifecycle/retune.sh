@@ -17,10 +17,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-out="${OUT:-$here/results}"
+out="${OUT:-experiments/lifecycle/results}"  # relative to the repository root (cd below), so reports record no absolute path
 steps="${STEPS:-40}"; seeds="${SEEDS:-2}"; comp_arms="${COMP:-off on}"
-data="${DATA:-$root/experiments/halora/data/test_quick.jsonl}"
-model="$root/experiments/halora/pretrained"
+data="${DATA:-experiments/halora/data/test_quick.jsonl}"
+model="experiments/halora/pretrained"
 ages="1s 1h 1day 1month 1year"
 cd "$root"
 if [ -z "${NO_BUILD:-}" ]; then
@@ -35,7 +35,7 @@ chip=(-p rram.program_verify.enabled=true -p rram.noise.programming.impl=polynom
       -p rram.noise.drift.enabled=true -p rram.noise.drift.nu_sigma=0.02)
 life=(lifecycle --model llama-3.2-1b --months 12 --adapters 4 --swap-every 100 --prompt 64 --generate 64
       --accuracy-model "$model" --data "$data")
-tflags=(--model "$model" --data "$root/experiments/halora/data/train_qa.jsonl" --lora-rank 4 --lora-targets q,k,v,up,down
+tflags=(--model "$model" --data experiments/halora/data/train_qa.jsonl --lora-rank 4 --lora-targets q,k,v,up,down
         --steps "$steps" --batch-size 16 --lr 5e-3 --warmup 15 --log-every 10 --seed 1)
 mkdir -p "$out"
 start=$(date +%s)

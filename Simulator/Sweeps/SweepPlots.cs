@@ -157,14 +157,15 @@ public static class SweepPlots
         line.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
         if (ok.Count <= MaxLabelledPoints)
         {
-            // Points at the same place share one label.
+            // Points at the same place are listed in one label, never merged into "+N": each with its accuracy, which the colour of one dot cannot show.
             var places = ok.GroupBy(r => (Math.Round(X(r), 6), Math.Round(Y(r), 6)));
             double xMin = ok.Min(X), xMax = ok.Max(X);
             foreach (var place in places)
             {
                 // Labels of points in the right third go to their left, so that they stay inside the plot.
                 var left = xMax > xMin && place.Key.Item1 > xMin + 0.66 * (xMax - xMin);
-                var label = PointLabel(place.First(), paths) + (place.Count() > 1 ? $" (+{place.Count() - 1})" : "");
+                var names = place.Select(r => PointLabel(r, paths) + (withAccuracy && place.Count() > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({r.Metric(Accuracy)!.Value * 100:0.#} %)") : "")).ToList();
+                var label = names.Count <= 3 ? string.Join("; ", names) : $"{names.Count} points: {string.Join(", ", place.Select(r => r.Id))}";
                 var text = plot.Add.Text(label, place.Key.Item1, place.Key.Item2);
                 text.LabelFontSize = 11;
                 text.LabelFontName = PlotDefaults.FontName;

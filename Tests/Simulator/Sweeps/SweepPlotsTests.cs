@@ -103,6 +103,16 @@ public class SweepPlotsTests
         });
     }
 
+    [Test]
+    public void Pareto_EqualEnergyAndLatency_EveryPointListedWithItsAccuracy()
+    {
+        SweepRow Row(string id, string bits, double accuracy) =>
+            new(id, "ok", [new("rram.adc.bits", bits)], new Dictionary<string, double> { [SweepPlots.Energy] = 1e-3, [SweepPlots.Latency] = 1e-3, [SweepPlots.Accuracy] = accuracy }, [], null);
+        var plot = SweepPlots.Pareto([Row("p0", "4", 0.5), Row("p1", "6", 0.7), Row("p2", "8", 0.9)], ["rram.adc.bits"], "t");
+        var svg = plot.GetSvgXml(800, 600);
+        Assert.That(svg, Does.Contain("4 (50 %); 6 (70 %); 8 (90 %)").And.Not.Contain("(+2)"));
+    }
+
     /// <summary>The text elements of an SVG (tick labels, axis names).</summary>
     private static List<string> Texts(string svg) =>
         System.Text.RegularExpressions.Regex.Matches(svg, @">\s*([^<>]{1,60}?)\s*</text>").Select(m => m.Groups[1].Value).ToList();

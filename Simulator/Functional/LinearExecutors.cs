@@ -319,7 +319,7 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
         if (Plan?.AdcBitsOf(module) is not { } bits || bits == Format.Spec.Adc.Bits) return Format;
         lock (_formatAt)
         {
-            if (!_formatAt.TryGetValue(bits, out var f)) _formatAt[bits] = f = new RramFormat(Format.Spec with { Adc = Format.Spec.Adc with { Bits = bits } });
+            if (!_formatAt.TryGetValue(bits, out var f)) _formatAt[bits] = f = Format.WithAdcBits(bits);
             return f;
         }
     }

@@ -44,9 +44,9 @@ internal sealed class ChipLayout
             var ms = Enumerable.Range(l * LinearModules.Count, LinearModules.Count)
                 .SelectMany(i => new[] { w0[i], loraA[i], loraB[i] }).OfType<MatrixPlacement>().ToList();
             layerMatrices[l] = ms;
-            items[l] = new Item(Units(ms, ComputeTarget.Rram), Units(ms, ComputeTarget.Sram), 1);
+            items[l] = new Item(Units(ms, ComputeTarget.Rram), Units(ms, ComputeTarget.Sram), 1, AdcExtraUm2(ctx, ms));
         }
-        items[layers] = new Item(Units([lmHead], ComputeTarget.Rram), Units([lmHead], ComputeTarget.Sram), 0);
+        items[layers] = new Item(Units([lmHead], ComputeTarget.Rram), Units([lmHead], ComputeTarget.Sram), 0, AdcExtraUm2(ctx, [lmHead]));
 
         // The tile buffer of a one-chip packing sizes auto buffers for the partition; the final packing re-sizes it.
         var all = new List<Group> { new(0, layers + 1) };
@@ -69,7 +69,10 @@ internal sealed class ChipLayout
             // Sized from the work, each tile's buffer holds its own need (docs/mapping.md "Buffers"); the partition
             // above budgeted every tile at the largest need, an upper bound of this area.
             var tileBufferBytes = hw.TileBuffer.Sizing == BufferSizing.Auto ? pos.TileNeedBytesSum : pos.Tiles * tileBytes;
-            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, g.Start, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes);
+            // ADC area of per-module resolutions on this chip (a matrix split over chips shares it by its span).
+            var adcExtra = new[] { final.W0, final.LoraA, final.LoraB }.SelectMany(x => x).OfType<MatrixPlacement>().Append(final.LmHead)
+                .Where(p => p.Chip <= c && c < p.Chip + p.ChipSpan).Sum(p => AdcExtraUm2(ctx, [p]) / p.ChipSpan);
+            var (area, kvBytes) = ChipArea(ctx, c, pos.Arrays, pos.WeightMacros, pos.PoolMacros, pos.Tiles, g.Start, nLayers, groups.Count > 1, tileBytes, report: true, tileBufferBytes, adcExtra);
             var layerSlice = g.IsLayerSlice(layers) ? g.Slice : 0;
             chips.Add(new ChipPlacement
             {
@@ -106,7 +109,15 @@ internal sealed class ChipLayout
 
     private static long Units(IEnumerable<MatrixPlacement> ms, ComputeTarget t) => ms.Where(p => p.Target == t).Sum(p => (long)p.Units);
 
-    private readonly record struct Item(long Arrays, long Macros, int Layers);
+    private readonly record struct Item(long Arrays, long Macros, int Layers, double AdcExtraUm2);
+
+    /// <summary>
+    /// ADC area the `mapping.adc_bits` overrides add (or save) on these matrices' arrays against rram.adc.bits: units x
+    /// (per-array ADC area at their bits - at rram.adc.bits), square micrometres (0 where the ADC model's area ignores bits).
+    /// </summary>
+    private static double AdcExtraUm2(MapContext ctx, IEnumerable<MatrixPlacement> ms) =>
+        ms.Where(p => p.Target == ComputeTarget.Rram && p.AdcBits is not null)
+          .Sum(p => p.Units * (ctx.Devices.Rram.AdcAreaSquareMicrometresAt(p.AdcBits!.Value) - ctx.Devices.Rram.AdcAreaSquareMicrometres));
 
     /// <summary>
     /// Items [Start, End) on one chip; for lm_head split across chips, its column slice <see cref="Slice"/> of
@@ -154,12 +165,13 @@ internal sealed class ChipLayout
         var groups = new List<Group>();
         var start = 0;
         long arrays = 0, macros = 0;
+        double adcExtra = 0;
         var layers = 0;
         for (var i = 0; i < items.Length; i++)
         {
             var it = items[i];
             var units = it.Arrays + it.Macros;
-            if (it.Layers == 0 && units > 1 && !Fits(it.Arrays, it.Macros, 0) && Fits(Math.Min(1, it.Arrays), Math.Min(1, it.Macros), 0))
+            if (it.Layers == 0 && units > 1 && !Fits(it.Arrays, it.Macros, 0, it.AdcExtraUm2) && Fits(Math.Min(1, it.Arrays), Math.Min(1, it.Macros), 0, it.AdcExtraUm2 / units))
             {
                 // lm_head larger than a chip: split its columns (vocabulary) over the fewest chips that hold a slice each
                 // (binary search; a chip that cannot hold even one unit leaves it whole and reported).
@@ -167,14 +179,14 @@ internal sealed class ChipLayout
                 while (lo < hi)
                 {
                     var mid = (lo + hi) / 2;
-                    if (Fits(Tiling.CeilDiv(it.Arrays, mid), Tiling.CeilDiv(it.Macros, mid), 0)) hi = mid; else lo = mid + 1;
+                    if (Fits(Tiling.CeilDiv(it.Arrays, mid), Tiling.CeilDiv(it.Macros, mid), 0, it.AdcExtraUm2 / mid)) hi = mid; else lo = mid + 1;
                 }
                 var slices = (int)lo;
                 if (i > start) groups.Add(new Group(start, i));
                 for (var s = 0; s < slices; s++) groups.Add(new Group(i, i + 1, s, slices));
                 return groups;
             }
-            if (it.Layers == 1 && !Fits(it.Arrays, it.Macros, 1) && SlicesFor(layerMatrices[i]) is var layerSlices and > 1)
+            if (it.Layers == 1 && !Fits(it.Arrays, it.Macros, 1, it.AdcExtraUm2) && SlicesFor(layerMatrices[i]) is var layerSlices and > 1)
             {
                 // A decoder layer larger than a chip: its matrices' columns over the fewest consecutive chips whose first
                 // (largest) slice fits with the layer's attention pool; layers before and after go on other chips. A
@@ -182,15 +194,16 @@ internal sealed class ChipLayout
                 if (i > start) groups.Add(new Group(start, i));
                 var headFollows = i + 1 == items.Length - 1 && items[^1].Arrays + items[^1].Macros == 0;
                 for (var s = 0; s < layerSlices; s++) groups.Add(new Group(i, s == 0 && headFollows ? items.Length : i + 1, s, layerSlices));
-                (start, arrays, macros, layers) = (headFollows ? items.Length : i + 1, 0, 0, 0);
+                (start, arrays, macros, layers, adcExtra) = (headFollows ? items.Length : i + 1, 0, 0, 0, 0);
                 if (headFollows) break;
                 continue;
             }
-            if (i > start && !Fits(arrays + it.Arrays, macros + it.Macros, layers + it.Layers))
+            if (i > start && !Fits(arrays + it.Arrays, macros + it.Macros, layers + it.Layers, adcExtra + it.AdcExtraUm2))
             {
                 groups.Add(new Group(start, i));
-                (start, arrays, macros, layers) = (i, 0, 0, 0);
+                (start, arrays, macros, layers, adcExtra) = (i, 0, 0, 0, 0);
             }
+            adcExtra += it.AdcExtraUm2;
             arrays += it.Arrays;
             macros += it.Macros;
             layers += it.Layers;
@@ -202,6 +215,7 @@ internal sealed class ChipLayout
         int SlicesFor(List<MatrixPlacement> ms)
         {
             var most = ms.Select(p => p.ColumnBlocks).DefaultIfEmpty(0).Max();
+            var adcUm2 = AdcExtraUm2(ctx, ms);
             for (var n = 2; n <= most; n++)
             {
                 long a = 0, m = 0;
@@ -210,18 +224,18 @@ internal sealed class ChipLayout
                     var c = ColumnSlice(p, 0, n).Count;
                     if (p.Target == ComputeTarget.Rram) a += c; else if (p.Target == ComputeTarget.Sram) m += c;
                 }
-                if (Fits(a, m, 1)) return n;
+                if (Fits(a, m, 1, adcUm2 / n)) return n;
             }
             return 0;
         }
 
-        bool Fits(long a, long m, int l)
+        bool Fits(long a, long m, int l, double adcUm2)
         {
             var pool = ctx.AttentionPoolMacros(l);
             var tiles = TilesFor(hw, a, m + pool);
             if (hw.Chip.Tiles > 0 && tiles > hw.Chip.Tiles) return false;
             if (!(hw.Chip.MaxAreaSquareMillimetres > 0)) return true;
-            var (area, _) = ChipArea(ctx, groups.Count, a, m, pool, tiles, start, l, multiChip, tileBytes, report: false);
+            var (area, _) = ChipArea(ctx, groups.Count, a, m, pool, tiles, start, l, multiChip, tileBytes, report: false, adcExtraUm2: adcUm2);
             return area.Sum(e => e.SquareMillimetres) <= hw.Chip.MaxAreaSquareMillimetres;
         }
     }
@@ -258,7 +272,7 @@ internal sealed class ChipLayout
     /// same tables the report prices; buffers with sizing auto scaled by capacity), and the bytes its global buffer
     /// leaves for KV. Component names are the device models' (rram_array, adc, sram_cim, tile_buffer, ...).
     /// </summary>
-    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int firstLayer, int layers, bool multiChip, long tileBytes, bool report, long tileBufferBytesTotal = -1)
+    private static (List<AreaEntry> Area, long KvBytes) ChipArea(MapContext ctx, int chip, long arrays, long weightMacros, long poolMacros, long tiles, int firstLayer, int layers, bool multiChip, long tileBytes, bool report, long tileBufferBytesTotal = -1, double adcExtraUm2 = 0)
     {
         var hw = ctx.Hw;
         var d = ctx.Devices;
@@ -282,7 +296,7 @@ internal sealed class ChipLayout
         [
             new(RramArrayModel.ArrayComponent, arrays, arrays * rram.CellArrayAreaSquareMicrometres * Um2ToMm2),
             new(RramArrayModel.DacComponent, arrays, arrays * rram.DacAreaSquareMicrometres * Um2ToMm2),
-            new(RramArrayModel.AdcComponent, arrays, arrays * (rram.AdcAreaSquareMicrometres + rram.SampleHoldAreaSquareMicrometres) * Um2ToMm2),
+            new(RramArrayModel.AdcComponent, arrays, (arrays * (rram.AdcAreaSquareMicrometres + rram.SampleHoldAreaSquareMicrometres) + adcExtraUm2) * Um2ToMm2),
             new(RramArrayModel.ShiftAddComponent, arrays, arrays * rram.ShiftAddAreaSquareMicrometres * Um2ToMm2),
             new(SramCimMacroModel.Component, macros, macros * d.Sram.AreaSquareMicrometres * Um2ToMm2),
             new(BufferModel.GlobalBufferComponent, 1, globalArea),

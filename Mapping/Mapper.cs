@@ -135,6 +135,7 @@ public static class Mapper
             }
         }
         var lmHead = ctx.Size(MatrixRole.LmHead, -1, null, Resolve("lm_head", policy.LmHead), model.HiddenSize, model.VocabSize);
+        ApplyAdcBits(policy.AdcBits, ctx.Hw.Rram.Adc.Bits, model, w0, ref lmHead, warnings);
         // A rule shadowed by an earlier one still "matches" something in principle; warn only when it matches no module at all.
         for (var i = 0; i < rules.Rules.Count; i++)
         {
@@ -147,6 +148,34 @@ public static class Mapper
                 : $"mapping.placement: pattern '{pattern}' matches no frozen matrix of {model.Name} ({model.NumLayers} layers) and places nothing");
         }
         return (w0, loraA, loraB, lmHead);
+    }
+
+    /// <summary>
+    /// `mapping.adc_bits`: the first matching glob sets the ADC resolution of an RRAM-placed W0 or lm_head (matrices on
+    /// SRAM or digital have no ADC); a rule at rram.adc.bits itself leaves the placement at the default (null). A pattern
+    /// that sets the bits of no RRAM matrix of this model is a warning.
+    /// </summary>
+    private static void ApplyAdcBits(AdcBitsRules rules, int baseBits, ModelSpec model, MatrixPlacement?[] w0, ref MatrixPlacement lmHead, List<string> warnings)
+    {
+        if (rules.Rules.Count == 0) return;
+        var used = new bool[rules.Rules.Count];
+        MatrixPlacement Apply(MatrixPlacement p)
+        {
+            if (p.Target != ComputeTarget.Rram) return p;
+            for (var i = 0; i < rules.Rules.Count; i++)
+            {
+                if (!rules.Rules[i].Matches(p.Name)) continue;
+                used[i] = true;
+                return rules.Rules[i].Bits == baseBits ? p : p with { AdcBits = rules.Rules[i].Bits };
+            }
+            return p;
+        }
+        for (var i = 0; i < w0.Length; i++)
+            if (w0[i] is { } p) w0[i] = Apply(p);
+        lmHead = Apply(lmHead);
+        for (var i = 0; i < rules.Rules.Count; i++)
+            if (!used[i] && rules.Rules[i].Bits != baseBits) // a rule at rram.adc.bits asks for nothing
+                warnings.Add($"mapping.adc_bits: pattern '{rules.Rules[i].Pattern}' sets the ADC bits of no RRAM-placed frozen matrix of {model.Name} ({model.NumLayers} layers; shadowed, unmatched or placed off RRAM)");
     }
 
     /// <summary>

@@ -32,6 +32,13 @@ public sealed record MatrixPlacement
 
     public required ComputeTarget Target { get; init; }
 
+    /// <summary>
+    /// Resolution of the column ADCs of this matrix's RRAM arrays when a `mapping.adc_bits` glob matches it (null:
+    /// rram.adc.bits; always null off RRAM). The cost side prices its conversions, conversion time and ADC area at these
+    /// bits, the functional side quantises at them.
+    /// </summary>
+    public int? AdcBits { get; init; }
+
     /// <summary>Input features (rows of the stored matrix).</summary>
     public required int K { get; init; }
 

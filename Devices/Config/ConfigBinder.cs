@@ -67,6 +67,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
         value = null;
         var loc = composer.LocationOf(node);
         if (t == typeof(PlacementRules)) return TryBindPlacement(node, path, out value);
+        if (t == typeof(AdcBitsRules)) return TryBindAdcBits(node, path, out value);
         if (ConfigSchema.IsList(t, out var element))
         {
             if (node is not YamlSequenceNode seq)
@@ -177,6 +178,45 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
     {
         value = null;
         var rules = new List<PlacementRule>();
+        var ok = TryBindGlobMap(node, path, "rram | sram | digital', e.g. {model.layers.0.*: sram, lm_head: sram}", (pattern, at, target) =>
+        {
+            if (!TryConvert(typeof(ComputeTarget), new ConfigKeyAttribute("placement"), target, at, out var t)) return false;
+            var existing = rules.FindIndex(r => r.Pattern == pattern);
+            if (existing >= 0) rules[existing] = new PlacementRule(pattern, (ComputeTarget)t!);
+            else rules.Add(new PlacementRule(pattern, (ComputeTarget)t!));
+            return true;
+        });
+        if (!ok) return false;
+        value = new PlacementRules(new EquatableArray<PlacementRule>(rules));
+        return true;
+    }
+
+    /// <summary>`mapping.adc_bits`: an ordered map `glob: bits`, bound like `mapping.placement`; bits within rram.adc.bits' range.</summary>
+    private bool TryBindAdcBits(YamlNode node, string path, out object? value)
+    {
+        value = null;
+        var rules = new List<AdcBitsRule>();
+        var bitsKey = ConfigSchema.AllKeys.Single(k => k.Path == "rram.adc.bits").Key;
+        var ok = TryBindGlobMap(node, path, "ADC bits', e.g. {model.layers.*.mlp.down_proj: 6, lm_head: 10}", (pattern, at, target) =>
+        {
+            if (!TryConvert(typeof(int), bitsKey, target, at, out var b)) return false;
+            var existing = rules.FindIndex(r => r.Pattern == pattern);
+            if (existing >= 0) rules[existing] = new AdcBitsRule(pattern, (int)b!);
+            else rules.Add(new AdcBitsRule(pattern, (int)b!));
+            return true;
+        });
+        if (!ok) return false;
+        value = new AdcBitsRules(new EquatableArray<AdcBitsRule>(rules));
+        return true;
+    }
+
+    /// <summary>
+    /// The entries of an ordered module-name glob map (a map, or a list of one-entry maps; nested maps flattened with
+    /// dots), each pattern checked for form and for matching some Llama-family module, each value handed to
+    /// <paramref name="add"/>; false after any problem (every problem is recorded).
+    /// </summary>
+    private bool TryBindGlobMap(YamlNode node, string path, string expectedValue, Func<string, string, YamlNode, bool> add)
+    {
         var ok = true;
         void Add(string pattern, YamlNode key, YamlNode target)
         {
@@ -198,14 +238,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
                 ok = false;
                 return;
             }
-            if (!TryConvert(typeof(ComputeTarget), new ConfigKeyAttribute("placement"), target, at, out var t))
-            {
-                ok = false;
-                return;
-            }
-            var existing = rules.FindIndex(r => r.Pattern == pattern);
-            if (existing >= 0) rules[existing] = new PlacementRule(pattern, (ComputeTarget)t!);
-            else rules.Add(new PlacementRule(pattern, (ComputeTarget)t!));
+            if (!add(pattern, at, target)) ok = false;
         }
         switch (node)
         {
@@ -218,7 +251,7 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
                     if (item is YamlMappingNode { Children.Count: 1 } one) Add(ConfigComposer.KeyText(one.Children[0].Key), one.Children[0].Key, one.Children[0].Value);
                     else
                     {
-                        Problems.Add(new ConfigProblem(composer.LocationOf(item), path, $"found {ConfigComposer.Describe(item)} in the list; expected one 'pattern: target' entry per item"));
+                        Problems.Add(new ConfigProblem(composer.LocationOf(item), path, $"found {ConfigComposer.Describe(item)} in the list; expected one 'pattern: value' entry per item"));
                         ok = false;
                     }
                 }
@@ -226,12 +259,10 @@ internal sealed partial class ConfigBinder(ConfigComposer composer)
             case YamlScalarNode { Value: null or "" or "~" or "null" }:
                 break;
             default:
-                Problems.Add(new ConfigProblem(composer.LocationOf(node), path, $"found {ConfigComposer.Describe(node)}; expected an ordered map of 'module-name glob: rram | sram | digital', e.g. {{model.layers.0.*: sram, lm_head: sram}}"));
+                Problems.Add(new ConfigProblem(composer.LocationOf(node), path, $"found {ConfigComposer.Describe(node)}; expected an ordered map of 'module-name glob: {expectedValue}"));
                 return false;
         }
-        if (!ok) return false;
-        value = new PlacementRules(new EquatableArray<PlacementRule>(rules));
-        return true;
+        return ok;
     }
 
     private static string UnitSuffix(ConfigKeyAttribute key) => key.Unit.Length > 0 && key.Unit != "bit" ? " " + key.Unit : "";

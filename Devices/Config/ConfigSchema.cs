@@ -90,6 +90,7 @@ public static class ConfigSchema
         if (t == typeof(string)) return "string";
         if (t.IsEnum) return "one of " + string.Join(" | ", EnumValues(t));
         if (t == typeof(PlacementRules)) return "ordered map of module-name glob: " + string.Join(" | ", EnumValues(typeof(ComputeTarget)));
+        if (t == typeof(AdcBitsRules)) return "ordered map of module-name glob: ADC bits (1..16)";
         if (IsList(t, out var e)) return "list of " + DescribeType(e);
         return "section";
     }

@@ -55,6 +55,12 @@ public static class HardwareSpecWriter
             foreach (var r in rules.Rules) map.Add(new YamlScalarNode(r.Pattern), new YamlScalarNode(Format(r.Target)));
             return map;
         }
+        if (v is AdcBitsRules adcBits)
+        {
+            var map = new YamlMappingNode();
+            foreach (var r in adcBits.Rules) map.Add(new YamlScalarNode(r.Pattern), new YamlScalarNode(Format(r.Bits)));
+            return map;
+        }
         if (ConfigSchema.IsList(t, out _))
         {
             var seq = new YamlSequenceNode { Style = YamlDotNet.Core.Events.SequenceStyle.Flow };
@@ -87,6 +93,12 @@ public static class HardwareSpecWriter
             {
                 w.WriteStartObject();
                 foreach (var r in rules.Rules) w.WriteString(r.Pattern, ConfigSchema.EnumToYaml(r.Target));
+                w.WriteEndObject();
+            }
+            else if (v is AdcBitsRules adcBits)
+            {
+                w.WriteStartObject();
+                foreach (var r in adcBits.Rules) w.WriteNumber(r.Pattern, r.Bits);
                 w.WriteEndObject();
             }
             else if (ConfigSchema.IsList(p.PropertyType, out _))

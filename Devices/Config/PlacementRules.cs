@@ -64,3 +64,30 @@ public sealed record PlacementRules(EquatableArray<PlacementRule> Rules)
 
     public override string ToString() => "{" + string.Join(", ", Rules.Select(r => $"{r.Pattern}: {ConfigSchema.EnumToYaml(r.Target)}")) + "}";
 }
+
+/// <summary>One `mapping.adc_bits` entry: a glob over Hugging Face module names and the ADC resolution of the arrays holding the match.</summary>
+public readonly record struct AdcBitsRule(string Pattern, int Bits)
+{
+    public bool Matches(string moduleName) => PlacementRules.Glob(Pattern).IsMatch(moduleName);
+}
+
+/// <summary>
+/// The ordered `mapping.adc_bits` rules (docs/configuration.md): the first rule whose pattern matches a frozen matrix's
+/// Hugging Face module name gives the resolution of the column ADCs of the RRAM arrays holding it; matrices no rule
+/// matches convert at `rram.adc.bits`. The cost side (energy, conversion time, area of the same ADC model at those
+/// bits) and the functional side (quantisation at those bits) both read it through the MappingResult.
+/// </summary>
+public sealed record AdcBitsRules(EquatableArray<AdcBitsRule> Rules)
+{
+    public static AdcBitsRules None { get; } = new(EquatableArray<AdcBitsRule>.Empty);
+
+    /// <summary>The bits of the first rule matching <paramref name="moduleName"/>, or null (then rram.adc.bits applies).</summary>
+    public int? BitsOf(string moduleName)
+    {
+        foreach (var r in Rules)
+            if (r.Matches(moduleName)) return r.Bits;
+        return null;
+    }
+
+    public override string ToString() => "{" + string.Join(", ", Rules.Select(r => $"{r.Pattern}: {r.Bits}")) + "}";
+}

@@ -302,4 +302,8 @@ public sealed record MappingPolicySpec
     /// <summary>Per-module placement of frozen matrices by Hugging Face module-name glob; first match wins, else w0 / lm_head.</summary>
     [ConfigKey("placement")]
     public PlacementRules Placement { get; init; } = PlacementRules.None;
+
+    /// <summary>Per-module ADC resolution of the RRAM arrays holding a frozen matrix, by module-name glob; first match wins, else rram.adc.bits.</summary>
+    [ConfigKey("adc_bits", Unit = "bit")]
+    public AdcBitsRules AdcBits { get; init; } = AdcBitsRules.None;
 }

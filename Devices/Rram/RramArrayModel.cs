@@ -74,7 +74,8 @@ public sealed class RramArrayModel
             new ComponentTable
             {
                 Component = AdcComponent, Instance = "array",
-                Energy = new EnergyTable(AdcComponent, [new(Conversion, Adc.EnergyPicojoulesPerConversion), new(SampleHold, spec.Adc.SampleHold.EnergyPicojoules)]),
+                Energy = new EnergyTable(AdcComponent, [new(Conversion, Adc.EnergyPicojoulesPerConversion), new(SampleHold, spec.Adc.SampleHold.EnergyPicojoules),
+                    .. Enumerable.Range(1, MaxAdcBits).Select(b => KeyValuePair.Create(ConversionAt(b), AdcAt(b).EnergyPicojoulesPerConversion))]),
                 LatencySeconds = new Dictionary<string, double> { [Conversion] = Adc.LatencySecondsPerConversion, [SampleHold] = spec.Adc.SampleHold.LatencySeconds },
                 AreaSquareMicrometresPerInstance = AdcAreaSquareMicrometres + SampleHoldAreaSquareMicrometres,
                 LeakageWattsPerInstance = spec.Dac.ParallelSteps * AdcsPerArray * spec.Adc.LeakagePowerWatts,
@@ -88,6 +89,31 @@ public sealed class RramArrayModel
             },
         ];
     }
+
+    /// <summary>Highest ADC resolution a config may ask for (rram.adc.bits and mapping.adc_bits share the range 1..16).</summary>
+    public const int MaxAdcBits = 16;
+
+    /// <summary>The action of one conversion by an ADC overridden to <paramref name="bits"/> by mapping.adc_bits: "conversion_6b".</summary>
+    public static string ConversionAt(int bits) => $"{Conversion}_{bits}b";
+
+    private readonly Dictionary<int, IAdcCostModel> _adcAt = [];
+
+    /// <summary>
+    /// The configured ADC model (rram.adc.impl and its parameters) at <paramref name="bits"/> instead of rram.adc.bits:
+    /// what a `mapping.adc_bits` override prices (energy, conversion time, area), from the same model.
+    /// </summary>
+    public IAdcCostModel AdcAt(int bits)
+    {
+        if (bits == Spec.Adc.Bits) return Adc;
+        lock (_adcAt)
+        {
+            if (!_adcAt.TryGetValue(bits, out var m)) _adcAt[bits] = m = AdcCostModel.Create(Spec.Adc with { Bits = bits }, ColumnResistanceOhms);
+            return m;
+        }
+    }
+
+    /// <summary>ADC area of one array whose ADCs convert at <paramref name="bits"/> (parallel_steps copies of each ADC), square micrometres.</summary>
+    public double AdcAreaSquareMicrometresAt(int bits) => ParallelSteps * AdcsPerArray * AdcAt(bits).AreaSquareMicrometres;
 
     /// <summary>The reference tables of the array's components.</summary>
     public IReadOnlyList<ComponentTable> Tables { get; }
@@ -187,7 +213,7 @@ public sealed class RramArrayModel
     public double CellArrayAreaSquareMicrometres => ParallelSteps * (double)Rows * Columns * Spec.Device.CellAreaSquareMicrometres;
     public double DacAreaSquareMicrometres => ParallelSteps * Rows * Dac.AreaSquareMicrometres;
     public double SampleHoldAreaSquareMicrometres => ParallelSteps * AdcChannels * Spec.Adc.SampleHold.AreaSquareMicrometres;
-    public double AdcAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Adc.AreaSquareMicrometres;
+    public double AdcAreaSquareMicrometres => AdcAreaSquareMicrometresAt(Spec.Adc.Bits);
     public double ShiftAddAreaSquareMicrometres => ParallelSteps * AdcsPerArray * Spec.ShiftAdd.AreaSquareMicrometres;
     public double AreaSquareMicrometres => Tables.Sum(t => t.AreaSquareMicrometresPerInstance);
 }

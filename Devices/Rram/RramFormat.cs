@@ -94,6 +94,9 @@ public sealed class RramFormat
 
     public bool IdealAdc => Spec.Adc.Ideal;
 
+    /// <summary>This format with its ADC at <paramref name="bits"/> (a mapping.adc_bits override); itself when the bits are already those.</summary>
+    public RramFormat WithAdcBits(int bits) => bits == Spec.Adc.Bits ? this : new RramFormat(Spec with { Adc = Spec.Adc with { Bits = bits } });
+
     /// <summary>ADC full scale as a fraction of the largest possible partial sum (calibrated ranges start at 1 until calibrated).</summary>
     public double AdcRangeFraction => Spec.Adc.Range.FullScale == AdcFullScaleMode.Fraction ? Spec.Adc.Range.ClipFraction : 1.0;
 

@@ -210,7 +210,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>The 1-minute load average (Linux /proc/loadavg), or "n/a".</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

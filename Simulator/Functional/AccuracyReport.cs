@@ -14,6 +14,9 @@ public sealed record AccuracyReport
     public required string Tokenizer { get; init; }
     public int TextItems { get; init; }
     public int ChoiceItems { get; init; }
+
+    /// <summary>Multiple-choice accuracy of uniform guessing (mean of 1 / choices), drawn as the chance line; null without questions.</summary>
+    public double? ChanceAccuracy { get; init; }
     public int MaxTokens { get; init; }
     public required IReadOnlyList<ulong> Seeds { get; init; }
 

@@ -66,7 +66,10 @@ public static class AccuracyReportWriter
         return sb.ToString();
     }
 
-    /// <summary>Accuracy (multiple choice if any, top-1 agreement always) versus the weight-noise sigma, with std error bars.</summary>
+    /// <summary>
+    /// Accuracy (multiple choice if any, top-1 agreement always) versus the weight-noise sigma, with std error bars over
+    /// chip instances, the ideal model's accuracy and the chance level (uniform guessing), as PNG and SVG (same base name).
+    /// </summary>
     public static void WritePlot(AccuracyReport r, string path)
     {
         var plot = PlotDefaults.NewPlot();
@@ -90,13 +93,19 @@ public static class AccuracyReportWriter
         }
         Series("multiple-choice accuracy", l => l.ChoiceAccuracy, r.Ideal.ChoiceAccuracy);
         Series("top-1 agreement with ideal", l => l.Top1Agreement, null);
+        if (r.ChanceAccuracy is { } chance && r.Levels.All(l => l.ChoiceAccuracy.Mean is not null))
+        {
+            var line = plot.Add.HorizontalLine(chance);
+            line.Color = ScottPlot.Colors.Gray;
+            line.LinePattern = ScottPlot.LinePattern.Dotted;
+            line.LegendText = "chance (uniform guess)";
+        }
         plot.Title($"Accuracy vs RRAM weight noise ({r.DevicePath}, {r.Seeds.Count} chips)");
         plot.XLabel("weight-noise sigma (relative to max|W| per tile)");
-        plot.YLabel("fraction");
+        plot.YLabel("accuracy (fraction of items; ± std over chips)");
         plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
         plot.Axes.AutoScale();
         plot.Axes.SetLimitsY(0, 1.05);
-        var bytes = plot.GetImageBytes(PlotDefaults.Width, PlotDefaults.Height, ScottPlot.ImageFormat.Png);
-        AtomicFile.WriteAllBytes(path, bytes);
+        PlotDefaults.Save(plot, Path.ChangeExtension(path, null));
     }
 }

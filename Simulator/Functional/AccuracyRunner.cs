@@ -130,6 +130,7 @@ public static class AccuracyRunner
             Tokenizer = study.Tokenizer.Describe,
             TextItems = o.Items.OfType<TextItem>().Count(),
             ChoiceItems = o.Items.OfType<ChoiceItem>().Count(),
+            ChanceAccuracy = o.Items.OfType<ChoiceItem>().Select(q => 1.0 / q.Choices.Count).DefaultIfEmpty(double.NaN).Average() is var c && double.IsFinite(c) ? c : null,
             MaxTokens = o.MaxTokens,
             Seeds = seeds,
             Sigmas = sigmas,

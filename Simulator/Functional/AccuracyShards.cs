@@ -66,6 +66,9 @@ public sealed record AccuracyShardHeader
     public required string Tokenizer { get; init; }
     public int TextItems { get; init; }
     public int ChoiceItems { get; init; }
+
+    /// <summary>Multiple-choice accuracy of uniform guessing (mean of 1 / choices over the questions); null without questions.</summary>
+    public double? ChanceAccuracy { get; init; }
     public int MaxTokens { get; init; }
     public required IReadOnlyList<ulong> Seeds { get; init; }
     public required IReadOnlyList<double> Sigmas { get; init; }
@@ -195,6 +198,7 @@ public static class AccuracyShards
             Tokenizer = header.Tokenizer,
             TextItems = header.TextItems,
             ChoiceItems = header.ChoiceItems,
+            ChanceAccuracy = header.ChanceAccuracy,
             MaxTokens = header.MaxTokens,
             Seeds = header.Seeds,
             Ideal = new IdealMetrics(idealScores.Perplexity, idealScores.Accuracy, idealScores.AccuracyNorm),

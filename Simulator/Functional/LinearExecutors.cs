@@ -300,7 +300,7 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
         bool calibrated = !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated;
         if (ChipCacheBytes is not { } budget || calibrated || TargetOf(module) != ComputeTarget.Rram) return Place(module, read(), outFeatures, inFeatures);
         _cache ??= new ChipLayerCache(budget);
-        return new RegeneratingRramLinear(read, outFeatures, inFeatures, Format, Seed, "rram/" + module, Path, _cache);
+        return new RegeneratingRramLinear(read, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module, Path, _cache);
     }
 
     public ComputeTarget TargetOf(string module) =>
@@ -308,8 +308,21 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
 
     public ILinearExecutor Place(string module, float[] weights, int outFeatures, int inFeatures) =>
         TargetOf(module) == ComputeTarget.Rram
-            ? new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, Format, Seed, "rram/" + module), Path)
+            ? new RramLinear(RramLinearLayer.Program(weights, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module), Path)
             : new IdealLinear(weights, outFeatures, inFeatures);
+
+    private readonly Dictionary<int, RramFormat> _formatAt = [];
+
+    /// <summary>The format <paramref name="module"/> is programmed and converted with: <see cref="Format"/> with the ADC at the plan's mapping.adc_bits for it, if any.</summary>
+    public RramFormat FormatOf(string module)
+    {
+        if (Plan?.AdcBitsOf(module) is not { } bits || bits == Format.Spec.Adc.Bits) return Format;
+        lock (_formatAt)
+        {
+            if (!_formatAt.TryGetValue(bits, out var f)) _formatAt[bits] = f = Format.WithAdcBits(bits);
+            return f;
+        }
+    }
 }
 
 /// <summary>
@@ -322,12 +335,26 @@ public sealed class FunctionalPlan
     public const string LmHeadName = "lm_head";
 
     private readonly Dictionary<string, ComputeTarget> _targets;
+    private readonly Dictionary<string, int> _adcBits;
 
-    public FunctionalPlan(IReadOnlyDictionary<string, ComputeTarget> targets) => _targets = new(targets, StringComparer.Ordinal);
+    /// <param name="targets">Target of each W0 / lm_head by module name.</param>
+    /// <param name="adcBits">ADC bits of the RRAM matrices a mapping.adc_bits glob matched (others: rram.adc.bits).</param>
+    public FunctionalPlan(IReadOnlyDictionary<string, ComputeTarget> targets, IReadOnlyDictionary<string, int>? adcBits = null)
+    {
+        _targets = new(targets, StringComparer.Ordinal);
+        _adcBits = adcBits is null ? new(StringComparer.Ordinal) : new(adcBits, StringComparer.Ordinal);
+    }
 
-    /// <summary>Targets of every W0 and lm_head in <paramref name="mapping"/>.</summary>
-    public static FunctionalPlan From(MappingResult mapping) =>
-        new(mapping.AllPlacements.Where(p => p.Role is MatrixRole.W0 or MatrixRole.LmHead).ToDictionary(p => p.Name, p => p.Target, StringComparer.Ordinal));
+    /// <summary>Targets and ADC-bit overrides of every W0 and lm_head in <paramref name="mapping"/>.</summary>
+    public static FunctionalPlan From(MappingResult mapping)
+    {
+        var frozen = mapping.AllPlacements.Where(p => p.Role is MatrixRole.W0 or MatrixRole.LmHead).ToList();
+        return new(frozen.ToDictionary(p => p.Name, p => p.Target, StringComparer.Ordinal),
+            frozen.Where(p => p.AdcBits is not null).ToDictionary(p => p.Name, p => p.AdcBits!.Value, StringComparer.Ordinal));
+    }
+
+    /// <summary>The mapping.adc_bits resolution of <paramref name="module"/>, or null (rram.adc.bits).</summary>
+    public int? AdcBitsOf(string module) => _adcBits.TryGetValue(module, out var b) ? b : null;
 
     /// <summary>Maps <paramref name="model"/> on <paramref name="hw"/> (targets only; work totals skipped) and takes its targets.</summary>
     public static FunctionalPlan Map(HardwareSpec hw, ModelSpec model) =>

@@ -128,8 +128,10 @@ public static class NoiseProfileBuilder
                 var layer = RramLinearLayer.Program(w, outF, inF, format, o.Seed, "rram/" + name);
                 var weff = layer.EffectiveWeights();
                 var module = Measure(name, l, m, w, weff, outF, inF, tileRows, tileCols, o.PerTileValues, o.QuantileSample, layer.Faults);
+                // The ADC probe converts at the module's own resolution (mapping.adc_bits), as the chip does.
+                var bits = plan.AdcBitsOf(name) ?? format.Spec.Adc.Bits;
                 if (o.ProbeTokens > 0)
-                    module = module with { OutputError = Probe(w, outF, inF, o, format, quietFormat, quietIdealAdc, name) };
+                    module = module with { OutputError = Probe(w, outF, inF, o, format.WithAdcBits(bits), quietFormat.WithAdcBits(bits), quietIdealAdc, name) };
                 module = module with { Fit = module.Fit with { OutputSigmaRel = module.OutputError?.AdcStdRel ?? 0 } };
                 modules.Add(module);
                 Log.Debug("{Name}: tile-relative error std {Std:G4}, stuck {Stuck}", name, module.WeightErrorTile.Std, layer.Faults.Stuck);

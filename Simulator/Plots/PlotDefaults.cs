@@ -73,11 +73,11 @@ public static class PlotDefaults
         return [png, svg];
     }
 
-    /// <summary>True when positive values span at least two decades: such an axis is drawn on a log scale.</summary>
-    public static bool SpansDecades(IEnumerable<double> values)
+    /// <summary>True when positive values span at least <paramref name="decades"/> decades (max / min >= 10^decades): such an axis is drawn on a log scale.</summary>
+    public static bool SpansDecades(IEnumerable<double> values, double decades = 2)
     {
         var v = values.Where(double.IsFinite).ToList();
-        return v.Count > 1 && v.All(x => x > 0) && v.Max() / v.Min() >= 100;
+        return v.Count > 1 && v.All(x => x > 0) && v.Max() / v.Min() >= Math.Pow(10, decades);
     }
 
     /// <summary>

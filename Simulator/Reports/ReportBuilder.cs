@@ -57,6 +57,8 @@ public static class ReportBuilder
         for (var i = 0; i < actions.Count; i++)
         {
             var n = r.CountsByPhase[0][i] + r.CountsByPhase[1][i];
+            // Conversions at a mapping.adc_bits resolution appear only when some matrix converts at it.
+            if (n == 0 && IsAdcBitsOverride(actions[i])) continue;
             var j = n * prices[i] * 1e-12;
             counts[actions[i].ToString()] = n;
             byAction[actions[i].ToString()] = j;
@@ -109,6 +111,9 @@ public static class ReportBuilder
             Operators = operators,
         };
     }
+
+    private static bool IsAdcBitsOverride(CountedAction a) =>
+        a.Component == Devices.Rram.RramArrayModel.AdcComponent && a.Action.StartsWith(Devices.Rram.RramArrayModel.Conversion + "_", StringComparison.Ordinal);
 
     public static string LayerKey(int layer) => layer < 0 ? "embedding_lm_head" : $"layer_{layer:D2}";
 

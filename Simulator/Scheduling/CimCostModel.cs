@@ -23,21 +23,27 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
     public long ColumnTiles(long outFeatures) => CeilDiv(outFeatures * hw.ColumnsPerWeight, hw.ArrayColumns - hw.ReferenceColumnsPerArray);
 
     /// <summary>ADC phase of one DAC step on one array: conversions per ADC x conversion cycles (the ADCs of an array work in parallel).</summary>
-    public long AdcPhaseCyclesPerStep => hw.ConversionsPerAdcPerStep * hw.AdcConversionCycles;
+    public long AdcPhaseCyclesPerStep => AdcPhaseCyclesPerStepAt(null);
+
+    /// <summary>The ADC phase with ADCs at <paramref name="adcBits"/> (a mapping.adc_bits override; null: rram.adc.bits).</summary>
+    public long AdcPhaseCyclesPerStepAt(int? adcBits) => hw.ConversionsPerAdcPerStep * hw.ConversionCycles(adcBits);
 
     /// <summary>
     /// Cycles for one input vector through one array: ceil(S / P) x (t_read + c x t_adc) + t_shift-add, with S DAC steps,
     /// P of them sensed at once (input-parallel sensing, each on its own copy of the sense chain) and c conversions per
     /// ADC (all arrays of a matrix run in parallel on their own DACs and ADCs).
     /// </summary>
-    public long ArrayVectorCycles => hw.SequentialDacSteps * (hw.ArrayReadCycles + AdcPhaseCyclesPerStep) + hw.ShiftAddCycles;
+    public long ArrayVectorCycles => ArrayVectorCyclesAt(null);
+
+    /// <summary><see cref="ArrayVectorCycles"/> with the array's ADCs at <paramref name="adcBits"/> (null: rram.adc.bits).</summary>
+    public long ArrayVectorCyclesAt(int? adcBits) => hw.SequentialDacSteps * (hw.ArrayReadCycles + AdcPhaseCyclesPerStepAt(adcBits)) + hw.ShiftAddCycles;
 
     /// <summary>Adder-tree latency that merges the partial sums of R row tiles: ceil(log2 R) levels.</summary>
     public long PartialSumCycles(long rowTiles) => rowTiles <= 1 ? 0 : (long)Math.Ceiling(Math.Log2(rowTiles)) * hw.PartialSumAddCycles;
 
     /// <summary>RRAM matrix-vector product of M vectors: ceil(M / replication) x T_vec + adder-tree latency.</summary>
-    public long RramMatVecCycles(long inFeatures, long tokens) =>
-        tokens == 0 ? 0 : CeilDiv(tokens, hw.Replication) * ArrayVectorCycles + PartialSumCycles(RowTiles(inFeatures));
+    public long RramMatVecCycles(long inFeatures, long tokens, int? adcBits = null) =>
+        tokens == 0 ? 0 : CeilDiv(tokens, hw.Replication) * ArrayVectorCyclesAt(adcBits) + PartialSumCycles(RowTiles(inFeatures));
 
     /// <summary>Layers resident in the attention pool at once (at most the model's layers).</summary>
     public int ResidentLayers => Math.Clamp(hw.AttentionLayersResident, 1, shape.Layers);
@@ -79,7 +85,7 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
         switch (t.Kind)
         {
             case TaskKind.RramMatVec:
-                return RramMatVecCycles(t.In, tokens);
+                return RramMatVecCycles(t.In, tokens, t.AdcBits);
             case TaskKind.LoraA:
             case TaskKind.LoraB:
             case TaskKind.SramMatVec:
@@ -141,7 +147,8 @@ public sealed class CimCostModel(CimHardwareModel hw, TransformerShape shape)
                     double channels = (double)t.Out * hw.ChannelsPerWeight + refCols;
                     counts[A.CellRead] += tokens * s * t.In * columns;
                     counts[A.DacDrive] += tokens * s * t.In * c;
-                    counts[A.AdcConversion] += tokens * s * channels * r;
+                    // A mapping.adc_bits override converts at its own resolution, priced as its own action.
+                    counts[t.AdcBits is { } b ? A.AdcConversionAt[b] : A.AdcConversion] += tokens * s * channels * r;
                     counts[A.SampleHold] += tokens * s * channels * r;
                     counts[A.ShiftAdd] += tokens * (s * channels * r + (r - 1) * t.Out);
                     ActivationTraffic(t, tokens, counts);

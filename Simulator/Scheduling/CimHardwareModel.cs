@@ -38,6 +38,12 @@ public sealed record CimHardwareModel
     public required long ArrayReadCycles { get; init; }
     /// <summary>Cycles of one ADC conversion.</summary>
     public required long AdcConversionCycles { get; init; }
+
+    /// <summary>Cycles of one conversion by an ADC at b bits (index b; mapping.adc_bits overrides), from the same ADC model; null: every ADC at <see cref="AdcConversionCycles"/>.</summary>
+    public long[]? AdcConversionCyclesAt { get; init; }
+
+    /// <summary>Cycles of one conversion at <paramref name="bits"/> (null: rram.adc.bits).</summary>
+    public long ConversionCycles(int? bits) => bits is { } b && AdcConversionCyclesAt is { } at ? at[b] : AdcConversionCycles;
     /// <summary>Cycles of the shift-and-add stage after the last DAC step of a vector.</summary>
     public required long ShiftAddCycles { get; init; }
     /// <summary>Cycles per level of the partial-sum adder tree across row tiles.</summary>

@@ -30,6 +30,8 @@ public static class CountedActions
     public static readonly int CellRead = Define(RramArrayModel.ArrayComponent, RramArrayModel.CellRead);
     public static readonly int DacDrive = Define(RramArrayModel.DacComponent, RramArrayModel.Drive);
     public static readonly int AdcConversion = Define(RramArrayModel.AdcComponent, RramArrayModel.Conversion);
+    /// <summary>Conversions by ADCs that mapping.adc_bits sets to b bits, at index b (index 0 unused): priced at the ADC model's b-bit energy.</summary>
+    public static readonly int[] AdcConversionAt = [-1, .. Enumerable.Range(1, RramArrayModel.MaxAdcBits).Select(b => Define(RramArrayModel.AdcComponent, RramArrayModel.ConversionAt(b)))];
     public static readonly int SampleHold = Define(RramArrayModel.AdcComponent, RramArrayModel.SampleHold);
     public static readonly int ShiftAdd = Define(RramArrayModel.ShiftAddComponent, RramArrayModel.Add);
     public static readonly int SramMac = Define(SramCimMacroModel.Component, SramCimMacroModel.Mac);

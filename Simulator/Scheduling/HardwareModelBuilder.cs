@@ -1,5 +1,6 @@
 using CimSim.Devices.Config;
 using CimSim.Devices.Energy;
+using CimSim.Devices.Rram;
 using CimSim.Mapping;
 
 namespace CimSim.Simulator.Scheduling;
@@ -37,6 +38,7 @@ public static class HardwareModelBuilder
             ConversionsPerAdcPerStep = rram.ConversionsPerAdcPerStep,
             ArrayReadCycles = Math.Max(1, clock.FromSecondsCeiling(rram.AnalogPhaseSeconds).Value),
             AdcConversionCycles = Math.Max(1, clock.FromSecondsCeiling(rram.Adc.LatencySecondsPerConversion).Value),
+            AdcConversionCyclesAt = [0, .. Enumerable.Range(1, RramArrayModel.MaxAdcBits).Select(b => Math.Max(1, clock.FromSecondsCeiling(rram.AdcAt(b).LatencySecondsPerConversion).Value))],
             ShiftAddCycles = shiftAddCycles,
             PartialSumAddCycles = Math.Max(1, shiftAddCycles),
             Replication = rram.Spec.Array.Replication,

@@ -54,6 +54,8 @@ public sealed record TaskTemplate
     public VectorOp? VectorOp { get; init; }
     /// <summary>Macros (SRAM) the placed matrix occupies (from the mapping); its MACs spread over them.</summary>
     public long Units { get; init; } = 1;
+    /// <summary>ADC resolution of an RRAM matrix whose placement a mapping.adc_bits glob matched (null: rram.adc.bits).</summary>
+    public int? AdcBits { get; init; }
     /// <summary>Hops of a transfer (from the placement's tile coordinates); null = the mesh average of the hardware model.</summary>
     public double? Hops { get; init; }
     /// <summary>Chip-to-chip link crossings of a transfer (multi-chip mappings): each bit crossing is one `link.bit`.</summary>
@@ -184,17 +186,17 @@ public sealed class LayerProgram
         }
 
         /// <summary>Default placement without a mapping: W0 and lm_head on RRAM, LoRA on SRAM.</summary>
-        private (ComputeTarget Target, long Units) PlacementOf(in Operator op)
+        private (ComputeTarget Target, long Units, int? AdcBits) PlacementOf(in Operator op)
         {
             var p = hw?.Mapping.PlacementOf(op);
-            if (p is not null) return (p.Target, Math.Max(1, p.Units));
-            return (op.Kind is OperatorKind.LoraA or OperatorKind.LoraB ? ComputeTarget.Sram : ComputeTarget.Rram, 1);
+            if (p is not null) return (p.Target, Math.Max(1, p.Units), p.AdcBits);
+            return (op.Kind is OperatorKind.LoraA or OperatorKind.LoraB ? ComputeTarget.Sram : ComputeTarget.Rram, 1, null);
         }
 
         /// <summary>A static matrix on the unit its placement names.</summary>
         private int Matrix(in Operator op, string name, int layer, int[] deps, bool last = false)
         {
-            var (target, units) = PlacementOf(op);
+            var (target, units, adcBits) = PlacementOf(op);
             var (kind, key, cls) = target switch
             {
                 ComputeTarget.Rram => (TaskKind.RramMatVec, $"rram/{layer}/{name}", "rram"),
@@ -202,7 +204,9 @@ public sealed class LayerProgram
                     $"sram/{layer}/{name}", "sram_cim"),
                 _ => (TaskKind.DigitalMatVec, "digital", "digital"),
             };
-            return Add(name, layer, kind, key, cls, deps, op.K, op.N, last: last, units: units);
+            var id = Add(name, layer, kind, key, cls, deps, op.K, op.N, last: last, units: units);
+            if (kind == TaskKind.RramMatVec && adcBits is not null) Tasks[id] = Tasks[id] with { AdcBits = adcBits };
+            return id;
         }
 
         private int Vector(in Operator op, string name, int layer, int[] deps, long elements, bool kv = false, bool last = false) =>

@@ -29,12 +29,26 @@ public sealed record ExploreOptions
 
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>ADC resolutions each RRAM group may take (mapping.adc_bits per group; sorted, distinct); empty: not searched.</summary>
+    public IReadOnlyList<int> AdcBits { get; init; } = [];
+
+    /// <summary>rram.adc.bits of the base design: greedy starts every group there and steps along AdcBits from it.</summary>
+    public int BaseAdcBits { get; init; } = 8;
+
+    public bool SearchesAdcBits => AdcBits.Count > 0;
+
     /// <summary>Tokens of one simulated run (batch x (prompt + generated)): energy per token = energy_j / this.</summary>
     public required int TokensPerRun { get; init; }
 }
 
-/// <summary>One evaluated design with its objectives (null when the point is invalid or failed).</summary>
-public sealed record ExploredPoint(PointResult Result, IReadOnlyList<string> SramGroups, ExploreObjectives? Objectives);
+/// <summary>One evaluated design with its objectives (null when the point is invalid or failed); <see cref="AdcBits"/>: each RRAM group's ADC bits when they are searched.</summary>
+public sealed record ExploredPoint(PointResult Result, IReadOnlyList<string> SramGroups, ExploreObjectives? Objectives, IReadOnlyDictionary<string, int> AdcBits);
+
+/// <summary>A design of the greedy search: the groups on SRAM and, when ADC bits are searched, every group's bits (the base bits on SRAM groups).</summary>
+public sealed record ExploreDesign(IReadOnlySet<string> Sram, IReadOnlyDictionary<string, int> Bits)
+{
+    public string Key => string.Join(",", Sram.Order(StringComparer.Ordinal)) + "|" + string.Join(",", Bits.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+}
 
 /// <summary>What an exploration found. <see cref="Answer"/> is the cheapest design within the budget, if any.</summary>
 public sealed record ExploreResult(IReadOnlyList<ExploredPoint> Points, IReadOnlyList<ExploredPoint> Front, ExploredPoint? Answer, IReadOnlyList<string> GreedyPath, bool Complete, bool Cancelled);
@@ -51,8 +65,8 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
 {
     public const string ResultFile = "explore.json", FrontFile = "front.csv", SummaryFile = "explore.md";
 
-    /// <summary>ADC resolution is one `rram.adc` section for every array: per-module-class ADC bits are not a config key yet.</summary>
-    public const string AdcNote = "ADC bits per module class are not searched: the hardware config has one rram.adc section for every array; sweep rram.adc.bits as a hardware key instead.";
+    /// <summary>What the summary says when ADC bits per group are not searched.</summary>
+    public const string AdcNote = "ADC bits per module class were not searched (add --adc-bits 4,6,8 to search mapping.adc_bits per group); every ADC converts at rram.adc.bits.";
 
     public ExploreResult Run(SweepRunOptions runOptions, ISweepProgress? progress = null, CancellationToken cancellationToken = default)
     {
@@ -80,24 +94,55 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
             problems.Add("--strategy grid needs value lists; ranges ({min, max}) need --strategy random");
         if (options.BudgetPoints is { } b && !(b >= 0 && double.IsFinite(b))) problems.Add($"--budget-points {b}: expected a number of accuracy points >= 0");
         if (options.TokensPerRun < 1) problems.Add("the workload has no tokens");
+        var bitsTaken = options.HardwareAxes.Select(a => a.Path).Where(p => p.StartsWith(PlacementGroup.AdcBitsPrefix, StringComparison.Ordinal)).ToList();
+        if (bitsTaken.Count > 0 && options.SearchesAdcBits) problems.Add($"the grid sets ADC-bits keys ({string.Join(", ", bitsTaken)}) and --adc-bits searches them per group; use one or the other");
         if (problems.Count > 0) throw new UserInputException("invalid explore options", problems);
     }
 
-    private List<ParameterAxis> GroupAxes(IEnumerable<IReadOnlySet<string>>? candidates)
+    private static string Text(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Per group: its placement axis and, when ADC bits are searched, its mapping.adc_bits axis; every value (null) or one value per candidate.</summary>
+    private List<ParameterAxis> GroupAxes(IReadOnlyList<ExploreDesign>? candidates)
     {
-        var list = candidates?.ToList();
-        return options.Groups.Select(g => new ParameterAxis(g.Path, 0,
-            list is null ? ["rram", "sram"] : list.Select(c => c.Contains(g.Name) ? "sram" : "rram").ToList())).ToList();
+        var axes = new List<ParameterAxis>();
+        foreach (var g in options.Groups)
+        {
+            axes.Add(new ParameterAxis(g.Path, 0, candidates is null ? ["rram", "sram"] : candidates.Select(c => c.Sram.Contains(g.Name) ? "sram" : "rram").ToList()));
+            if (options.SearchesAdcBits)
+                axes.Add(new ParameterAxis(g.AdcBitsPath, 0, candidates is null ? options.AdcBits.Select(Text).ToList() : candidates.Select(c => Text(c.Bits[g.Name])).ToList()));
+        }
+        return axes;
     }
 
+    /// <summary>The search's identity: with ADC bits searched, the resolutions and the base bits too (a resumed run must search the same space).</summary>
     private IReadOnlyList<KeyValuePair<string, string>> Identity(string search) =>
-        identity.Append(KeyValuePair.Create("explore", search)).ToList();
+        identity.Append(KeyValuePair.Create("explore", search + (options.SearchesAdcBits ? $"; adc bits {string.Join(",", options.AdcBits.Select(Text))} from {Text(options.BaseAdcBits)}" : ""))).ToList();
+
+    /// <summary>
+    /// Grid with ADC bits: every combination of the hardware values and, per group, SRAM or RRAM at each listed
+    /// resolution (an SRAM group has no ADC, so its bits are not varied: no duplicate designs), as one list sweep.
+    /// </summary>
+    private SweepDefinition GridWithBits()
+    {
+        var states = new List<(string Target, int Bits)> { ("sram", options.BaseAdcBits) };
+        states.AddRange(options.AdcBits.Select(b => ("rram", b)));
+        var count = options.HardwareAxes.Aggregate(1.0, (a, x) => a * x.Values.Count) * Math.Pow(states.Count, options.Groups.Count);
+        if (count > SweepDefinition.MaxPoints)
+            throw new UserInputException($"--strategy grid with --adc-bits has {count:G3} designs, more than the limit {SweepDefinition.MaxPoints}; use --strategy random or greedy, or fewer --groups / --adc-bits");
+        IEnumerable<List<string>> rows = [[]];
+        foreach (var a in options.HardwareAxes) rows = rows.SelectMany(r => a.Values.Select(v => r.Append(v).ToList()));
+        foreach (var _ in options.Groups) rows = rows.SelectMany(r => states.Select(st => r.Append(st.Target).Append(Text(st.Bits)).ToList()));
+        var table = rows.ToList();
+        var paths = options.HardwareAxes.Select(a => a.Path).Concat(options.Groups.SelectMany(g => new[] { g.Path, g.AdcBitsPath })).ToList();
+        var axes = paths.Select((p, i) => new ParameterAxis(p, 0, table.Select(r => r[i]).ToList())).ToList();
+        return new SweepDefinition("explore", SweepMode.List, axes, 0, 0);
+    }
 
     private ExploreResult RunOneSweep(SweepRunOptions runOptions, ISweepProgress? progress, CancellationToken ct)
     {
         var axes = options.HardwareAxes.Concat(GroupAxes(null)).ToList();
         var definition = options.Strategy == ExploreStrategy.Grid
-            ? new SweepDefinition("explore", SweepMode.Grid, axes, 0, 0)
+            ? options.SearchesAdcBits ? GridWithBits() : new SweepDefinition("explore", SweepMode.Grid, axes, 0, 0)
             : new SweepDefinition("explore", SweepMode.Random, axes, options.Seed, options.Samples);
         var runner = new SweepRunner(outDirectory, definition, Identity($"{options.Strategy.ToString().ToLowerInvariant()} over groups {string.Join(",", options.Groups.Select(g => g.Glob))}"), evaluator);
         var summary = runner.Run(runOptions, progress, ct);
@@ -106,17 +151,27 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
         return Finish(points, [], complete: points.Count == manifest.Points.Count, summary.Cancelled);
     }
 
-    private ExploredPoint Explored(PointResult r) =>
-        new(r, options.Groups.Where(g => r.Parameters.Any(p => p.Path == g.Path && p.Value == "sram")).Select(g => g.Name).ToList(),
-            ExploreObjectives.From(r, options.TokensPerRun));
+    private ExploredPoint Explored(PointResult r)
+    {
+        var sram = options.Groups.Where(g => r.Parameters.Any(p => p.Path == g.Path && p.Value == "sram")).Select(g => g.Name).ToList();
+        var bits = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in options.Groups.Where(g => !sram.Contains(g.Name)))
+            if (r.Parameters.FirstOrDefault(p => p.Path == g.AdcBitsPath).Value is { } v && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var b))
+                bits[g.Name] = b;
+        return new(r, sram, ExploreObjectives.From(r, options.TokensPerRun), bits);
+    }
 
-    private static string Key(IEnumerable<string> set) => string.Join(",", set.Order(StringComparer.Ordinal));
+    /// <summary>The greedy state of an evaluated design (SRAM groups at the base bits).</summary>
+    private ExploreDesign DesignOf(ExploredPoint p) => new(p.SramGroups.ToHashSet(),
+        options.SearchesAdcBits ? options.Groups.ToDictionary(g => g.Name, g => p.AdcBits.TryGetValue(g.Name, out var b) ? b : options.BaseAdcBits) : new Dictionary<string, int>());
 
     /// <summary>
-    /// Phase 1: from all-RRAM, evaluate moving each remaining group to SRAM and take the move with the best
-    /// accuracy gain per unit of added cost (a move that gains accuracy and costs nothing comes first, larger gain
-    /// first), until the loss is within the budget or no move gains. Phase 2: while a neighbour (one group moved
-    /// either way) is within the budget and cheaper, take the cheapest. Ties go to the group listed first.
+    /// Phase 1: from all-RRAM (every group at rram.adc.bits), evaluate each move of a remaining RRAM group (to SRAM;
+    /// with --adc-bits also raising its ADC bits one step along the list) and take the move with the best accuracy
+    /// gain per unit of added cost (a move that gains accuracy and costs nothing comes first, larger gain first),
+    /// until the loss is within the budget or no move gains. Phase 2: while a neighbour (one group moved to or from
+    /// SRAM, or its ADC bits lowered or raised one step) is within the budget and cheaper, take the cheapest. Ties go
+    /// to the group listed first, its placement move before its bits move.
     /// </summary>
     private ExploreResult RunGreedy(SweepRunOptions runOptions, ISweepProgress? progress, CancellationToken ct)
     {
@@ -125,11 +180,12 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
         var order = new List<ExploredPoint>();
         var round = 0;
         var cancelled = false;
+        var ladder = options.AdcBits.Append(options.BaseAdcBits).Distinct().Order().ToList();
 
-        // Evaluates the candidate sets not seen yet as one round; false when interrupted.
-        bool Evaluate(IReadOnlyList<IReadOnlySet<string>> candidates)
+        // Evaluates the candidate designs not seen yet as one round; false when interrupted.
+        bool Evaluate(IReadOnlyList<ExploreDesign> candidates)
         {
-            var fresh = candidates.Where(c => !seen.ContainsKey(Key(c))).DistinctBy(Key).ToList();
+            var fresh = candidates.Where(c => !seen.ContainsKey(c.Key)).DistinctBy(c => c.Key).ToList();
             if (fresh.Count == 0) return true;
             var pins = options.HardwareAxes.Select(a => new ParameterAxis(a.Path, a.Line, Enumerable.Repeat(a.Values[0], fresh.Count).ToList()));
             var definition = new SweepDefinition($"explore round {round}", SweepMode.List, pins.Concat(GroupAxes(fresh)).ToList(), 0, 0);
@@ -143,52 +199,64 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
                 if (runner.Output.TryRead(p) is not { } r) continue;
                 var renamed = r with { Index = order.Count, Id = Path.GetFileName(dir) + "-" + r.Id };
                 var e = Explored(renamed);
-                seen[Key(e.SramGroups)] = e;
+                seen[DesignOf(e).Key] = e;
                 order.Add(e);
             }
-            cancelled = summary.Cancelled || fresh.Any(c => !seen.ContainsKey(Key(c)));
+            cancelled = summary.Cancelled || fresh.Any(c => !seen.ContainsKey(c.Key));
             return !cancelled;
         }
 
+        ExploreDesign ToSram(ExploreDesign d, string n) =>
+            new(d.Sram.Append(n).ToHashSet(), options.SearchesAdcBits ? new Dictionary<string, int>(d.Bits) { [n] = options.BaseAdcBits } : d.Bits);
+        ExploreDesign ToRram(ExploreDesign d, string n) => new(d.Sram.Where(x => x != n).ToHashSet(), d.Bits);
+        // One step along the resolutions (null at either end, or when bits are not searched).
+        ExploreDesign? Step(ExploreDesign d, string n, int direction)
+        {
+            if (!options.SearchesAdcBits || d.Sram.Contains(n)) return null;
+            var i = ladder.IndexOf(d.Bits[n]) + direction;
+            return i < 0 || i >= ladder.Count ? null : new ExploreDesign(d.Sram, new Dictionary<string, int>(d.Bits) { [n] = ladder[i] });
+        }
+
         var names = options.Groups.Select(g => g.Name).ToList();
-        IReadOnlySet<string> current = new HashSet<string>();
+        var current = new ExploreDesign(new HashSet<string>(), options.SearchesAdcBits ? names.ToDictionary(n => n, _ => options.BaseAdcBits) : new Dictionary<string, int>());
         var path = new List<string>();
         if (!Evaluate([current])) return Finish(order, path, false, true);
-        var now = seen[Key(current)];
+        var now = seen[current.Key];
         path.Add(now.Result.Id);
         if (now.Objectives is null) return Finish(order, path, true, false); // the base design itself is invalid
 
         while (now.Objectives!.AccuracyLossPoints > budget)
         {
-            var moves = names.Where(n => !current.Contains(n)).Select(n => (IReadOnlySet<string>)current.Append(n).ToHashSet()).ToList();
+            var moves = names.Where(n => !current.Sram.Contains(n)).SelectMany(n => new[] { ToSram(current, n), Step(current, n, +1) }).OfType<ExploreDesign>().ToList();
             if (moves.Count == 0) break;
             if (!Evaluate(moves)) return Finish(order, path, false, true);
             var cur = now.Objectives;
-            var best = moves.Select((m, i) => (e: seen[Key(m)], i))
+            var best = moves.Select((m, i) => (e: seen[m.Key], m, i))
                 .Where(x => x.e.Objectives is { } o && cur.AccuracyLossPoints - o.AccuracyLossPoints > 0)
                 .Select(x =>
                 {
                     var gain = cur.AccuracyLossPoints - x.e.Objectives!.AccuracyLossPoints;
                     var cost = x.e.Objectives.Cost(options.Cost) - cur.Cost(options.Cost);
-                    return (x.e, x.i, free: cost <= 0, score: cost <= 0 ? gain : gain / cost);
+                    return (x.e, x.m, x.i, free: cost <= 0, score: cost <= 0 ? gain : gain / cost);
                 })
                 .OrderByDescending(x => x.free).ThenByDescending(x => x.score).ThenBy(x => x.i).FirstOrDefault();
             if (best.e is null) break;
-            current = best.e.SramGroups.ToHashSet();
+            current = best.m;
             now = best.e;
             path.Add(now.Result.Id);
         }
 
         while (now.Objectives!.AccuracyLossPoints <= budget)
         {
-            var neighbours = names.Select(n => (IReadOnlySet<string>)(current.Contains(n) ? current.Where(c => c != n) : current.Append(n)).ToHashSet()).ToList();
+            var neighbours = names.SelectMany(n => new[] { current.Sram.Contains(n) ? ToRram(current, n) : ToSram(current, n), Step(current, n, -1), Step(current, n, +1) })
+                .OfType<ExploreDesign>().ToList();
             if (!Evaluate(neighbours)) return Finish(order, path, false, true);
             var c0 = now.Objectives.Cost(options.Cost);
-            var better = neighbours.Select((m, i) => (e: seen[Key(m)], i))
+            var better = neighbours.Select((m, i) => (e: seen[m.Key], m, i))
                 .Where(x => x.e.Objectives is { } o && o.AccuracyLossPoints <= budget && o.Cost(options.Cost) < c0)
                 .OrderBy(x => x.e.Objectives!.Cost(options.Cost)).ThenBy(x => x.e.Objectives!.AccuracyLossPoints).ThenBy(x => x.i).FirstOrDefault();
             if (better.e is null) break;
-            current = better.e.SramGroups.ToHashSet();
+            current = better.m;
             now = better.e;
             path.Add(now.Result.Id);
         }
@@ -216,7 +284,7 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
         if (options.Strategy == ExploreStrategy.Greedy)
         {
             // One table and manifest over every round, so `cimsim plot DIR` and the HTML report read greedy like any sweep.
-            var paths = hardwarePaths.Concat(options.Groups.Select(g => g.Path)).ToList();
+            var paths = hardwarePaths.Concat(options.Groups.SelectMany(g => options.SearchesAdcBits ? new[] { g.Path, g.AdcBitsPath } : [g.Path])).ToList();
             var manifest = new SweepManifest(Identity("greedy, all rounds"), "explore-greedy", paths,
                 result.Points.Select(p => new SweepPoint(p.Result.Index, p.Result.Id, p.Result.Parameters)).ToList());
             AtomicFile.WriteAllText(Path.Combine(outDirectory, SweepManifest.FileName), manifest.ToJson());
@@ -229,6 +297,7 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
             ["status"] = PointResult.StatusText(p.Result.Status),
             ["hardware"] = new JsonObject(p.Result.Parameters.Where(q => hardwarePaths.Contains(q.Path)).Select(q => KeyValuePair.Create(q.Path, (JsonNode?)JsonValue.Create(q.Value)))),
             ["sram_groups"] = new JsonArray(p.SramGroups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()),
+            ["adc_bits"] = new JsonObject(p.AdcBits.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
             ["energy_per_token_j"] = p.Objectives?.EnergyPerTokenJ,
             ["accuracy_loss_points"] = p.Objectives?.AccuracyLossPoints,
             ["accuracy_loss_ci95_points"] = p.Objectives?.AccuracyLossCi95Points,
@@ -244,21 +313,23 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
             ["tokens_per_run"] = options.TokensPerRun,
             ["groups"] = new JsonArray(options.Groups.Select(g => (JsonNode?)new JsonObject { ["name"] = g.Name, ["glob"] = g.Glob }).ToArray()),
             ["hardware_keys"] = new JsonArray(hardwarePaths.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
+            ["adc_bits_searched"] = new JsonArray(options.AdcBits.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray()),
+            ["base_adc_bits"] = options.BaseAdcBits,
             ["complete"] = result.Complete && !result.Cancelled,
             ["evaluations"] = result.Points.Count,
             ["answer"] = result.Answer is null ? null : Point(result.Answer),
             ["front"] = new JsonArray(result.Front.Select(p => (JsonNode?)JsonValue.Create(p.Result.Id)).ToArray()),
             ["greedy_path"] = new JsonArray(result.GreedyPath.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
-            ["notes"] = new JsonArray(JsonValue.Create(AdcNote)),
+            ["notes"] = options.SearchesAdcBits ? new JsonArray() : new JsonArray(JsonValue.Create(AdcNote)),
             ["points"] = new JsonArray(result.Points.Select(Point).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(outDirectory, ResultFile), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
-        var csv = new StringBuilder("point,sram_groups," + string.Concat(hardwarePaths.Select(p => p + ",")) + "energy_per_token_j,accuracy_loss_points,accuracy_loss_ci95_points,area_mm2\n");
+        var csv = new StringBuilder("point,sram_groups,adc_bits," + string.Concat(hardwarePaths.Select(p => p + ",")) + "energy_per_token_j,accuracy_loss_points,accuracy_loss_ci95_points,area_mm2\n");
         foreach (var p in result.Front)
         {
             var ob = p.Objectives!;
-            csv.Append(p.Result.Id).Append(',').Append(string.Join(' ', p.SramGroups)).Append(',');
+            csv.Append(p.Result.Id).Append(',').Append(string.Join(' ', p.SramGroups)).Append(',').Append(Bits(p, " ")).Append(',');
             foreach (var h in hardwarePaths) csv.Append(p.Result.Parameters.FirstOrDefault(q => q.Path == h).Value).Append(',');
             csv.Append(ExploreObjectives.Format(ob.EnergyPerTokenJ)).Append(',').Append(ExploreObjectives.Format(ob.AccuracyLossPoints)).Append(',')
                .Append(ob.AccuracyLossCi95Points is { } ci ? ExploreObjectives.Format(ci) : "").Append(',').Append(ExploreObjectives.Format(ob.AreaMm2)).Append('\n');
@@ -278,15 +349,20 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
             if (result.Answer is { } a) sb.Append(CultureInfo.InvariantCulture, $"Cheapest design within {b} points of ideal accuracy: {Describe(a)}\n\n");
             else sb.Append(CultureInfo.InvariantCulture, $"No evaluated design is within {b} points of ideal accuracy.\n\n");
         }
-        sb.Append("| point | SRAM groups | hardware | energy/token (J) | accuracy loss (points) | area (mm^2) |\n|---|---|---|---:|---:|---:|\n");
+        sb.Append("| point | SRAM groups | ADC bits | hardware | energy/token (J) | accuracy loss (points) | area (mm^2) |\n|---|---|---|---|---:|---:|---:|\n");
         foreach (var p in result.Front)
         {
             var o = p.Objectives!;
-            sb.Append(CultureInfo.InvariantCulture, $"| {p.Result.Id} | {Groups(p)} | {Hardware(p)} | {o.EnergyPerTokenJ:G4} | {Loss(o)} | {o.AreaMm2:G5} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Result.Id} | {Groups(p)} | {AdcText(p)} | {Hardware(p)} | {o.EnergyPerTokenJ:G4} | {Loss(o)} | {o.AreaMm2:G5} |\n");
         }
-        sb.Append('\n').Append(AdcNote).Append('\n');
+        if (!options.SearchesAdcBits) sb.Append('\n').Append(AdcNote).Append('\n');
         return sb.ToString();
     }
+
+    /// <summary>"down_proj=4 q_proj=6" (RRAM groups' searched bits), empty when not searched.</summary>
+    private static string Bits(ExploredPoint p, string separator) => string.Join(separator, p.AdcBits.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    private string AdcText(ExploredPoint p) => options.SearchesAdcBits ? Bits(p, ", ") : "all at rram.adc.bits";
 
     private static string Groups(ExploredPoint p) => p.SramGroups.Count == 0 ? "none (all RRAM)" : string.Join(", ", p.SramGroups);
 
@@ -300,6 +376,6 @@ public sealed class ExploreRunner(string outDirectory, ExploreOptions options, I
     {
         var o = p.Objectives!;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.Result.Id}: SRAM {Groups(p)}; {Hardware(p)}; {o.EnergyPerTokenJ:G4} J/token, accuracy loss {Loss(o)} points (95 % interval over {o.Seeds} chip instance{(o.Seeds == 1 ? "" : "s")}), area {o.AreaMm2:G5} mm^2");
+            $"{p.Result.Id}: SRAM {Groups(p)};{(options.SearchesAdcBits ? " ADC bits " + Bits(p, ", ") + ";" : "")} {Hardware(p)}; {o.EnergyPerTokenJ:G4} J/token, accuracy loss {Loss(o)} points (95 % interval over {o.Seeds} chip instance{(o.Seeds == 1 ? "" : "s")}), area {o.AreaMm2:G5} mm^2");
     }
 }

@@ -25,11 +25,31 @@ public sealed record PlacementGroup(string Name, string Glob)
 {
     public const string PlacementPrefix = "mapping.placement.";
 
+    /// <summary>Prefix of a group's per-module ADC resolution (mapping.adc_bits.GLOB=bits).</summary>
+    public const string AdcBitsPrefix = "mapping.adc_bits.";
+
     /// <summary>The projection classes of a Llama-family layer, and the LM head.</summary>
     public const string DefaultList = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj,lm_head";
 
     /// <summary>The sweep parameter path of this group (its values are the targets rram / sram).</summary>
     public string Path => PlacementPrefix + Glob;
+
+    /// <summary>The sweep parameter path of this group's ADC bits (its values are resolutions).</summary>
+    public string AdcBitsPath => AdcBitsPrefix + Glob;
+
+    /// <summary>`--adc-bits 4,6,8`: the resolutions explore may give each group's ADCs (sorted, distinct, each 1..16).</summary>
+    public static IReadOnlyList<int> ParseBits(string? list)
+    {
+        if (string.IsNullOrWhiteSpace(list)) return [];
+        var bits = new List<int>();
+        foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out var b) || b < 1 || b > Devices.Rram.RramArrayModel.MaxAdcBits)
+                throw new UserInputException($"--adc-bits '{list}': found '{item}'; expected comma-separated ADC resolutions from 1 to {Devices.Rram.RramArrayModel.MaxAdcBits} bits, e.g. 4,6,8");
+            bits.Add(b);
+        }
+        return bits.Distinct().Order().ToList();
+    }
 
     public static IReadOnlyList<PlacementGroup> ParseList(string list)
     {

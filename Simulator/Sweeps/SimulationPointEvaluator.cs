@@ -79,8 +79,9 @@ public sealed class SimulationPointEvaluator : IPointEvaluator
     public string? CheckParameterPath(string path)
     {
         if (ValuePaths.Contains(path)) return null;
-        // A per-module placement pattern (docs/mapping.md); the config loader checks the glob and the target per point.
+        // A per-module placement or ADC-bits pattern (docs/mapping.md, docs/configuration.md); the config loader checks the glob and the value per point.
         if (path.StartsWith(PlacementGroup.PlacementPrefix, StringComparison.Ordinal) && path.Length > PlacementGroup.PlacementPrefix.Length) return null;
+        if (path.StartsWith(PlacementGroup.AdcBitsPrefix, StringComparison.Ordinal) && path.Length > PlacementGroup.AdcBitsPrefix.Length) return null;
         var section = ConfigSchema.AllKeys.FirstOrDefault(k => k.IsSection && k.Path == path);
         if (section is not null)
             return $"'{path}' is a config section, not a value; sweep one of its keys, e.g. "

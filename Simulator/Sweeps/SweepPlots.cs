@@ -21,6 +21,16 @@ public static class SweepPlots
     /// <summary>Up to this many points, the Pareto plot labels each point with its parameter values.</summary>
     public const int MaxLabelledPoints = 24;
 
+    /// <summary>
+    /// A front's energy, latency or area axis is logarithmic when its values span at least this many decades (issue 13:
+    /// "log scale where ranges span decades"; a design space's energy easily spans 10x, and a linear axis then squeezes
+    /// the cheap designs, where the front is, into one corner).
+    /// </summary>
+    public const double FrontLogDecades = 1;
+
+    /// <summary>True when a front axis over <paramref name="values"/> is drawn on a log scale.</summary>
+    public static bool FrontAxisIsLog(IEnumerable<double> values) => PlotDefaults.SpansDecades(values, FrontLogDecades);
+
     /// <summary>Up to this many points, the energy-vs-area/accuracy plots label every point, beyond it the front's.</summary>
     public const int MaxLabelledFrontPlotPoints = 8;
 
@@ -109,10 +119,13 @@ public static class SweepPlots
         return plot;
     }
 
-    private static Plot Pareto(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title)
+    internal static Plot Pareto(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title)
     {
         var (es, eu) = EnergyUnit(ok.Max(r => r.Metric(Energy)!.Value));
         var (ls, lu) = TimeUnit(ok.Max(r => r.Metric(Latency)!.Value));
+        bool logX = FrontAxisIsLog(ok.Select(r => r.Metric(Latency)!.Value)), logY = FrontAxisIsLog(ok.Select(r => r.Metric(Energy)!.Value));
+        double X(SweepRow r) => logX ? Math.Log10(r.Metric(Latency)!.Value * ls) : r.Metric(Latency)!.Value * ls;
+        double Y(SweepRow r) => logY ? Math.Log10(r.Metric(Energy)!.Value * es) : r.Metric(Energy)!.Value * es;
         var plot = PlotDefaults.NewPlot();
         var withAccuracy = ok.All(r => r.Metric(Accuracy).HasValue);
         if (withAccuracy)
@@ -123,20 +136,20 @@ public static class SweepPlots
             foreach (var r in ok.OrderBy(r => r.Metric(Accuracy)!.Value))
             {
                 var f = (r.Metric(Accuracy)!.Value * 100 - range.Min) / (range.Max - range.Min);
-                plot.Add.Marker(r.Metric(Latency)!.Value * ls, r.Metric(Energy)!.Value * es, MarkerShape.FilledCircle, 9, colormap.GetColor(f));
+                plot.Add.Marker(X(r), Y(r), MarkerShape.FilledCircle, 9, colormap.GetColor(f));
             }
             var bar = plot.Add.ColorBar(new ColorAxis(colormap, range));
             bar.Label = "Accuracy (%)";
         }
         else
         {
-            var all = plot.Add.ScatterPoints(ok.Select(r => r.Metric(Latency)!.Value * ls).ToArray(), ok.Select(r => r.Metric(Energy)!.Value * es).ToArray());
+            var all = plot.Add.ScatterPoints(ok.Select(X).ToArray(), ok.Select(Y).ToArray());
             all.Color = Colors.SteelBlue;
             all.MarkerSize = 8;
             all.LegendText = "sweep point";
         }
         var front = ParetoFront(ok);
-        var line = plot.Add.Scatter(front.Select(r => r.Metric(Latency)!.Value * ls).ToArray(), front.Select(r => r.Metric(Energy)!.Value * es).ToArray());
+        var line = plot.Add.Scatter(front.Select(X).ToArray(), front.Select(Y).ToArray());
         line.Color = Colors.Black;
         line.LineWidth = 1.5f;
         line.MarkerShape = MarkerShape.OpenCircle;
@@ -144,14 +157,15 @@ public static class SweepPlots
         line.LegendText = $"Pareto front ({front.Count} point{(front.Count == 1 ? "" : "s")})";
         if (ok.Count <= MaxLabelledPoints)
         {
-            // Points at the same place share one label.
-            var places = ok.GroupBy(r => (Math.Round(r.Metric(Latency)!.Value * ls, 6), Math.Round(r.Metric(Energy)!.Value * es, 6)));
-            double xMin = ok.Min(r => r.Metric(Latency)!.Value * ls), xMax = ok.Max(r => r.Metric(Latency)!.Value * ls);
+            // Points at the same place are listed in one label, never merged into "+N": each with its accuracy, which the colour of one dot cannot show.
+            var places = ok.GroupBy(r => (Math.Round(X(r), 6), Math.Round(Y(r), 6)));
+            double xMin = ok.Min(X), xMax = ok.Max(X);
             foreach (var place in places)
             {
                 // Labels of points in the right third go to their left, so that they stay inside the plot.
                 var left = xMax > xMin && place.Key.Item1 > xMin + 0.66 * (xMax - xMin);
-                var label = PointLabel(place.First(), paths) + (place.Count() > 1 ? $" (+{place.Count() - 1})" : "");
+                var names = place.Select(r => PointLabel(r, paths) + (withAccuracy && place.Count() > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({r.Metric(Accuracy)!.Value * 100:0.#} %)") : "")).ToList();
+                var label = names.Count <= 3 ? string.Join("; ", names) : $"{names.Count} points: {string.Join(", ", place.Select(r => r.Id))}";
                 var text = plot.Add.Text(label, place.Key.Item1, place.Key.Item2);
                 text.LabelFontSize = 11;
                 text.LabelFontName = PlotDefaults.FontName;
@@ -163,6 +177,8 @@ public static class SweepPlots
             plot.Axes.Margins(horizontal: 0.08, vertical: 0.1);
             plot.XLabel($"Latency per run ({lu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
         }
+        if (logX) PlotDefaults.LogAxis(plot.Axes.Bottom, Math.Floor(ok.Min(X)), Math.Ceiling(ok.Max(X)));
+        if (logY) PlotDefaults.LogAxis(plot.Axes.Left, Math.Floor(ok.Min(Y)), Math.Ceiling(ok.Max(Y)));
         plot.Title("Energy vs latency" + (withAccuracy ? " (colour: accuracy)" : "") + " — " + title);
         if (ok.Count > MaxLabelledPoints) plot.XLabel($"Latency per run ({lu})");
         plot.YLabel($"Energy per run ({eu})");
@@ -263,11 +279,12 @@ public static class SweepPlots
     /// <summary>
     /// A config path as an axis name: its words, acronyms in capitals, and the unit the config schema declares for
     /// the key (ConfigKeyAttribute.Unit, the one declaration behind docs/configuration.md); placement paths read
-    /// "placement of GLOB".
+    /// "placement of GLOB", ADC-bits paths "ADC bits of GLOB (bit)".
     /// </summary>
     public static string AxisLabel(string path)
     {
         if (path.StartsWith(PlacementGroup.PlacementPrefix, StringComparison.Ordinal)) return "placement of " + path[PlacementGroup.PlacementPrefix.Length..];
+        if (path.StartsWith(PlacementGroup.AdcBitsPrefix, StringComparison.Ordinal)) return "ADC bits of " + path[PlacementGroup.AdcBitsPrefix.Length..] + " (bit)";
         string[] acronyms = ["rram", "sram", "adc", "dac", "cim", "kv", "lm", "noc", "dram", "gpu", "ir"];
         var words = path.Split('.').SelectMany(s => s.Split('_')).Where(w => w.Length > 0)
             .Select(w => acronyms.Contains(w) ? w.ToUpperInvariant() : w).ToList();
@@ -337,13 +354,15 @@ public static class SweepPlots
     /// dominated points faded. Points at the same place are never merged: up to <see cref="MaxLabelledFrontPlotPoints"/>
     /// points every place is labelled with all of its points, beyond it the front's places are.
     /// </summary>
-    private static Plot EnergyFront(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title, string metric, bool maximise, double scale, string yLabel)
+    internal static Plot EnergyFront(IReadOnlyList<SweepRow> ok, IReadOnlyList<string> paths, string title, string metric, bool maximise, double scale, string yLabel)
     {
         var rows = ok.Where(r => r.Metric(metric).HasValue).ToList();
         var (es, eu) = EnergyUnit(rows.Max(r => r.Metric(Energy)!.Value));
-        var logX = PlotDefaults.SpansDecades(rows.Select(r => r.Metric(Energy)!.Value));
+        var logX = FrontAxisIsLog(rows.Select(r => r.Metric(Energy)!.Value));
+        // Area may span decades too; accuracy is a percentage with error bars and a chance line: always linear.
+        var logY = metric != Accuracy && FrontAxisIsLog(rows.Select(r => r.Metric(metric)!.Value));
         double X(SweepRow r) => logX ? Math.Log10(r.Metric(Energy)!.Value * es) : r.Metric(Energy)!.Value * es;
-        double Y(SweepRow r) => r.Metric(metric)!.Value * scale;
+        double Y(SweepRow r) => logY ? Math.Log10(r.Metric(metric)!.Value * scale) : r.Metric(metric)!.Value * scale;
         var front = Sweeps.ParetoFront.Of(rows, X, r => maximise ? -Y(r) : Y(r));
         var onFront = front.ToHashSet();
         var plot = PlotDefaults.NewPlot();
@@ -392,6 +411,7 @@ public static class SweepPlots
         }
         plot.Axes.Margins(horizontal: 0.12, vertical: 0.1);
         if (logX) PlotDefaults.LogAxis(plot.Axes.Bottom, Math.Floor(rows.Min(X)), Math.Ceiling(rows.Max(X)));
+        if (logY) PlotDefaults.LogAxis(plot.Axes.Left, Math.Floor(rows.Min(Y)), Math.Ceiling(rows.Max(Y)));
         plot.Title($"Energy vs {yLabel.Split(' ')[0].ToLowerInvariant()} — {title}");
         plot.XLabel($"Energy per run ({eu}); points labelled " + string.Join(" / ", paths.Select(ShortName)));
         plot.YLabel(yLabel);

@@ -17,6 +17,29 @@ public class NoiseProfileBuilderTests
     });
 
     [Test]
+    public void Build_AdcBitsOnOneModule_OnlyItsAdcErrorGrows()
+    {
+        // mapping.adc_bits: the profile's ADC probe converts that module at 4 bits, as the chip does; the others are unchanged.
+        const string q0 = "model.layers.0.self_attn.q_proj";
+        NoiseProfile Build(params string[] extra) => NoiseProfileBuilder.Build(new NoiseProfileOptions
+        {
+            Hardware = HardwareConfigLoader.ApplyOverrides(new HardwareSpec(), ["rram.adc.ideal=false", .. extra]),
+            HardwareName = "adc",
+            Model = FixturePaths.Of("llama_f32"),
+            Seed = 1,
+            ProbeTokens = 4,
+        });
+        var before = Build();
+        var after = Build($"mapping.adc_bits.{q0}=4");
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Find(q0)!.OutputError!.AdcStdRel, Is.GreaterThan(2 * before.Find(q0)!.OutputError!.AdcStdRel));
+            foreach (var m in before.Modules.Where(m => m.Name != q0))
+                Assert.That(after.Find(m.Name)!.OutputError!.AdcStdRel, Is.EqualTo(m.OutputError!.AdcStdRel), m.Name);
+        });
+    }
+
+    [Test]
     public void Build_PaperWeightNoise_FitRecoversSigma()
     {
         var p = Profile(0.02);

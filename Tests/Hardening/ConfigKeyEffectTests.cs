@@ -112,8 +112,8 @@ public class ConfigKeyEffectTests
             try
             {
                 // An ordered glob map takes its entries as path.pattern=target (docs/configuration.md "mapping.placement").
-                perturbed = path == "mapping.placement"
-                    ? HardwareConfigLoader.ApplyOverrides(baseline, [$"mapping.placement.{candidate}"])
+                perturbed = path is "mapping.placement" or "mapping.adc_bits"
+                    ? HardwareConfigLoader.ApplyOverrides(baseline, [$"{path}.{candidate}"])
                     : HardwareConfigLoader.With(baseline, path, candidate);
             }
             catch (UserInputException)
@@ -198,6 +198,11 @@ public class ConfigKeyEffectTests
         {
             yield return "model.layers.0.self_attn.q_proj=sram";
             yield return "lm_head=digital";
+            yield break;
+        }
+        if (info.Path == "mapping.adc_bits")
+        {
+            yield return "model.layers.0.self_attn.q_proj=4";
             yield break;
         }
         if (info.Path == "rram.adc.range.calibration_percentile")

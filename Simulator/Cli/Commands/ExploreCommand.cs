@@ -21,6 +21,7 @@ public sealed class ExploreCommand : ICliCommand
         var strategy = new Option<string>("--strategy") { Description = "grid (every combination), random (--samples seeded draws) or greedy (marginal-gain placement, needs --budget-points).", DefaultValueFactory = _ => "greedy" };
         strategy.AcceptOnlyFromAmong("grid", "random", "greedy");
         var groups = new Option<string>("--groups") { Description = "Placement groups whose W0 may move from RRAM to SRAM: projection classes (q_proj or q, ... down_proj), lm_head, or mapping.placement globs, comma-separated.", DefaultValueFactory = _ => PlacementGroup.DefaultList };
+        var adcBits = new Option<string?>("--adc-bits") { Description = "ADC resolutions each RRAM group may take, comma-separated (e.g. 4,6,8): searched per group through mapping.adc_bits (grid: every group at every value; random: drawn; greedy: raise/lower one step from rram.adc.bits). Default: not searched." };
         var grid = new Option<string?>("--grid") { Description = "Hardware keys to search, a sweep grid file (docs/sweeps.md); lists for grid, lists or ranges for random, one value each for greedy. Default: none." };
         var budget = new Option<double?>("--budget-points") { Description = "Answer 'the cheapest design within X points of ideal accuracy' (mean loss over the seeds); greedy searches until it holds." };
         var cost = new Option<string>("--cost") { Description = "What 'cheapest' minimises: energy (per token) or area.", DefaultValueFactory = _ => "energy" };
@@ -41,7 +42,8 @@ public sealed class ExploreCommand : ICliCommand
 
         var cmd = new Command("explore", """
             Search hardware keys and per-module placement (which projection classes keep W0 in SRAM instead of
-            RRAM, through mapping.placement globs) for the Pareto front of energy per token, accuracy loss against
+            RRAM, through mapping.placement globs, and with --adc-bits each class's ADC bits, through
+            mapping.adc_bits) for the Pareto front of energy per token, accuracy loss against
             ideal devices (percentage points, 95 % interval over --seeds chip instances) and area. Every design is
             a sweep point: crash-safe and resumable (rerun the same command); grid and random shard like sweeps.
             --budget-points X prints the cheapest design within X points of ideal accuracy (also in explore.json).
@@ -49,9 +51,10 @@ public sealed class ExploreCommand : ICliCommand
             Examples:
               cimsim explore --model DIR --data eval.jsonl --budget-points 1 --out out/explore
               cimsim explore --model DIR --data eval.jsonl --strategy grid --grid adc.yaml --groups q,k,v,lm_head --out out/grid
+              cimsim explore --model DIR --data eval.jsonl --budget-points 1 --adc-bits 4,6,8 --out out/adc
             """);
         w.AddTo(cmd);
-        foreach (var o in new Option[] { output, strategy, groups, grid, budget, cost, samples, seed, data, adapter, accSeeds, firstSeed, devicePath, maxTokens, jobs, shard, retry, progress })
+        foreach (var o in new Option[] { output, strategy, groups, adcBits, grid, budget, cost, samples, seed, data, adapter, accSeeds, firstSeed, devicePath, maxTokens, jobs, shard, retry, progress })
             cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
@@ -67,6 +70,7 @@ public sealed class ExploreCommand : ICliCommand
             {
                 Strategy = Enum.Parse<ExploreStrategy>(pr.GetValue(strategy)!, ignoreCase: true),
                 Groups = PlacementGroup.ParseList(pr.GetValue(groups)!),
+                AdcBits = PlacementGroup.ParseBits(pr.GetValue(adcBits)),
                 HardwareAxes = gridPath is null ? [] : SweepDefinition.Load(gridPath).Axes,
                 BudgetPoints = pr.GetValue(budget),
                 Cost = pr.GetValue(cost) == "area" ? ExploreCost.Area : ExploreCost.Energy,
@@ -87,6 +91,9 @@ public sealed class ExploreCommand : ICliCommand
         SweepRunner.CheckPaths(new SweepDefinition("--grid", SweepMode.Grid, options.HardwareAxes, 0, 0), evaluator);
         // Every group on SRAM at once: a bad glob or a config that rejects the placement fails here, before any design runs.
         var hardware = HardwareConfigLoader.Load(request.HardwarePath, request.Overrides.Concat(options.Groups.Select(g => g.Path + "=sram")).ToList());
+        // Greedy starts every group at the base design's ADC bits (a pinned grid value of rram.adc.bits included).
+        var baseBits = options.HardwareAxes.FirstOrDefault(a => a.Path == "rram.adc.bits" && !a.IsRange)?.Values[0];
+        options = options with { BaseAdcBits = baseBits is null ? hardware.Rram.Adc.Bits : HardwareConfigLoader.With(hardware, "rram.adc.bits", baseBits).Rram.Adc.Bits };
         FunctionalOptions.WarnUnseenKeys(hardware, options.HardwareAxes.Select(a => a.Path).ToList());
         var runner = new ExploreRunner(outDir, options, evaluator.Identity(), evaluator);
         return SweepCommand.Interruptible($"explore {Path.GetFileName(Path.GetFullPath(outDir))}", progressMode, (p, ct) => runner.Run(runOptions, p, ct), result =>

@@ -29,12 +29,16 @@ public class ReportPagesTests
 
         var data = Path.Combine(_root, "text.jsonl");
         File.WriteAllText(data, "{\"text\": \"Crossbars compute a matrix-vector product in one read.\"}\n");
+        // The accuracy page's data adds two questions (2 and 4 choices: chance (1/2 + 1/4) / 2 = 37.5 %).
+        var quiz = Path.Combine(_root, "quiz.jsonl");
+        File.WriteAllText(quiz, File.ReadAllText(data) + "{\"question\": \"1+1=\", \"choices\": [\"2\", \"3\"], \"answer\": 0}\n"
+            + "{\"question\": \"Colour of the sky?\", \"choices\": [\"green\", \"blue\", \"red\", \"grey\"], \"answer\": 1}\n");
         var report = AccuracyRunner.Run(new AccuracyOptions
         {
             ModelDirectory = FixturePaths.Of("llama_f32"),
             Hardware = new HardwareSpec(),
             HardwareName = "default",
-            Items = CimSim.Workloads.Datasets.DatasetReader.Load(data).Items,
+            Items = CimSim.Workloads.Datasets.DatasetReader.Load(quiz).Items,
             DataName = "text.jsonl",
             Seeds = 2,
             Sigmas = [0.01, 0.03],
@@ -92,6 +96,17 @@ public class ReportPagesTests
         var section = html[html.IndexOf("<section id=\"explore-front\">", StringComparison.Ordinal)..];
         section = section[..section.IndexOf("</section>", StringComparison.Ordinal)];
         Assert.That(Regex.Count(section, "<tr><td>"), Is.EqualTo(front.GetArrayLength()));
+    }
+
+    [Test]
+    public void Write_AccuracyPlot_PngAndSvgWithErrorBarsUnitsAndChanceLine()
+    {
+        var dir = Path.Combine(_root, "accuracy");
+        Assert.That(File.Exists(Path.Combine(dir, "accuracy-vs-sigma.png")), Is.True);
+        var svg = File.ReadAllText(Path.Combine(dir, "accuracy-vs-sigma.svg"));
+        Assert.That(svg, Does.Contain("chance (uniform guess)").And.Contain("± std over chips").And.Contain("weight-noise sigma"));
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json"))).RootElement;
+        Assert.That(json.GetProperty("chance_accuracy").GetDouble(), Is.EqualTo(0.375).Within(1e-12));
     }
 
     [Test]

@@ -73,6 +73,40 @@ public class ReportSchemaTests
     }
 
     [Test]
+    public void WriteAll_LayerAndOperatorCsv_LoadWithPythonsCsvModuleIntoNumbers()
+    {
+        // Issue 13: "the CSVs load with Python's csv module into numbers" (python3 is a test prerequisite like Chromium).
+        var dir = FixturePaths.NewScratch();
+        try
+        {
+            ReportWriter.WriteAll(SmallReport.Value, dir);
+            const string script = "import csv,sys\nn=0\nfor f in sys.argv[1:]:\n    rows=list(csv.reader(open(f,newline='')))\n    assert len(rows)>1, f\n"
+                + "    for r in rows[1:]:\n        assert len(r)==len(rows[0]), (f, r)\n        [float(x) for x in r[1:]]\n        n+=1\nprint(n)\n";
+            var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "-c", script, Path.Combine(dir, "layers.csv"), Path.Combine(dir, "operators.csv") }) psi.ArgumentList.Add(a);
+            System.Diagnostics.Process? p;
+            try
+            {
+                p = System.Diagnostics.Process.Start(psi);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                Assert.Ignore("python3 not installed");
+                return;
+            }
+            var stdout = p!.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.That(p.ExitCode, Is.EqualTo(0), stderr);
+            Assert.That(int.Parse(stdout.Trim(), CultureInfo.InvariantCulture), Is.GreaterThan(2), "rows parsed into floats");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public void WriteAll_LayerAndOperatorCsv_ParseIntoNumbersThatSumToTotals()
     {
         var report = SmallReport.Value;

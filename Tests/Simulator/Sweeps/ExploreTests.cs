@@ -134,6 +134,98 @@ public class ExploreTests
         Assert.That(lastOnPath.Objectives.AreaMm2, Is.LessThanOrEqualTo(random.Answer.Objectives.AreaMm2));
     }
 
+    private static ExploreOptions BitsOptions(ExploreStrategy s, double? budget = null) => Options(s, budget, "q,down,lm_head") with { AdcBits = [4, 6, 8], BaseAdcBits = 8 };
+
+    [Test]
+    public void Run_GridWithAdcBits_EveryGroupStateOnceAndFrontIsBruteForce()
+    {
+        var dir = Dir("grid-bits");
+        var result = new ExploreRunner(dir, BitsOptions(ExploreStrategy.Grid), Identity, new BitsFake()).Run(new SweepRunOptions { Jobs = 2 });
+        // Per group: SRAM, or RRAM at 4, 6 or 8 bits (an SRAM group's bits are not varied): 4^3 designs, all different.
+        Assert.That(result.Points, Has.Count.EqualTo(64));
+        Assert.That(result.Points.Select(p => string.Join(";", p.SramGroups) + "|" + string.Join(";", p.AdcBits)).Distinct().Count(), Is.EqualTo(64));
+        var valid = result.Points.Where(p => p.Objectives is not null).ToList();
+        var brute = valid.Where(a => !valid.Any(b => Dominates(b.Objectives!, a.Objectives!))).Select(p => p.Result.Id).ToList();
+        Assert.That(result.Front.Select(p => p.Result.Id), Is.EquivalentTo(brute));
+        Assert.That(File.ReadAllText(Path.Combine(dir, ExploreRunner.FrontFile)), Does.StartWith("point,sram_groups,adc_bits,"));
+    }
+
+    private static bool Dominates(ExploreObjectives b, ExploreObjectives a)
+    {
+        double[] x = [b.EnergyPerTokenJ, b.AccuracyLossPoints, b.AreaMm2], y = [a.EnergyPerTokenJ, a.AccuracyLossPoints, a.AreaMm2];
+        return x.Zip(y).All(p => p.First <= p.Second) && x.Zip(y).Any(p => p.First < p.Second);
+    }
+
+    [Test]
+    public void Run_GreedyWithAdcBits_LowersBitsWithinBudgetAndMatchesGridOptimum()
+    {
+        // All-RRAM at 8 bits is within 12 points; each step down in bits saves ADC energy and costs accuracy, so the
+        // greedy descent lowers bits until the budget binds. The fake's costs are separable, so the exhaustive grid's
+        // cheapest design within the budget is what the descent must reach.
+        const double budget = 12;
+        var greedy = new ExploreRunner(Dir("greedy-bits"), BitsOptions(ExploreStrategy.Greedy, budget), Identity, new BitsFake()).Run(new SweepRunOptions { Jobs = 2 });
+        var grid = new ExploreRunner(Dir("grid-bits2"), BitsOptions(ExploreStrategy.Grid, budget), Identity, new BitsFake()).Run(new SweepRunOptions { Jobs = 2 });
+        var start = greedy.Points[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(start.AdcBits.Values, Is.All.EqualTo(8), "greedy starts at rram.adc.bits");
+            Assert.That(start.Objectives!.AccuracyLossPoints, Is.LessThanOrEqualTo(budget));
+            Assert.That(greedy.Answer, Is.Not.Null);
+            Assert.That(greedy.Answer!.AdcBits.Values, Has.Some.LessThan(8), "a lower-bits move was taken");
+            Assert.That(greedy.Answer.Objectives!.AccuracyLossPoints, Is.LessThanOrEqualTo(budget));
+            Assert.That(greedy.Answer.Objectives.EnergyPerTokenJ, Is.EqualTo(grid.Answer!.Objectives!.EnergyPerTokenJ).Within(1e-12));
+            Assert.That(greedy.Points.Count, Is.LessThan(grid.Points.Count));
+        });
+    }
+
+    [TestCase("4,x")]
+    [TestCase("0,8")]
+    [TestCase("17")]
+    public void ParseBits_Bad_NamesTheOption(string list)
+    {
+        var ex = Assert.Throws<CimSim.Common.Errors.UserInputException>(() => PlacementGroup.ParseBits(list));
+        Assert.That(ex!.Message, Does.Contain("--adc-bits"));
+    }
+
+    /// <summary>
+    /// Placement and ADC bits as a closed form: an RRAM group at b bits costs a * 2^(b - 8) energy and adds
+    /// c * 4^(8 - b) / 16 points of loss (quantisation noise power); on SRAM it costs its SRAM energy and area and loses
+    /// nothing. Base loss 6 points.
+    /// </summary>
+    internal sealed class BitsFake : IPointEvaluator
+    {
+        private static readonly Dictionary<string, (double Sram, double Area, double Adc, double Quant)> Groups = new()
+        {
+            ["model.layers.*.q_proj"] = (3, 1, 2, 1),
+            ["model.layers.*.down_proj"] = (6, 2, 4, 0.5),
+            ["lm_head"] = (5, 3, 1, 2),
+        };
+
+        public string? CheckParameterPath(string path) => null;
+
+        public PointOutcome Evaluate(SweepPoint point, CancellationToken cancellationToken)
+        {
+            double energy = 20, loss = 6, area = 100;
+            foreach (var (glob, g) in Groups)
+            {
+                if (point.Parameters.Single(p => p.Path == PlacementGroup.PlacementPrefix + glob).Value == "sram")
+                {
+                    energy += g.Sram;
+                    area += g.Area;
+                    continue;
+                }
+                var bits = int.Parse(point.Parameters.Single(p => p.Path == PlacementGroup.AdcBitsPrefix + glob).Value, CultureInfo.InvariantCulture);
+                energy += g.Adc * Math.Pow(2, bits - 8);
+                loss += g.Quant * Math.Pow(4, 8 - bits) / 16;
+            }
+            return new PointOutcome(PointStatus.Ok, null,
+            [
+                new("latency_s", 1e-3), new("energy_j", energy), new("area_mm2", area), new("accuracy", 1 - loss / 100),
+                new(FunctionalAccuracyProbe.AccuracyStdMetric, 0.01), new(FunctionalAccuracyProbe.SeedsMetric, 3),
+            ], []);
+        }
+    }
+
     /// <summary>
     /// Placement as a closed form: each group on SRAM adds energy and area and removes an accuracy loss; q and k
     /// are identical (equal points exist). 3 chip instances with a fixed spread.

@@ -67,6 +67,52 @@ public class SweepPlotsTests
         Assert.That(noise, Does.Contain("chance"));
     }
 
+    private static SweepRow FrontRow(string id, double energyJ, double latencyS, double areaMm2, double accuracy) =>
+        new(id, "ok", [], new Dictionary<string, double> { [SweepPlots.Energy] = energyJ, [SweepPlots.Latency] = latencyS, [SweepPlots.Area] = areaMm2, [SweepPlots.Accuracy] = accuracy }, [], null);
+
+    /// <summary>An axis is on a log scale when its major ticks are labelled with successive powers of ten (PlotDefaults.LogAxis).</summary>
+    private static bool IsLog(ScottPlot.IAxis axis)
+    {
+        if (axis.TickGenerator is not ScottPlot.TickGenerators.NumericManual manual) return false;
+        var major = manual.Ticks.Where(t => t.IsMajor).ToList();
+        return major.Count >= 2 && major.All(t => Math.Abs(Math.Pow(10, t.Position) - double.Parse(t.Label, System.Globalization.CultureInfo.InvariantCulture)) <= 1e-9 * Math.Pow(10, t.Position));
+    }
+
+    [Test]
+    public void Fronts_DecadeSpanningValues_LogAxisOnlyThere()
+    {
+        // Energy 0.1 .. 3 mJ (30x) and area 10 .. 500 mm^2 (50x) span more than a decade; latency (1.5x) does not;
+        // accuracy is a percentage with error bars and a chance line and stays linear.
+        var wide = new[] { FrontRow("a", 1e-4, 1e-3, 10, 0.5), FrontRow("b", 5e-4, 1.2e-3, 50, 0.6), FrontRow("c", 3e-3, 1.5e-3, 500, 0.7) };
+        var pareto = SweepPlots.Pareto(wide, [], "t");
+        var area = SweepPlots.EnergyFront(wide, [], "t", SweepPlots.Area, maximise: false, 1, "Area (mm^2)");
+        var accuracy = SweepPlots.EnergyFront(wide, [], "t", SweepPlots.Accuracy, maximise: true, 100, "Accuracy (%)");
+        var narrow = new[] { FrontRow("a", 1e-3, 1e-3, 10, 0.5), FrontRow("b", 2e-3, 1.2e-3, 12, 0.6), FrontRow("c", 5e-3, 1.5e-3, 15, 0.7) };
+        var linear = SweepPlots.EnergyFront(narrow, [], "t", SweepPlots.Area, maximise: false, 1, "Area (mm^2)");
+        foreach (var p in new[] { pareto, area, accuracy, linear }) p.GetSvgXml(800, 600); // rendering generates the ticks
+        Assert.Multiple(() =>
+        {
+            Assert.That(IsLog(pareto.Axes.Left), Is.True, "energy-vs-latency: energy spans 30x");
+            Assert.That(IsLog(pareto.Axes.Bottom), Is.False, "energy-vs-latency: latency spans 1.5x");
+            Assert.That(IsLog(area.Axes.Bottom) && IsLog(area.Axes.Left), Is.True, "energy-vs-area: both span more than a decade");
+            Assert.That(IsLog(accuracy.Axes.Bottom), Is.True, "energy-vs-accuracy: energy on a log axis");
+            Assert.That(IsLog(accuracy.Axes.Left), Is.False, "accuracy stays linear");
+            Assert.That(IsLog(linear.Axes.Bottom) || IsLog(linear.Axes.Left), Is.False, "5x and 1.5x: linear axes");
+            Assert.That(SweepPlots.FrontAxisIsLog([1, 10]), Is.True);
+            Assert.That(SweepPlots.FrontAxisIsLog([1, 9.9]), Is.False);
+        });
+    }
+
+    [Test]
+    public void Pareto_EqualEnergyAndLatency_EveryPointListedWithItsAccuracy()
+    {
+        SweepRow Row(string id, string bits, double accuracy) =>
+            new(id, "ok", [new("rram.adc.bits", bits)], new Dictionary<string, double> { [SweepPlots.Energy] = 1e-3, [SweepPlots.Latency] = 1e-3, [SweepPlots.Accuracy] = accuracy }, [], null);
+        var plot = SweepPlots.Pareto([Row("p0", "4", 0.5), Row("p1", "6", 0.7), Row("p2", "8", 0.9)], ["rram.adc.bits"], "t");
+        var svg = plot.GetSvgXml(800, 600);
+        Assert.That(svg, Does.Contain("4 (50 %); 6 (70 %); 8 (90 %)").And.Not.Contain("(+2)"));
+    }
+
     /// <summary>The text elements of an SVG (tick labels, axis names).</summary>
     private static List<string> Texts(string svg) =>
         System.Text.RegularExpressions.Regex.Matches(svg, @">\s*([^<>]{1,60}?)\s*</text>").Select(m => m.Groups[1].Value).ToList();
@@ -74,6 +120,7 @@ public class SweepPlotsTests
     [TestCase("rram.adc.bits", "RRAM ADC bits (bit)")]
     [TestCase("rram.array.rows", "RRAM array rows")]
     [TestCase("mapping.placement.model.layers.*.q_proj", "placement of model.layers.*.q_proj")]
+    [TestCase("mapping.adc_bits.model.layers.*.mlp.down_proj", "ADC bits of model.layers.*.mlp.down_proj (bit)")]
     public void AxisLabel_ConfigPath_WordsAndSchemaUnit(string path, string expected) =>
         Assert.That(SweepPlots.AxisLabel(path), Is.EqualTo(expected));
 

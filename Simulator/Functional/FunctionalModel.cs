@@ -28,10 +28,22 @@ public sealed class Projection(string name, ILinearExecutor weights, float[]? bi
 
     public int OutFeatures => Weights.OutFeatures;
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, IForwardObserver? observer)
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, IForwardObserver? observer) =>
+        Forward(x, y, [tokens], [null], [observer], null);
+
+    /// <summary>
+    /// Several sequences' rows in one call (<see cref="ILinearExecutor.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{ulong?})"/>):
+    /// segment s is the next <paramref name="segments"/>[s] rows, with its noise stream and its own observer;
+    /// <paramref name="batchObserver"/> sees the W0 product of all rows at once.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams, ReadOnlySpan<IForwardObserver?> observers,
+        IForwardObserver? batchObserver)
     {
-        Weights.Forward(x, y, tokens);
-        observer?.OnProjection(Name, x, y, tokens);
+        Weights.Forward(x, y, segments, noiseStreams);
+        batchObserver?.OnProjection(Name, x, y, ILinearExecutor.Rows(segments));
+        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+            observers[s]?.OnProjection(Name, x.Slice(row * InFeatures, segments[s] * InFeatures), y.Slice(row * OutFeatures, segments[s] * OutFeatures), segments[s]);
+        int tokens = ILinearExecutor.Rows(segments);
         if (Bias is not null)
             for (int t = 0; t < tokens; t++) TensorPrimitives.Add(y.Slice(t * OutFeatures, OutFeatures), Bias, y.Slice(t * OutFeatures, OutFeatures));
         if (Lora is { } l)
@@ -216,7 +228,7 @@ public sealed class FunctionalModel
                 var (inF, outF) = spec.Shape(m);
                 var path = m.HfPath(i);
                 var exec = placer.KeepsWeightsMapped && weights.Mapped(path + ".weight", outF, inF) is { } mapped ? mapped
-                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), outF, inF);
+                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), into => weights.ReadInto(path + ".weight", [outF, inF], into), outF, inF);
                 // Programming leaves large transient arrays (the read weights, the kernel's copies) on the large-object
                 // heap; collecting now keeps peak memory near the programmed model instead of piling up garbage.
                 if (exec is not (IdealLinear or MappedLinear)) GC.Collect();
@@ -239,7 +251,8 @@ public sealed class FunctionalModel
         }
         var lmHead = !spec.TieWordEmbeddings && placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead
             ? mappedHead
-            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]), spec.VocabSize, spec.HiddenSize);
+            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]),
+                spec.TieWordEmbeddings ? null : into => weights.ReadInto("lm_head.weight", [spec.VocabSize, h], into), spec.VocabSize, spec.HiddenSize); // tied: programmed from the held embedding, no copy
         if (lmHead is not (IdealLinear or MappedLinear)) GC.Collect();
         var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
         var model = new FunctionalModel

@@ -198,6 +198,7 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
     {
         // With no layer kept, every regeneration writes into the chip's one reused storage (no per-layer garbage).
         var storage = _cache.Storage;
+        _cache.CollectIfGarbage();
         float[] weights;
         if (storage is not null && _readWeightsInto is not null)
         {
@@ -234,6 +235,23 @@ public sealed class ChipLayerCache(long budgetBytes)
     private long _bytes;
 
     public long BudgetBytes { get; } = budgetBytes;
+
+    private long _allocatedAtCollection;
+
+    /// <summary>
+    /// A blocking collection when more than <see cref="GarbageBytes"/> were allocated since the last one: products leave
+    /// large transient arrays (quantised inputs, outputs) that the GC would otherwise let pile up beside the storage
+    /// (measured: 1B statistical peak 3.97 GB without). A collection of this heap (few, large objects) takes milliseconds.
+    /// </summary>
+    public void CollectIfGarbage()
+    {
+        long allocated = GC.GetTotalAllocatedBytes();
+        if (allocated - _allocatedAtCollection < GarbageBytes) return;
+        GC.Collect();
+        _allocatedAtCollection = GC.GetTotalAllocatedBytes();
+    }
+
+    private const long GarbageBytes = 256L << 20;
 
     /// <summary>With no layer kept (budget 0), the buffers every layer of the chip is programmed into in turn; else null.</summary>
     public RramLayerStorage? Storage { get; } = budgetBytes == 0 ? new RramLayerStorage() : null;

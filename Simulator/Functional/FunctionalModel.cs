@@ -174,8 +174,12 @@ public sealed class FunctionalModel
 
     private static readonly Regex ModulePath = new(@"^model\.layers\.(?<layer>\d+)\.(?<block>self_attn|mlp)\.(?<proj>[a-z_]+_proj)$", RegexOptions.Compiled);
 
-    /// <summary>Builds a model from any weight source; every shape problem (model and adapter) is reported at once.</summary>
-    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null)
+    /// <summary>
+    /// Builds a model from any weight source; every shape problem (model and adapter) is reported at once.
+    /// <paramref name="embedding"/>: the float32 embedding of another model of the same weights, shared instead of read
+    /// again (only read, never written; the accuracy study's chip shares the ideal reference's).
+    /// </summary>
+    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null, float[]? embedding = null)
     {
         if (spec.HiddenAct is not ("silu" or "gelu_pytorch_tanh"))
             throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (silu for SwiGLU, gelu_pytorch_tanh for Gemma's GeGLU)");
@@ -212,7 +216,9 @@ public sealed class FunctionalModel
 
         placer = placer.ForModel(spec);
         long h = spec.HiddenSize;
-        var embedding = weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
+        if (embedding is not null && embedding.LongLength != spec.VocabSize * h)
+            throw new ArgumentException($"shared embedding holds {embedding.LongLength} floats, expected {spec.VocabSize} x {h}", nameof(embedding));
+        embedding ??= weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
         // Gemma stores RMSNorm gains as w with y = x / rms * (1 + w) (Gemma2RMSNorm): add the 1 once here, in float32.
         float[] Norm(string name, long width)
         {

@@ -114,6 +114,21 @@ public class LayerMajorBatchTests
     }
 
     [Test]
+    public void Build_SharedEmbedding_HeldOnceSameLogits()
+    {
+        var dir = FixturePaths.Of("qwen2_f32");
+        using var ck = SafetensorsCheckpoint.Open(dir);
+        var cfg = Path.Combine(dir, "config.json");
+        var spec = ModelConfigParser.ParseFile(cfg);
+        var ideal = FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), MappedIdealPlacer.Instance);
+        var own = FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), Placer("regenerated"));
+        var shared = FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), Placer("regenerated"), embedding: ideal.Embedding);
+        Assert.That(shared.Embedding, Is.SameAs(ideal.Embedding));
+        Assert.That(new InferenceSession(shared).Forward(Sequences[0]), Is.EqualTo(new InferenceSession(own).Forward(Sequences[0])));
+        Assert.Throws<ArgumentException>(() => FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), IdealPlacer.Instance, embedding: new float[3]));
+    }
+
+    [Test]
     public void Forward_SameSessionTwiceInBatch_Refused()
     {
         var dir = FixturePaths.Of("qwen2_f32");

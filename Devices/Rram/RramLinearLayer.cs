@@ -158,12 +158,19 @@ public sealed class RramLinearLayer
     public static RramLinearLayer Program(ReadOnlySpan<float> weights, int outFeatures, int inFeatures,
         RramFormat format, ulong seed, string purpose) => Program(weights, null, outFeatures, inFeatures, format, seed, purpose);
 
-    /// <summary>As above, reading <paramref name="weights"/> in place (no copy; it is not modified).</summary>
-    public static RramLinearLayer Program(float[] weights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose)
-        => Program(weights, weights, outFeatures, inFeatures, format, seed, purpose);
+    /// <summary>
+    /// As above, reading <paramref name="weights"/> in place (no copy; it is not modified). With <paramref name="storage"/>
+    /// the layer's arrays are written into the storage's buffers instead of new ones (same values): the layer is then
+    /// valid only until the storage programs the next layer; <paramref name="weights"/> may then be the storage's
+    /// <see cref="RramLayerStorage.WeightBuffer"/>, whose first out x in floats are the weights.
+    /// </summary>
+    public static RramLinearLayer Program(float[] weights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose,
+        RramLayerStorage? storage = null)
+        => Program(storage is not null && ReferenceEquals(weights, storage.WeightBufferArray) && weights.LongLength > (long)outFeatures * inFeatures
+            ? weights.AsSpan(0, outFeatures * inFeatures) : weights, weights, outFeatures, inFeatures, format, seed, purpose, storage);
 
     private static RramLinearLayer Program(ReadOnlySpan<float> weights, float[]? weightArray, int outFeatures, int inFeatures,
-        RramFormat format, ulong seed, string purpose)
+        RramFormat format, ulong seed, string purpose, RramLayerStorage? storage = null)
     {
         ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(purpose);
@@ -174,14 +181,15 @@ public sealed class RramLinearLayer
         var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, format);
         int nSlices = format.SlicesPerWeight;
         long n = (long)outFeatures * inFeatures;
+        // Every element of these arrays is written by ProgramOutputs, so reused storage needs no clearing.
         var slices = new float[nSlices][];
-        for (int s = 0; s < nSlices; s++) slices[s] = new float[n];
+        for (int s = 0; s < nSlices; s++) slices[s] = storage?.Buffer(s, n) ?? new float[n];
 
         float[][]? readVar = null;
         if (format.ReadNoiseRelativeToG)
         {
             readVar = new float[nSlices][];
-            for (int s = 0; s < nSlices; s++) readVar[s] = new float[n];
+            for (int s = 0; s < nSlices; s++) readVar[s] = storage?.Buffer(nSlices + s, n) ?? new float[n];
         }
         var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.WeightNoise) : null;
         var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
@@ -200,9 +208,11 @@ public sealed class RramLinearLayer
         if (nSlices == 1) combined = slices[0];
         else
         {
-            combined = new float[n];
+            combined = storage?.Buffer(2 * nSlices, n) ?? new float[n];
+            var sum = combined.AsSpan(0, (int)n);
+            sum.Clear();
             for (int s = 0; s < nSlices; s++)
-                TensorPrimitives.MultiplyAdd(slices[s], (float)(1L << (format.BitsPerCell * s)), combined, combined);
+                TensorPrimitives.MultiplyAdd(slices[s].AsSpan(0, (int)n), (float)(1L << (format.BitsPerCell * s)), sum, sum);
         }
         return new RramLinearLayer(outFeatures, inFeatures, format, slices, combined, readVar, scales, total, seed, purpose);
     }
@@ -236,33 +246,64 @@ public sealed class RramLinearLayer
     /// is reproducible; use <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, RramPath, ulong)"/>
     /// to pick the stream yourself.
     /// </summary>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, RramPath path)
-    {
-        ulong call = (ulong)(Interlocked.Increment(ref _forwardCount) - 1);
-        Forward(x, y, tokens, path, call);
-    }
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, RramPath path) => Forward(x, y, tokens, path, NextForwardCall());
+
+    /// <summary>The noise-stream index the next call without one takes (this layer's forward-call count, then counted).</summary>
+    public ulong NextForwardCall() => (ulong)(Interlocked.Increment(ref _forwardCount) - 1);
 
     /// <summary>As <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, RramPath)"/> with an explicit noise-stream index.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, RramPath path, ulong noiseStream)
     {
         if (tokens < 0) throw new ArgumentOutOfRangeException(nameof(tokens));
+        Forward(x, y, [tokens], path, [noiseStream]);
+    }
+
+    /// <summary>
+    /// Several independent inputs in one call, the same as one <see cref="Forward(ReadOnlySpan{float}, Span{float}, int, RramPath, ulong)"/>
+    /// per segment in order: segment s is the next <paramref name="segments"/>[s] rows of x and y, quantised on its own
+    /// (a per-tensor input scale covers the segment) and drawing its device noise from stream <paramref name="noiseStreams"/>[s].
+    /// The statistical path multiplies all segments in one GEMM (layer-major batching: a regenerated layer serves the
+    /// whole batch); the bit-accurate path runs segment by segment.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, RramPath path, ReadOnlySpan<ulong> noiseStreams)
+    {
+        if (noiseStreams.Length != segments.Length) throw new ArgumentException($"{segments.Length} segments but {noiseStreams.Length} noise streams", nameof(noiseStreams));
+        int tokens = 0;
+        foreach (var n in segments)
+        {
+            if (n < 0) throw new ArgumentOutOfRangeException(nameof(segments), n, "negative segment length");
+            tokens += n;
+        }
         if (x.Length < (long)tokens * InFeatures) throw new ArgumentException($"x holds {x.Length} floats, needs {tokens} x {InFeatures}", nameof(x));
         if (y.Length < (long)tokens * OutFeatures) throw new ArgumentException($"y holds {y.Length} floats, needs {tokens} x {OutFeatures}", nameof(y));
         if (tokens == 0) return;
         var xq = new float[tokens * InFeatures];
-        var inputScales = InputQuantizer.Quantize(x[..(tokens * InFeatures)], tokens, InFeatures, Format, xq);
+        var inputScales = new float[tokens];
+        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+            InputQuantizer.Quantize(x.Slice(row * InFeatures, segments[s] * InFeatures), segments[s], InFeatures, Format, xq.AsSpan(row * InFeatures, segments[s] * InFeatures))
+                .CopyTo(inputScales, row);
         bool collecting;
         lock (_calibrationLock)
         {
             collecting = _calibrationInputs != null;
-            if (collecting) _calibrationInputs!.Add(((float[])xq.Clone(), tokens));
+            if (collecting)
+                for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+                    if (segments[s] > 0) _calibrationInputs!.Add((xq.AsSpan(row * InFeatures, segments[s] * InFeatures).ToArray(), segments[s]));
         }
         if (!collecting && _adcGroups == null && !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated)
             throw new InvalidOperationException($"{_purpose}: rram.adc.range.full_scale is calibrated but the ADC was never calibrated (CalibrateAdc or a calibration pass)");
-        string noisePurpose = $"{_purpose}/forward{noiseStream}";
         var yInt = y[..(tokens * OutFeatures)];
-        if (path == RramPath.BitAccurate) ForwardBitAccurate(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
-        else ForwardStatistical(xq, tokens, yInt, noisePurpose, idealAdc: collecting);
+        if (path == RramPath.Statistical) Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, xq, _combined, 0f, yInt);
+        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+        {
+            int n = segments[s];
+            if (n == 0) continue;
+            string noisePurpose = $"{_purpose}/forward{noiseStreams[s]}";
+            var ySeg = yInt.Slice(row * OutFeatures, n * OutFeatures);
+            if (path == RramPath.BitAccurate)
+                ForwardBitAccurate(segments.Length == 1 ? xq : xq.AsSpan(row * InFeatures, n * InFeatures).ToArray(), n, ySeg, noisePurpose, idealAdc: collecting);
+            else AddStatisticalNoise(xq.AsSpan(row * InFeatures, n * InFeatures), n, ySeg, noisePurpose, idealAdc: collecting);
+        }
 
         // Offset encoding with digital subtraction: subtract offset x sum_i xq[t,i] after the ADC (exact).
         if (Format.DigitalOffset != 0)
@@ -278,12 +319,11 @@ public sealed class RramLinearLayer
     }
 
     /// <summary>
-    /// Integer-domain product through the statistical model: one GEMM with the effective weights, then
-    /// N(0, var_ADC + var_read[t,o]) per output (docs/devices.md, "Statistical path").
+    /// The statistical model's output term on one segment whose integer-domain product y = xq E^T the caller has formed
+    /// (one GEMM with the effective weights): N(0, var_ADC + var_read[t,o]) per output (docs/devices.md, "Statistical path").
     /// </summary>
-    private void ForwardStatistical(float[] xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
+    private void AddStatisticalNoise(ReadOnlySpan<float> xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
     {
-        Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, xq, _combined, 0f, y);
         var f = Format;
         int outF = OutFeatures, inF = InFeatures;
         int blocks = (inF + f.ArrayRows - 1) / f.ArrayRows;
@@ -549,9 +589,10 @@ public sealed class RramLinearLayer
     {
         if (_readVar == null) return null;
         if (_readVar.Length == 1) return _readVar[0];
-        var result = new float[_readVar[0].Length];
+        int n = OutFeatures * InFeatures; // storage buffers may be longer than the layer
+        var result = new float[n];
         for (int sl = 0; sl < _readVar.Length; sl++)
-            TensorPrimitives.MultiplyAdd(_readVar[sl], (float)Math.Pow(4, Format.BitsPerCell * sl), result, result);
+            TensorPrimitives.MultiplyAdd(_readVar[sl].AsSpan(0, n), (float)Math.Pow(4, Format.BitsPerCell * sl), result, result);
         return result;
     }
 
@@ -582,4 +623,34 @@ public sealed class RramLinearLayer
         return blk;
     }
 
+}
+
+/// <summary>
+/// Buffers that <see cref="RramLinearLayer.Program(float[], int, int, RramFormat, ulong, string, RramLayerStorage?)"/> writes a
+/// layer into instead of new arrays, grown to the largest layer and reused: a chip regenerated one layer at a time then
+/// holds one layer's arrays, with no large-object garbage per regeneration. A layer programmed into it is valid only
+/// until the next layer is programmed into it.
+/// </summary>
+public sealed class RramLayerStorage
+{
+    private readonly List<float[]> _buffers = [];
+
+    /// <summary>Floats held (all buffers, the weight buffer included).</summary>
+    public long Floats => _buffers.Sum(b => b.LongLength) + (WeightBufferArray?.LongLength ?? 0);
+
+    internal float[]? WeightBufferArray { get; private set; }
+
+    /// <summary>A reused buffer of at least <paramref name="floats"/> floats to read a layer's weights into before programming it.</summary>
+    public float[] WeightBuffer(long floats)
+    {
+        if (WeightBufferArray is null || WeightBufferArray.LongLength < floats) WeightBufferArray = new float[floats];
+        return WeightBufferArray;
+    }
+
+    internal float[] Buffer(int index, long floats)
+    {
+        while (_buffers.Count <= index) _buffers.Add([]);
+        if (_buffers[index].LongLength < floats) _buffers[index] = new float[floats];
+        return _buffers[index];
+    }
 }

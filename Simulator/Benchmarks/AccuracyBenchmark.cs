@@ -92,7 +92,10 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// `--full`: whole Llama-3.2-1B, 3.2-3B and 3.1-8B shapes (CIMSIM_BENCH_SHAPES, comma-separated presets, picks
     /// some) from a BF16 checkpoint of seeded random weights written to CIMSIM_BENCH_DIR (default: the temporary
     /// directory) and deleted afterwards: prefill tokens/s and peak RSS of the ideal reference on the mapped
-    /// checkpoint and of the statistical chip regenerated per layer (no layer kept), against the SGEMM bound.
+    /// checkpoint and of the statistical chip regenerated per layer (no layer kept), for a layer-major batch of
+    /// CIMSIM_BENCH_BATCH = SEQUENCESxTOKENS prompts (default 16x64; the last position's logits of each, as a
+    /// scorer of the next token would), against SGEMM at the batch's row count: % of SGEMM = the linear layers'
+    /// FLOP/s (2 x projection weights per token + 2 x lm_head weights per sequence) over SGEMM's.
     /// Writing the checkpoint and each measured phase run in a child process of their own (this command again, with
     /// <see cref="PhaseVariable"/> set), so a phase's peak RSS is that process's VmHWM: the accuracy path plus the
     /// runtime, nothing retained from writing the file or from the other phase.
@@ -104,25 +107,32 @@ public sealed class AccuracyBenchmark : IBenchmark
         var shapes = (Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES") ?? "llama-3.2-1b,llama-3.2-3b,llama-3.1-8b")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var root = Path.Combine(Environment.GetEnvironmentVariable("CIMSIM_BENCH_DIR") ?? Path.GetTempPath(), "cimsim-bench-accuracy");
-        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; prefill {FullPrefill} tokens; BF16 checkpoints in {root}; "
-            + "checkpoint writing and each phase in a child process (peak RSS = the child's VmHWM, runtime included)");
+        var (sequences, length) = FullBatch();
+        int rows = sequences * length;
+        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; layer-major prefill of {sequences} sequences x {length} tokens; "
+            + $"BF16 checkpoints in {root}; checkpoint writing and each phase in a child process (peak RSS = the child's VmHWM, runtime included)");
         int rc = 0;
+        // CIMSIM_BENCH_KEEP=1: a checkpoint already in the directory (written before, e.g. on more cores) is used and kept.
+        bool keep = Environment.GetEnvironmentVariable("CIMSIM_BENCH_KEEP") == "1";
         foreach (var shape in shapes)
         {
-            var spec = ModelCatalog.Preset(shape);
+            var spec = FullSpec(shape);
             var dir = Path.Combine(root, shape);
             try
             {
                 var sw = Stopwatch.StartNew();
-                var written = RunChild("write", shape, dir);
+                var existing = keep && File.Exists(Path.Combine(dir, "model.safetensors"));
+                (double Build, double Prefill, double PeakBytes)? written = existing ? (0, 0, 0) : RunChild("write", shape, dir);
                 if (written is null) return 1;
                 double writeS = sw.Elapsed.TotalSeconds;
-                long linearWeights = spec.ProjectionWeightCount + (long)spec.VocabSize * spec.HiddenSize;
+                // Linear work of the batch: every projection on every token, lm_head on each sequence's last position.
+                double flops = 2.0 * ((double)spec.ProjectionWeightCount * rows + (double)spec.VocabSize * spec.HiddenSize * sequences);
                 int k = spec.HiddenSize, n = spec.IntermediateSize;
-                double gemm = MeasureGemm(k, n);
-                double bound = gemm / (2.0 * linearWeights);
-                output.WriteLine($"{shape}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, written in {writeS:F0} s, "
-                    + $"writer peak RSS {written.Value.PeakBytes / 1e9:F2} GB); SGEMM {FullPrefill}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s; "
+                double gemm = MeasureGemm(rows, k, n);
+                double bound = rows * gemm / flops;
+                var layersNote = spec.NumLayers < ModelCatalog.Preset(shape).NumLayers ? $" ({spec.NumLayers} of {ModelCatalog.Preset(shape).NumLayers} decoder layers)" : "";
+                var writeNote = existing ? "written before this run" : $"written in {writeS:F0} s, writer peak RSS {written.Value.PeakBytes / 1e9:F2} GB";
+                output.WriteLine($"{shape}{layersNote}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, {writeNote}); SGEMM {rows}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s; "
                     + $"load average {LoadAverage()}");
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated)", "statistical") })
                 {
@@ -133,13 +143,13 @@ public sealed class AccuracyBenchmark : IBenchmark
                         continue;
                     }
                     var (buildS, preS, peak) = r.Value;
-                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {FullPrefill / preS,7:F2} tokens/s ({FullPrefill / preS / bound:P0} of SGEMM bound) | "
+                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {rows / preS,7:F2} tokens/s ({rows / preS / bound:P0} of SGEMM bound) | "
                         + $"peak RSS {peak / 1e9:F2} GB | load average {LoadAverage()}");
                 }
             }
             finally
             {
-                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                if (!keep && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             }
         }
         return rc;
@@ -148,14 +158,36 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// <summary>Environment variable that makes `bench accuracy --full` one child phase: "write", "ideal" or "statistical".</summary>
     public const string PhaseVariable = "CIMSIM_BENCH_PHASE";
 
-    private const int FullPrefill = 64;
-
-    private static double MeasureGemm(int k, int n)
+    /// <summary>
+    /// The preset, with only its first CIMSIM_BENCH_LAYERS decoder layers when that is set (a partial run of a model too
+    /// large for the time at hand: embedding and lm_head whole, so the peak memory they set is measured).
+    /// </summary>
+    private static ModelSpec FullSpec(string shape)
     {
-        var a = Filled(FullPrefill * k, 1);
+        var spec = ModelCatalog.Preset(shape);
+        var text = Environment.GetEnvironmentVariable("CIMSIM_BENCH_LAYERS");
+        if (string.IsNullOrEmpty(text)) return spec;
+        if (!int.TryParse(text, out var layers) || layers < 1)
+            throw new CimSim.Common.Errors.UserInputException($"CIMSIM_BENCH_LAYERS '{text}': expected a positive number of decoder layers");
+        return spec with { NumLayers = Math.Min(layers, spec.NumLayers) };
+    }
+
+    /// <summary>CIMSIM_BENCH_BATCH = "SEQUENCESxTOKENS" (default 16x64): the layer-major prefill batch of `--full`.</summary>
+    private static (int Sequences, int Tokens) FullBatch()
+    {
+        var text = Environment.GetEnvironmentVariable("CIMSIM_BENCH_BATCH") ?? "16x64";
+        var parts = text.Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var b) && int.TryParse(parts[1], out var t) && b >= 1 && t >= 1 && (long)b * t <= 1 << 20)
+            return (b, t);
+        throw new CimSim.Common.Errors.UserInputException($"CIMSIM_BENCH_BATCH '{text}': expected SEQUENCESxTOKENS, e.g. 16x64");
+    }
+
+    private static double MeasureGemm(int m, int k, int n)
+    {
+        var a = Filled(m * k, 1);
         var b = Filled(n * k, 2);
-        var c = new float[FullPrefill * n];
-        return BestRate(() => Blas.Gemm(false, true, FullPrefill, n, k, 1f, a, b, 0f, c), 2.0 * FullPrefill * n * k, 3);
+        var c = new float[(long)m * n];
+        return BestRate(() => Blas.Gemm(false, true, m, n, k, 1f, a, b, 0f, c), 2.0 * m * n * k, 3);
     }
 
     /// <summary>Runs one phase as a child process of this command and parses its result line; null (after printing its output) if it failed.</summary>
@@ -189,13 +221,14 @@ public sealed class AccuracyBenchmark : IBenchmark
     {
         var shape = Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES")!;
         var dir = Environment.GetEnvironmentVariable("CIMSIM_BENCH_PHASE_DIR")!;
-        var spec = ModelCatalog.Preset(shape);
+        var spec = FullSpec(shape);
         double buildS = 0, preS = 0;
         if (phase == "write")
             WriteRandomCheckpoint(spec, shape, dir);
         else
         {
-            var tokens = Enumerable.Range(0, FullPrefill).Select(i => (i * 7919 + 13) % spec.VocabSize).ToArray();
+            var (sequences, length) = FullBatch();
+            var tokens = Enumerable.Range(0, sequences).Select(j => Enumerable.Range(0, length).Select(i => ((j * length + i) * 7919 + 13) % spec.VocabSize).ToArray()).ToList();
             Func<ILinearPlacer> placer = phase switch
             {
                 "ideal" => () => MappedIdealPlacer.Instance,
@@ -223,7 +256,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, int[] tokens)
+    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[]> tokens)
     {
         var cfg = Path.Combine(dir, "config.json");
         using var ck = SafetensorsCheckpoint.Open(dir);
@@ -231,7 +264,7 @@ public sealed class AccuracyBenchmark : IBenchmark
         var model = FunctionalModel.Build(ModelConfigParser.ParseFile(cfg), new CheckpointWeightSource(ck, cfg), placer());
         double buildS = sw.Elapsed.TotalSeconds;
         sw.Restart();
-        new InferenceSession(model, tokens.Length).Forward(tokens, lastOnly: true);
+        InferenceSession.Forward(tokens.Select(t => new InferenceSession(model, t.Length)).ToList(), tokens, lastOnly: true);
         return (buildS, sw.Elapsed.TotalSeconds);
     }
 
@@ -239,7 +272,9 @@ public sealed class AccuracyBenchmark : IBenchmark
     private static void WriteRandomCheckpoint(ModelSpec spec, string preset, string dir)
     {
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "config.json"), ModelCatalog.PresetConfigJson(preset));
+        var config = System.Text.Json.Nodes.JsonNode.Parse(ModelCatalog.PresetConfigJson(preset))!;
+        config["num_hidden_layers"] = spec.NumLayers;
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
         var tensors = FunctionalModel.ExpectedTensors(spec).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         using var header = new MemoryStream();
         using (var w = new System.Text.Json.Utf8JsonWriter(header))

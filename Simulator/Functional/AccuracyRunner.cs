@@ -57,6 +57,13 @@ public sealed record AccuracyOptions
     /// </summary>
     public long? ChipCacheBytes { get; init; }
 
+    /// <summary>
+    /// Tokens per layer-major batch: a chunk's sequences run through each decoder layer together, in batches of at most
+    /// this many tokens (a longer sequence is a batch of its own), so a regenerated layer is programmed once per batch.
+    /// Activations and logits grow with it (logits: tokens x vocab x 4 B).
+    /// </summary>
+    public int BatchTokens { get; init; } = 2048;
+
     /// <summary>Data items per unit of work (a chunk); shards split noise levels x seeds x chunks.</summary>
     public int ChunkItems { get; init; } = 16;
 
@@ -91,13 +98,19 @@ public static class AccuracyRunner
         public List<Sequence> Sequences => sequences;
         public int Vocab => spec.VocabSize;
 
-        /// <summary>The ideal model's result for sequence i (kept when the cache budget allows, else recomputed).</summary>
-        public SequenceResult Ideal(int i)
+        /// <summary>The ideal model's results for sequences <paramref name="batch"/> (kept when the cache budget allows, else recomputed in one layer-major batch).</summary>
+        public SequenceResult[] Ideal(IReadOnlyList<int> batch)
         {
-            if (_idealCache[i] is { } r) return r;
-            r = RunSequence(ideal, sequences[i].Tokens, null, null);
-            if (cacheIdeal) _idealCache[i] = r;
-            return r;
+            var missing = batch.Where(i => _idealCache[i] is null).ToList();
+            var computed = missing.Count == 0 ? [] : RunBatch(ideal, missing.Select(i => sequences[i].Tokens).ToList(), null, null, null);
+            var result = new SequenceResult[batch.Count];
+            for (int j = 0; j < batch.Count; j++)
+            {
+                int m = missing.IndexOf(batch[j]);
+                result[j] = m >= 0 ? computed[m] : _idealCache[batch[j]]!;
+                if (m >= 0 && cacheIdeal) _idealCache[batch[j]] = computed[m];
+            }
+            return result;
         }
     }
 
@@ -112,6 +125,7 @@ public static class AccuracyRunner
     public static AccuracyShard RunShard(AccuracyOptions o)
     {
         if (o.ChunkItems < 1) throw new UserInputException($"--chunk-items {o.ChunkItems}: expected at least 1");
+        if (o.BatchTokens < 1) throw new UserInputException($"--batch-tokens {o.BatchTokens}: expected at least 1");
         using var ck = OpenCheckpoint(o, out var spec, out var source);
         var notes = new List<string>();
         var study = Prepare(o, spec, source, notes);
@@ -135,6 +149,7 @@ public static class AccuracyRunner
             Seeds = seeds,
             Sigmas = sigmas,
             ChunkItems = o.ChunkItems,
+            BatchTokens = o.BatchTokens,
             Chunks = chunks,
             ShardCount = o.Shard.Count,
             Notes = notes,
@@ -156,7 +171,9 @@ public static class AccuracyRunner
             {
                 chip = null; // the previous chip instance may be collected before the next is programmed
                 var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigmas[sigmaIndex]);
-                chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path, chipCacheBytes: o.ChipCacheBytes), study.Adapter);
+                // The chip shares the ideal reference's float32 embedding (1 GB on a 1B model, 2 GB on 8B) instead of reading a second one.
+                chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path, chipCacheBytes: o.ChipCacheBytes), study.Adapter,
+                    study.IdealModel.Embedding);
                 chipOf = chipIndex;
                 plan ??= chip.PlanDescription;
             }
@@ -211,8 +228,7 @@ public static class AccuracyRunner
     private static AccuracyUnit MeasureChunk(Study study, FunctionalModel chip, int unit, int sigmaIndex, ulong seed, int chunk)
     {
         var moduleObs = new ModuleErrorObserver(study.IdealModel);
-        var hiddenObs = new HiddenStateObserver();
-        moduleObs.Next = hiddenObs;
+        var layerSums = new ErrorAccumulator();
         double kl = 0, agree = 0;
         long positions = 0;
         var rram = chip.Executors.OfType<RramLinear>().ToList();
@@ -220,22 +236,24 @@ public static class AccuracyRunner
         var inChunk = ChunkSequences(study, chunk);
         var chipLogProbs = new Dictionary<int, float[]>();
         var idealLogProbs = new Dictionary<int, float[]>();
-        foreach (var i in inChunk)
+        // Layer-major: each batch of the chunk's sequences goes through layer l before l + 1 (one programming of a regenerated layer per batch).
+        foreach (var batch in Batches(study, inChunk))
         {
-            var reference = study.Ideal(i);
-            idealLogProbs[i] = reference.LogProbs;
-            hiddenObs.Reference = reference.Hidden;
-            foreach (var r in rram) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
-            foreach (var r in regenerating) r.NoiseStream = SequenceNoiseStreamBase + (ulong)i;
-            var result = RunSequence(chip, study.Sequences[i].Tokens, moduleObs, hiddenObs);
-            chipLogProbs[i] = result.LogProbs;
-            var (k, a, n) = CompareDistributions(reference.LogProbs, result.LogProbs, study.Vocab);
-            kl += k;
-            agree += a;
-            positions += n;
+            var references = study.Ideal(batch);
+            var observers = references.Select(r => new HiddenStateObserver(layerSums) { Reference = r.Hidden }).ToList();
+            var results = RunBatch(chip, batch.Select(i => study.Sequences[i].Tokens).ToList(), moduleObs, observers,
+                batch.Select(i => (ulong?)(SequenceNoiseStreamBase + (ulong)i)).ToList());
+            for (int j = 0; j < batch.Count; j++)
+            {
+                int i = batch[j];
+                idealLogProbs[i] = references[j].LogProbs;
+                chipLogProbs[i] = results[j].LogProbs;
+                var (k, a, n) = CompareDistributions(references[j].LogProbs, results[j].LogProbs, study.Vocab);
+                kl += k;
+                agree += a;
+                positions += n;
+            }
         }
-        foreach (var r in rram) r.NoiseStream = null;
-        foreach (var r in regenerating) r.NoiseStream = null;
         var faults = rram.Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
         faults = regenerating.Aggregate(faults, (acc, l) => acc + l.Faults);
         return new AccuracyUnit
@@ -252,12 +270,31 @@ public static class AccuracyRunner
             Cells = faults.Cells,
             StuckCells = faults.Stuck,
             Modules = moduleObs.Modules.Sums(),
-            DecoderLayers = hiddenObs.Layers.Sums(),
+            DecoderLayers = layerSums.Sums(),
         };
     }
 
     /// <summary>Device noise stream of the first data sequence (well above the calibration pass's call counts).</summary>
     public const ulong SequenceNoiseStreamBase = 1UL << 32;
+
+    /// <summary>The sequences <paramref name="indices"/> in order, cut into batches of at most <see cref="AccuracyOptions.BatchTokens"/> tokens.</summary>
+    private static List<List<int>> Batches(Study study, List<int> indices)
+    {
+        var result = new List<List<int>>();
+        int tokens = 0;
+        foreach (var i in indices)
+        {
+            int n = study.Sequences[i].Tokens.Length;
+            if (result.Count == 0 || tokens + n > study.Options.BatchTokens)
+            {
+                result.Add([]);
+                tokens = 0;
+            }
+            result[^1].Add(i);
+            tokens += n;
+        }
+        return result;
+    }
 
     /// <summary>Indices of the sequences whose items fall in <paramref name="chunk"/>.</summary>
     private static List<int> ChunkSequences(Study study, int chunk)
@@ -316,14 +353,24 @@ public static class AccuracyRunner
         return ids;
     }
 
-    private static SequenceResult RunSequence(FunctionalModel model, int[] tokens, IForwardObserver? observer, HiddenStateObserver? hidden)
+    /// <summary>
+    /// Sequences through <paramref name="model"/> layer-major (<see cref="InferenceSession.Forward(IReadOnlyList{InferenceSession}, IReadOnlyList{int[]}, bool, IForwardObserver?)"/>):
+    /// log-probabilities per position, and the residual stream after each layer when no observer compares it.
+    /// </summary>
+    private static SequenceResult[] RunBatch(FunctionalModel model, IReadOnlyList<int[]> tokens, IForwardObserver? batchObserver,
+        IReadOnlyList<HiddenStateObserver>? observers, IReadOnlyList<ulong?>? noiseStreams)
     {
-        var capture = hidden is null ? new HiddenStateObserver() : null;
-        var session = new InferenceSession(model, tokens.Length) { Observer = observer ?? capture };
-        var logits = session.Forward(tokens);
+        var captures = observers ?? tokens.Select(_ => new HiddenStateObserver()).ToList();
+        var sessions = tokens.Select((t, j) => new InferenceSession(model, t.Length) { Observer = captures[j], NoiseStream = noiseStreams?[j] }).ToList();
+        var logits = InferenceSession.Forward(sessions, tokens, batchObserver: batchObserver);
         int vocab = model.Spec.VocabSize;
-        for (int t = 0; t < tokens.Length; t++) LogSoftmax(logits.AsSpan(t * vocab, vocab));
-        return new SequenceResult(logits, capture?.Captured ?? []);
+        var result = new SequenceResult[tokens.Count];
+        for (int j = 0; j < tokens.Count; j++)
+        {
+            for (int t = 0; t < tokens[j].Length; t++) LogSoftmax(logits[j].AsSpan(t * vocab, vocab));
+            result[j] = new SequenceResult(logits[j], observers is null ? captures[j].Captured : []);
+        }
+        return result;
     }
 
     private static void LogSoftmax(Span<float> row)

@@ -73,6 +73,9 @@ public sealed record AccuracyShardHeader
     public required IReadOnlyList<ulong> Seeds { get; init; }
     public required IReadOnlyList<double> Sigmas { get; init; }
     public int ChunkItems { get; init; }
+
+    /// <summary>Tokens per layer-major batch (the order of floating-point sums depends on it, so shards must agree).</summary>
+    public int BatchTokens { get; init; }
     public int Chunks { get; init; }
     public int ShardCount { get; init; }
     public required IReadOnlyList<string> Notes { get; init; }

@@ -77,13 +77,14 @@ internal sealed class ModuleErrorObserver(FunctionalModel ideal) : IForwardObser
 }
 
 /// <summary>Keeps (or compares against) the residual stream after every decoder layer.</summary>
-internal sealed class HiddenStateObserver : IForwardObserver
+internal sealed class HiddenStateObserver(ErrorAccumulator? layers = null) : IForwardObserver
 {
     public List<float[]> Captured { get; } = [];
 
     public IReadOnlyList<float[]>? Reference { get; set; }
 
-    public ErrorAccumulator Layers { get; } = new();
+    /// <summary>The sums this observer adds to (shared by the observers of one chunk's sequences).</summary>
+    public ErrorAccumulator Layers { get; } = layers ?? new();
 
     public void OnProjection(string module, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int tokens) { }
 

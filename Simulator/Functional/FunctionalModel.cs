@@ -28,10 +28,22 @@ public sealed class Projection(string name, ILinearExecutor weights, float[]? bi
 
     public int OutFeatures => Weights.OutFeatures;
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, IForwardObserver? observer)
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens, IForwardObserver? observer) =>
+        Forward(x, y, [tokens], [null], [observer], null);
+
+    /// <summary>
+    /// Several sequences' rows in one call (<see cref="ILinearExecutor.Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{ulong?})"/>):
+    /// segment s is the next <paramref name="segments"/>[s] rows, with its noise stream and its own observer;
+    /// <paramref name="batchObserver"/> sees the W0 product of all rows at once.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams, ReadOnlySpan<IForwardObserver?> observers,
+        IForwardObserver? batchObserver)
     {
-        Weights.Forward(x, y, tokens);
-        observer?.OnProjection(Name, x, y, tokens);
+        Weights.Forward(x, y, segments, noiseStreams);
+        batchObserver?.OnProjection(Name, x, y, ILinearExecutor.Rows(segments));
+        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+            observers[s]?.OnProjection(Name, x.Slice(row * InFeatures, segments[s] * InFeatures), y.Slice(row * OutFeatures, segments[s] * OutFeatures), segments[s]);
+        int tokens = ILinearExecutor.Rows(segments);
         if (Bias is not null)
             for (int t = 0; t < tokens; t++) TensorPrimitives.Add(y.Slice(t * OutFeatures, OutFeatures), Bias, y.Slice(t * OutFeatures, OutFeatures));
         if (Lora is { } l)
@@ -193,8 +205,12 @@ public sealed class FunctionalModel
         return problems;
     }
 
-    /// <summary>Builds a model from any weight source; every shape problem (model and adapter) is reported at once.</summary>
-    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null)
+    /// <summary>
+    /// Builds a model from any weight source; every shape problem (model and adapter) is reported at once.
+    /// <paramref name="embedding"/>: the float32 embedding of another model of the same weights, shared instead of read
+    /// again (only read, never written; the accuracy study's chip shares the ideal reference's).
+    /// </summary>
+    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null, float[]? embedding = null)
     {
         if (spec.HiddenAct is not ("silu" or "gelu_pytorch_tanh"))
             throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (silu for SwiGLU, gelu_pytorch_tanh for Gemma's GeGLU)");
@@ -207,7 +223,9 @@ public sealed class FunctionalModel
 
         placer = placer.ForModel(spec);
         long h = spec.HiddenSize;
-        var embedding = weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
+        if (embedding is not null && embedding.LongLength != spec.VocabSize * h)
+            throw new ArgumentException($"shared embedding holds {embedding.LongLength} floats, expected {spec.VocabSize} x {h}", nameof(embedding));
+        embedding ??= weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
         // Gemma stores RMSNorm gains as w with y = x / rms * (1 + w) (Gemma2RMSNorm): add the 1 once here, in float32.
         float[] Norm(string name, long width)
         {
@@ -223,7 +241,7 @@ public sealed class FunctionalModel
                 var (inF, outF) = spec.Shape(m);
                 var path = m.HfPath(i);
                 var exec = placer.KeepsWeightsMapped && weights.Mapped(path + ".weight", outF, inF) is { } mapped ? mapped
-                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), outF, inF);
+                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), into => weights.ReadInto(path + ".weight", [outF, inF], into), outF, inF);
                 // Programming leaves large transient arrays (the read weights, the kernel's copies) on the large-object
                 // heap; collecting now keeps peak memory near the programmed model instead of piling up garbage.
                 if (exec is not (IdealLinear or MappedLinear)) GC.Collect();
@@ -246,7 +264,8 @@ public sealed class FunctionalModel
         }
         var lmHead = !spec.TieWordEmbeddings && placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead
             ? mappedHead
-            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]), spec.VocabSize, spec.HiddenSize);
+            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]),
+                spec.TieWordEmbeddings ? null : into => weights.ReadInto("lm_head.weight", [spec.VocabSize, h], into), spec.VocabSize, spec.HiddenSize); // tied: programmed from the held embedding, no copy
         if (lmHead is not (IdealLinear or MappedLinear)) GC.Collect();
         var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
         var model = new FunctionalModel

@@ -45,85 +45,137 @@ public sealed class InferenceSession
     public void Reset() => Position = 0;
 
     /// <summary>
+    /// Device noise stream of this session's RRAM products (read noise, the statistical ADC term); null: each executor's
+    /// own call count. The accuracy study sets one per data sequence, so a sequence's draws do not depend on what ran before it.
+    /// </summary>
+    public ulong? NoiseStream { get; set; }
+
+    /// <summary>
     /// Feeds <paramref name="tokens"/> at positions Position.. and returns logits [tokens, vocab] (or only the
     /// last row when <paramref name="lastOnly"/>).
     /// </summary>
-    public float[] Forward(ReadOnlySpan<int> tokens, bool lastOnly = false)
-    {
-        var s = _model.Spec;
-        int n = tokens.Length;
-        if (n == 0) return [];
-        for (int t = 0; t < n; t++)
-            if ((uint)tokens[t] >= (uint)s.VocabSize)
-                throw new CimSim.Common.Errors.UserInputException($"token id {tokens[t]} at index {t} is outside the vocabulary (0..{s.VocabSize - 1})");
-        EnsureCapacity(Position + n);
-        var hidden = new float[n * _hidden];
-        for (int t = 0; t < n; t++)
-            _model.Embedding.AsSpan(tokens[t] * _hidden, _hidden).CopyTo(hidden.AsSpan(t * _hidden, _hidden));
-        // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
-        if (s.ScaleEmbeddings) TensorPrimitives.Multiply(hidden, (float)Math.Sqrt(_hidden), hidden);
+    public float[] Forward(ReadOnlySpan<int> tokens, bool lastOnly = false) => Forward([this], [tokens.ToArray()], lastOnly)[0];
 
-        int qDim = _heads * _headDim, kvDim = _kvHeads * _headDim;
-        var normed = new float[n * _hidden];
+    /// <summary>
+    /// Layer-major batching: feeds tokens[s] to sessions[s] (distinct sessions of one model, each with its own KV cache,
+    /// position, observer and noise stream) and returns each one's logits as <see cref="Forward(ReadOnlySpan{int}, bool)"/>
+    /// would, but runs every session's rows through decoder layer l before layer l + 1, so each projection is one
+    /// executor call for the whole batch: a layer regenerated from the chip's seed, or widened from the mapped
+    /// checkpoint, is produced once per batch instead of once per sequence. Activations are [all rows, width]; the
+    /// caller bounds the batch (the accuracy study by tokens per batch). <paramref name="batchObserver"/> sees every W0
+    /// product of the whole batch at once (its layer outputs are not reported; each session's observer sees its own rows).
+    /// </summary>
+    public static float[][] Forward(IReadOnlyList<InferenceSession> sessions, IReadOnlyList<int[]> tokens, bool lastOnly = false, IForwardObserver? batchObserver = null)
+    {
+        if (sessions.Count != tokens.Count) throw new ArgumentException($"{sessions.Count} sessions but {tokens.Count} token lists", nameof(tokens));
+        if (sessions.Count == 0) return [];
+        var first = sessions[0];
+        var model = first._model;
+        var s = model.Spec;
+        if (sessions.Distinct().Count() != sessions.Count) throw new ArgumentException("a session appears twice in one batch", nameof(sessions));
+        if (sessions.Any(x => x._model != model)) throw new ArgumentException("every session of a batch must run the same model", nameof(sessions));
+        int batch = sessions.Count, width = first._hidden, heads = first._heads, kvHeads = first._kvHeads, headDim = first._headDim;
+        var segments = new int[batch];
+        var rowStart = new int[batch];
+        var streams = new ulong?[batch];
+        int n = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var ids = tokens[b];
+            for (int t = 0; t < ids.Length; t++)
+                if ((uint)ids[t] >= (uint)s.VocabSize)
+                    throw new CimSim.Common.Errors.UserInputException($"token id {ids[t]} at index {t} is outside the vocabulary (0..{s.VocabSize - 1})");
+            (segments[b], rowStart[b], streams[b]) = (ids.Length, n, sessions[b].NoiseStream);
+            n += ids.Length;
+            sessions[b].EnsureCapacity(sessions[b].Position + ids.Length);
+        }
+        var results = new float[batch][];
+        if (n == 0)
+        {
+            Array.Fill(results, []);
+            return results;
+        }
+        var observers = sessions.Select(x => x.Observer).ToArray();
+        var hidden = new float[n * width];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < segments[b]; t++)
+                model.Embedding.AsSpan(tokens[b][t] * width, width).CopyTo(hidden.AsSpan((rowStart[b] + t) * width, width));
+        // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
+        if (s.ScaleEmbeddings) TensorPrimitives.Multiply(hidden, (float)Math.Sqrt(width), hidden);
+
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        var normed = new float[n * width];
         var q = new float[n * qDim];
         var k = new float[n * kvDim];
         var v = new float[n * kvDim];
         var qkv = s.FusedProjections ? new float[n * (qDim + 2 * kvDim)] : null;
         var attn = new float[n * qDim];
-        var tmp = new float[n * _hidden];
+        var tmp = new float[n * width];
         int inter = s.IntermediateSize;
         var gate = new float[n * inter];
         var up = new float[n * inter];
         var gateUp = s.FusedProjections ? new float[n * 2 * inter] : null;
         var sig = new float[n * inter];
-        var (cos, sin) = RopeTables(_model.InverseFrequencies, Position, n);
-        var (localCos, localSin) = _model.LocalInverseFrequencies is { } local ? RopeTables(local, Position, n) : (cos, sin);
-        for (int l = 0; l < _model.Layers.Count; l++)
+        var rope = new (float[] Cos, float[] Sin, float[] LocalCos, float[] LocalSin)[batch];
+        for (int b = 0; b < batch; b++)
         {
-            var layer = _model.Layers[l];
-            RmsNorm(hidden, layer.InputNorm, normed, n, _hidden);
+            var (cos, sin) = RopeTables(model.InverseFrequencies, sessions[b].Position, segments[b]);
+            var (localCos, localSin) = model.LocalInverseFrequencies is { } local ? RopeTables(local, sessions[b].Position, segments[b]) : (cos, sin);
+            rope[b] = (cos, sin, localCos, localSin);
+        }
+        void Project(DecoderLayer layer, LinearModule m, float[] x, float[] y) => layer[m].Forward(x, y, segments, streams, observers, batchObserver);
+        for (int l = 0; l < model.Layers.Count; l++)
+        {
+            var layer = model.Layers[l];
+            first.RmsNorm(hidden, layer.InputNorm, normed, n, width);
             if (qkv is not null)
             {
-                layer[LinearModule.QkvProj].Forward(normed, qkv, n, Observer);
+                Project(layer, LinearModule.QkvProj, normed, qkv);
                 Split(qkv, n, [(q, qDim), (k, kvDim), (v, kvDim)]);
             }
             else
             {
-                layer[LinearModule.QProj].Forward(normed, q, n, Observer);
-                layer[LinearModule.KProj].Forward(normed, k, n, Observer);
-                layer[LinearModule.VProj].Forward(normed, v, n, Observer);
+                Project(layer, LinearModule.QProj, normed, q);
+                Project(layer, LinearModule.KProj, normed, k);
+                Project(layer, LinearModule.VProj, normed, v);
             }
-            if (layer.QNorm is not null) RmsNorm(q, layer.QNorm, q, n * _heads, _headDim);
-            if (layer.KNorm is not null) RmsNorm(k, layer.KNorm, k, n * _kvHeads, _headDim);
+            if (layer.QNorm is not null) first.RmsNorm(q, layer.QNorm, q, n * heads, headDim);
+            if (layer.KNorm is not null) first.RmsNorm(k, layer.KNorm, k, n * kvHeads, headDim);
             var sliding = s.IsSlidingLayer(l);
-            var (c, sn) = sliding ? (localCos, localSin) : (cos, sin);
-            ApplyRope(q, _heads, n, c, sn);
-            ApplyRope(k, _kvHeads, n, c, sn);
-            StoreKv(l, k, v, n);
-            Attention(l, q, attn, n, sliding ? s.SlidingWindow!.Value : int.MaxValue);
-            layer[LinearModule.OProj].Forward(attn, tmp, n, Observer);
+            for (int b = 0; b < batch; b++)
+            {
+                var session = sessions[b];
+                int r0 = rowStart[b], nb = segments[b];
+                if (nb == 0) continue;
+                var (c, sn) = sliding ? (rope[b].LocalCos, rope[b].LocalSin) : (rope[b].Cos, rope[b].Sin);
+                session.ApplyRope(q.AsSpan(r0 * qDim, nb * qDim), heads, nb, c, sn);
+                session.ApplyRope(k.AsSpan(r0 * kvDim, nb * kvDim), kvHeads, nb, c, sn);
+                session.StoreKv(l, k.AsSpan(r0 * kvDim, nb * kvDim), v.AsSpan(r0 * kvDim, nb * kvDim), nb);
+                session.Attention(l, q, attn, r0, nb, sliding ? s.SlidingWindow!.Value : int.MaxValue);
+            }
+            Project(layer, LinearModule.OProj, attn, tmp);
             if (layer.PreFeedforwardNorm is not null)
             {
                 // Gemma's sandwich: norm the attention output, add, then norm the MLP input with its own weights.
-                RmsNorm(tmp, layer.PostAttentionNorm, tmp, n, _hidden);
+                first.RmsNorm(tmp, layer.PostAttentionNorm, tmp, n, width);
                 TensorPrimitives.Add(hidden, tmp, hidden);
-                RmsNorm(hidden, layer.PreFeedforwardNorm, normed, n, _hidden);
+                first.RmsNorm(hidden, layer.PreFeedforwardNorm, normed, n, width);
             }
             else
             {
                 TensorPrimitives.Add(hidden, tmp, hidden);
-                RmsNorm(hidden, layer.PostAttentionNorm, normed, n, _hidden);
+                first.RmsNorm(hidden, layer.PostAttentionNorm, normed, n, width);
             }
             if (gateUp is not null)
             {
                 // Phi-3: gate_up_proj's output is [gate | up] (Phi3MLP: chunk(2, dim=-1)).
-                layer[LinearModule.GateUpProj].Forward(normed, gateUp, n, Observer);
+                Project(layer, LinearModule.GateUpProj, normed, gateUp);
                 Split(gateUp, n, [(gate, inter), (up, inter)]);
             }
             else
             {
-                layer[LinearModule.GateProj].Forward(normed, gate, n, Observer);
-                layer[LinearModule.UpProj].Forward(normed, up, n, Observer);
+                Project(layer, LinearModule.GateProj, normed, gate);
+                Project(layer, LinearModule.UpProj, normed, up);
             }
             if (s.HiddenAct == "silu")
             {
@@ -133,20 +185,44 @@ public sealed class InferenceSession
             }
             else GeluTanh(gate);
             TensorPrimitives.Multiply(gate, up, gate);
-            layer[LinearModule.DownProj].Forward(gate, tmp, n, Observer);
-            if (layer.PostFeedforwardNorm is not null) RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, _hidden);
+            Project(layer, LinearModule.DownProj, gate, tmp);
+            if (layer.PostFeedforwardNorm is not null) first.RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, width);
             TensorPrimitives.Add(hidden, tmp, hidden);
-            Observer?.OnLayerOutput(l, hidden, n);
+            for (int b = 0; b < batch; b++)
+                observers[b]?.OnLayerOutput(l, hidden.AsSpan(rowStart[b] * width, segments[b] * width), segments[b]);
         }
-        Position += n;
+        // Intermediate buffers are dead from here; the final rows and the logits are all that is allocated now.
+        normed = q = k = v = attn = tmp = gate = up = sig = null!;
+        qkv = gateUp = null;
 
-        int rows = lastOnly ? 1 : n;
-        var final = new float[rows * _hidden];
-        RmsNorm(hidden.AsSpan((n - rows) * _hidden), _model.FinalNorm, final, rows, _hidden);
-        var logits = new float[(long)rows * s.VocabSize];
-        _model.LmHead.Forward(final, logits, rows);
-        if (s.FinalLogitSoftcap is double cap) Softcap(logits, (float)cap);
-        return logits;
+        var rows = new int[batch];
+        int total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            sessions[b].Position += segments[b];
+            rows[b] = segments[b] == 0 ? 0 : lastOnly ? 1 : segments[b];
+            total += rows[b];
+        }
+        var final = new float[total * width];
+        for (int b = 0, row = 0; b < batch; row += rows[b], b++)
+            first.RmsNorm(hidden.AsSpan((rowStart[b] + segments[b] - rows[b]) * width, rows[b] * width), model.FinalNorm, final.AsSpan(row * width), rows[b], width);
+        hidden = null!;
+        if (batch == 1)
+        {
+            // One sequence: its logits are the product's output, no copy.
+            results[0] = new float[(long)total * s.VocabSize];
+            model.LmHead.Forward(final, results[0], rows, streams);
+        }
+        else
+        {
+            var logits = new float[(long)total * s.VocabSize];
+            model.LmHead.Forward(final, logits, rows, streams);
+            for (int b = 0, row = 0; b < batch; row += rows[b], b++)
+                results[b] = logits.AsSpan(row * s.VocabSize, rows[b] * s.VocabSize).ToArray();
+        }
+        if (s.FinalLogitSoftcap is double cap)
+            foreach (var r in results) Softcap(r, (float)cap);
+        return results;
     }
 
     /// <summary>Copies each token's row of a fused output into its parts, in order ([q | k | v] or [gate | up]).</summary>
@@ -233,7 +309,7 @@ public sealed class InferenceSession
     }
 
     /// <summary>Rotate-half RoPE: [x1, x2] -> [x1 cos - x2 sin, x2 cos + x1 sin] on each head.</summary>
-    private void ApplyRope(float[] x, int heads, int n, float[] cos, float[] sin)
+    private void ApplyRope(Span<float> x, int heads, int n, float[] cos, float[] sin)
     {
         int half = _headDim / 2;
         for (int t = 0; t < n; t++)
@@ -250,7 +326,7 @@ public sealed class InferenceSession
             }
     }
 
-    private void StoreKv(int layer, float[] k, float[] v, int n)
+    private void StoreKv(int layer, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int n)
     {
         var kc = _kCache[layer];
         var vc = _vCache[layer];
@@ -258,16 +334,17 @@ public sealed class InferenceSession
             for (int g = 0; g < _kvHeads; g++)
             {
                 long dst = ((long)g * _capacity + Position + t) * _headDim;
-                k.AsSpan((t * _kvHeads + g) * _headDim, _headDim).CopyTo(kc.AsSpan((int)dst, _headDim));
-                v.AsSpan((t * _kvHeads + g) * _headDim, _headDim).CopyTo(vc.AsSpan((int)dst, _headDim));
+                k.Slice((t * _kvHeads + g) * _headDim, _headDim).CopyTo(kc.AsSpan((int)dst, _headDim));
+                v.Slice((t * _kvHeads + g) * _headDim, _headDim).CopyTo(vc.AsSpan((int)dst, _headDim));
             }
     }
 
     /// <summary>
-    /// Causal grouped-query attention of the n new queries, per head, over the cached keys a query may see: all
-    /// earlier positions, or the last <paramref name="window"/> (its own included) on a sliding-window layer.
+    /// Causal grouped-query attention of the n new queries (rows <paramref name="row0"/>.. of q and output), per head, over
+    /// the cached keys a query may see: all earlier positions, or the last <paramref name="window"/> (its own included)
+    /// on a sliding-window layer.
     /// </summary>
-    private void Attention(int layer, float[] q, float[] output, int n, int window)
+    private void Attention(int layer, float[] q, float[] output, int row0, int n, int window)
     {
         int hd = _headDim, heads = _heads;
         float scale = (float)_model.Spec.AttentionScale;
@@ -282,7 +359,7 @@ public sealed class InferenceSession
         {
             int g = h / _group;
             var qh = new float[n * hd];
-            for (int t = 0; t < n; t++) q.AsSpan((t * heads + h) * hd, hd).CopyTo(qh.AsSpan(t * hd, hd));
+            for (int t = 0; t < n; t++) q.AsSpan(((row0 + t) * heads + h) * hd, hd).CopyTo(qh.AsSpan(t * hd, hd));
             var kg = kc.AsSpan((g * _capacity + first) * hd, total * hd);
             var vg = vc.AsSpan((g * _capacity + first) * hd, total * hd);
             var scores = new float[n * total];
@@ -300,7 +377,7 @@ public sealed class InferenceSession
             }
             var oh = new float[n * hd];
             Blas.Gemm(false, false, n, hd, total, 1f, scores, vg, 0f, oh);
-            for (int t = 0; t < n; t++) oh.AsSpan(t * hd, hd).CopyTo(output.AsSpan((t * heads + h) * hd, hd));
+            for (int t = 0; t < n; t++) oh.AsSpan(t * hd, hd).CopyTo(output.AsSpan(((row0 + t) * heads + h) * hd, hd));
         });
     }
 }

@@ -18,6 +18,26 @@ public interface ILinearExecutor
     int OutFeatures { get; }
 
     void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens);
+
+    /// <summary>
+    /// Several independent sequences in one call (layer-major batching): the same as <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/>
+    /// once per segment in order, segment s being the next <paramref name="segments"/>[s] rows of x and y, its device noise
+    /// drawn from stream <paramref name="noiseStreams"/>[s] (null: as a call of its own). A layer that has to be produced
+    /// before use (regenerated from its seed, widened from the mapped file) is produced once for the whole batch.
+    /// </summary>
+    void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams)
+    {
+        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+            Forward(x.Slice(row * InFeatures, segments[s] * InFeatures), y.Slice(row * OutFeatures, segments[s] * OutFeatures), segments[s]);
+    }
+
+    /// <summary>Rows of all segments.</summary>
+    internal static int Rows(ReadOnlySpan<int> segments)
+    {
+        int rows = 0;
+        foreach (var n in segments) rows += n;
+        return rows;
+    }
 }
 
 /// <summary>Exact float32 arithmetic (BLAS GEMM/GEMV): the ideal-device reference, and digital units.</summary>
@@ -33,6 +53,10 @@ public sealed class IdealLinear(float[] weights, int outFeatures, int inFeatures
 
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) =>
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, Weights, 0f, y);
+
+    /// <summary>Exact rows do not depend on each other: one GEMM over every segment.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams) =>
+        Forward(x, y, ILinearExecutor.Rows(segments));
 }
 
 /// <summary>
@@ -84,6 +108,10 @@ public sealed class MappedLinear : ILinearExecutor
         _file.ReleasePages(_name);
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, w.AsSpan(0, OutFeatures * InFeatures), 0f, y);
     }
+
+    /// <summary>One widening and one GEMM for every segment (exact rows do not depend on each other).</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams) =>
+        Forward(x, y, ILinearExecutor.Rows(segments));
 }
 
 /// <summary>
@@ -112,16 +140,18 @@ public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearEx
 
     public int OutFeatures => Layer.OutFeatures;
 
-    /// <summary>
-    /// Device noise stream of the next products (read noise, statistical ADC term); null: the layer's own call count.
-    /// The accuracy study sets it per data sequence so a sequence's draws do not depend on what ran before it.
-    /// </summary>
-    public ulong? NoiseStream { get; set; }
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) => Forward(x, y, [tokens], [null]);
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    /// <summary>Segment s reads noise stream <paramref name="noiseStreams"/>[s] (<see cref="InferenceSession.NoiseStream"/>), else the layer's next call count.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams) =>
+        Layer.Forward(x, y, segments, Path, Streams(noiseStreams, Layer.NextForwardCall));
+
+    /// <summary>Each segment's noise stream: its own, else the next call count (segments in order, as calls of their own).</summary>
+    internal static ulong[] Streams(ReadOnlySpan<ulong?> perSegment, Func<ulong> nextCall)
     {
-        if (NoiseStream is { } stream) Layer.Forward(x, y, tokens, Path, stream);
-        else Layer.Forward(x, y, tokens, Path);
+        var result = new ulong[perSegment.Length];
+        for (int s = 0; s < result.Length; s++) result[s] = perSegment[s] ?? nextCall();
+        return result;
     }
 }
 
@@ -135,15 +165,19 @@ public sealed class RramLinear(RramLinearLayer layer, RramPath path) : ILinearEx
 public sealed class RegeneratingRramLinear : ILinearExecutor
 {
     private readonly Func<float[]> _readWeights;
+    private readonly Action<Span<float>>? _readWeightsInto;
     private readonly RramFormat _format;
     private readonly ulong _seed;
     private readonly string _purpose;
     private readonly ChipLayerCache _cache;
     private long _calls;
 
-    public RegeneratingRramLinear(Func<float[]> readWeights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose, RramPath path, ChipLayerCache cache)
+    /// <param name="readWeights">The weights as an array (a held one, e.g. the tied embedding, is read in place).</param>
+    /// <param name="readWeightsInto">When given, used instead to read the weights into the cache's reused weight buffer.</param>
+    public RegeneratingRramLinear(Func<float[]> readWeights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose, RramPath path, ChipLayerCache cache,
+        Action<Span<float>>? readWeightsInto = null)
     {
-        (_readWeights, _format, _seed, _purpose, _cache, Path) = (readWeights, format, seed, purpose, cache, path);
+        (_readWeights, _readWeightsInto, _format, _seed, _purpose, _cache, Path) = (readWeights, readWeightsInto, format, seed, purpose, cache, path);
         (OutFeatures, InFeatures) = (outFeatures, inFeatures);
         Faults = Program().Faults;
     }
@@ -154,24 +188,40 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
 
     public RramPath Path { get; }
 
+    /// <summary>The chip's cache of programmed layers (and its reused storage) this layer is kept in.</summary>
+    public ChipLayerCache Cache => _cache;
+
     /// <summary>Cells and stuck cells of the programmed layer (the same at every regeneration).</summary>
     public RramFaultCounts Faults { get; }
 
-    /// <summary>As <see cref="RramLinear.NoiseStream"/>.</summary>
-    public ulong? NoiseStream { get; set; }
-
     private RramLinearLayer Program()
     {
-        var layer = RramLinearLayer.Program(_readWeights(), OutFeatures, InFeatures, _format, _seed, _purpose);
+        // With no layer kept, every regeneration writes into the chip's one reused storage (no per-layer garbage).
+        var storage = _cache.Storage;
+        _cache.CollectIfGarbage();
+        float[] weights;
+        if (storage is not null && _readWeightsInto is not null)
+        {
+            weights = storage.WeightBuffer((long)OutFeatures * InFeatures);
+            _readWeightsInto(weights.AsSpan(0, OutFeatures * InFeatures));
+        }
+        else weights = _readWeights();
+        var layer = RramLinearLayer.Program(weights, OutFeatures, InFeatures, _format, _seed, _purpose, storage);
         _cache.Put(this, layer, (long)OutFeatures * InFeatures * 4L * (_format.SlicesPerWeight == 1 ? 1 : _format.SlicesPerWeight + 1));
         return layer;
     }
 
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens) => Forward(x, y, [tokens], [null]);
+
+    /// <summary>The layer is programmed (or taken from the cache) once for every segment; noise streams as <see cref="RramLinear"/>'s.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, ReadOnlySpan<ulong?> noiseStreams)
     {
-        var layer = _cache.Get(this) ?? Program();
-        ulong call = (ulong)(Interlocked.Increment(ref _calls) - 1);
-        layer.Forward(x, y, tokens, Path, NoiseStream ?? call);
+        // One programmed layer at a time while a storage is shared: the lock keeps two products from programming into it at once.
+        lock (_cache)
+        {
+            var layer = _cache.Get(this) ?? Program();
+            layer.Forward(x, y, segments, Path, RramLinear.Streams(noiseStreams, () => (ulong)(Interlocked.Increment(ref _calls) - 1)));
+        }
     }
 }
 
@@ -185,6 +235,26 @@ public sealed class ChipLayerCache(long budgetBytes)
     private long _bytes;
 
     public long BudgetBytes { get; } = budgetBytes;
+
+    private long _allocatedAtCollection;
+
+    /// <summary>
+    /// A blocking collection when more than <see cref="GarbageBytes"/> were allocated since the last one: products leave
+    /// large transient arrays (quantised inputs, outputs) that the GC would otherwise let pile up beside the storage
+    /// (measured: 1B statistical peak 3.97 GB without). A collection of this heap (few, large objects) takes milliseconds.
+    /// </summary>
+    public void CollectIfGarbage()
+    {
+        long allocated = GC.GetTotalAllocatedBytes();
+        if (allocated - _allocatedAtCollection < GarbageBytes) return;
+        GC.Collect();
+        _allocatedAtCollection = GC.GetTotalAllocatedBytes();
+    }
+
+    private const long GarbageBytes = 256L << 20;
+
+    /// <summary>With no layer kept (budget 0), the buffers every layer of the chip is programmed into in turn; else null.</summary>
+    public RramLayerStorage? Storage { get; } = budgetBytes == 0 ? new RramLayerStorage() : null;
 
     /// <summary>Layers programmed again because they were not kept.</summary>
     public long Regenerations { get; private set; }
@@ -234,6 +304,9 @@ public interface ILinearPlacer
 
     /// <summary>As <see cref="Place"/> with the weights read by <paramref name="read"/> (a placer may read them again later).</summary>
     ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read(), outFeatures, inFeatures);
+
+    /// <summary>As above; <paramref name="readInto"/> (when given) reads the same weights into a caller's buffer, so a placer that reads them again need not allocate.</summary>
+    ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures) => Place(module, read, outFeatures, inFeatures);
 
     /// <summary>The placer for one model (a hardware placer maps the model to learn each matrix's target); default: itself.</summary>
     ILinearPlacer ForModel(ModelSpec model) => this;
@@ -295,12 +368,15 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
         Plan is null && hardware is not null ? new RramPlacer(Format, Seed, Path, FunctionalPlan.Map(hardware, model), hardware) { ChipCacheBytes = ChipCacheBytes } : this;
 
     /// <summary>Regenerated per use when <see cref="ChipCacheBytes"/> is set and the layer needs no ADC calibration; else as <see cref="Place(string, float[], int, int)"/>.</summary>
-    public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures)
+    public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read, null, outFeatures, inFeatures);
+
+    /// <summary>As above; a regenerated layer reads its weights through <paramref name="readInto"/> into the chip's reused buffer when given.</summary>
+    public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures)
     {
         bool calibrated = !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated;
         if (ChipCacheBytes is not { } budget || calibrated || TargetOf(module) != ComputeTarget.Rram) return Place(module, read(), outFeatures, inFeatures);
         _cache ??= new ChipLayerCache(budget);
-        return new RegeneratingRramLinear(read, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module, Path, _cache);
+        return new RegeneratingRramLinear(read, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module, Path, _cache, readInto);
     }
 
     public ComputeTarget TargetOf(string module) =>

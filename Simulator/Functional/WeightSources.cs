@@ -20,6 +20,9 @@ public interface IWeightSource
     /// <summary>The tensor as float32, after its shape was checked.</summary>
     float[] Read(string name, long[] expectedShape);
 
+    /// <summary>As <see cref="Read"/>, into <paramref name="destination"/> (exactly the tensor's element count).</summary>
+    void ReadInto(string name, long[] expectedShape, Span<float> destination) => Read(name, expectedShape).CopyTo(destination);
+
     /// <summary>An exact executor computing with the matrix where it is stored (a memory-mapped file), or null when the source has none.</summary>
     ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures) => null;
 }
@@ -48,6 +51,15 @@ public sealed class CheckpointWeightSource(SafetensorsCheckpoint checkpoint, str
         var data = checkpoint.ReadFloat32(name);
         checkpoint.FileOf(name).ReleasePages(name); // the float32 copy is what is used; the mapped pages need not stay resident
         return data;
+    }
+
+    public void ReadInto(string name, long[] expectedShape, Span<float> destination)
+    {
+        var problem = Check(name, expectedShape);
+        if (problem is not null) throw new UserInputException(problem);
+        var file = checkpoint.FileOf(name);
+        file.ReadFloat32(name, destination);
+        file.ReleasePages(name);
     }
 
     public ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures)

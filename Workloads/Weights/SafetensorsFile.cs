@@ -246,11 +246,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var t = Info(name);
-        if (t.ByteLength == 0 || !OperatingSystem.IsLinux()) return;
-        long page = Environment.SystemPageSize;
-        long start = (long)(_base + _dataStart + t.Begin), end = start + t.ByteLength;
-        long alignedStart = start / page * page, alignedEnd = (end + page - 1) / page * page;
-        _ = Madvise((nint)alignedStart, (nuint)(alignedEnd - alignedStart), MadvDontNeed);
+        if (t.ByteLength == 0) return;
+        Release((nint)(_base + _dataStart + t.Begin), t.ByteLength);
     }
 
     private const int MadvDontNeed = 4;
@@ -285,11 +282,52 @@ public sealed unsafe class SafetensorsFile : IDisposable
         var t = Info(name);
         if (destination.Length != t.ElementCount)
             throw new ArgumentException($"tensor '{name}' holds {t.ElementCount} elements, destination {destination.Length}", nameof(destination));
-        Decode(RawBytes(name), t.DType, destination);
+        DecodeReleasing(name, t, destination);
         // NaN/Inf weights gave finite-looking device logits and bare NaN in JSON (issue 14, defect 1): refuse them at the reader.
         var bad = NonFiniteResultException.IndexOfNonFinite(destination);
         if (bad >= 0)
             throw new UserInputException($"{Path}: tensor '{name}' holds {destination[bad]} at element {bad}; expected finite weights");
+    }
+
+    /// <summary>
+    /// Decodes the tensor in blocks of <see cref="DecodeBlockElements"/> elements on all cores, dropping each block's
+    /// mapped pages once it is decoded, so a large tensor (an 8B model's lm_head: 1 GB of BF16) does not sit in the
+    /// resident set whole beside its float32 copy. Same values as one <see cref="Decode"/> of the whole tensor.
+    /// </summary>
+    private void DecodeReleasing(string name, TensorInfo t, Span<float> destination)
+    {
+        var raw = RawBytes(name);
+        long n = t.ElementCount;
+        if (n <= DecodeBlockElements)
+        {
+            Decode(raw, t.DType, destination);
+            return;
+        }
+        int bytesPerElement = (int)(t.ByteLength / n);
+        long blocks = (n + DecodeBlockElements - 1) / DecodeBlockElements;
+        fixed (byte* src = raw)
+        fixed (float* dst = destination)
+        {
+            nint s = (nint)src, d = (nint)dst;
+            Parallel.For(0L, blocks, b =>
+            {
+                long e0 = b * DecodeBlockElements;
+                int count = (int)Math.Min(DecodeBlockElements, n - e0);
+                Decode(new ReadOnlySpan<byte>((byte*)s + e0 * bytesPerElement, count * bytesPerElement), t.DType, new Span<float>((float*)d + e0, count));
+                // Pages shared with a neighbouring block may be dropped while it is read: they fault in again from the file, same bytes.
+                Release(s + (nint)(e0 * bytesPerElement), (long)count * bytesPerElement);
+            });
+        }
+    }
+
+    private const long DecodeBlockElements = 1L << 22;
+
+    private static void Release(nint start, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length == 0) return;
+        long page = Environment.SystemPageSize;
+        long alignedStart = start / page * page, alignedEnd = (start + length + page - 1) / page * page;
+        _ = Madvise((nint)alignedStart, (nuint)(alignedEnd - alignedStart), MadvDontNeed);
     }
 
     /// <summary>Widens little-endian F32/F16/BF16 bytes to float32.</summary>

@@ -30,6 +30,7 @@ public sealed class AccuracyCommand : ICliCommand
         var shard = new Option<string?>("--shard") { Description = "Run only shard i/N of the units of work (noise levels x seeds x chunks of items) and write accuracy-shard.json; `cimsim merge` of all N gives the unsharded report. In Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (docs/slurm/accuracy.sbatch)." };
         var chipCache = new Option<double?>("--chip-cache-gb") { Description = "Regenerate each chip instance's RRAM layers from its seed when used, keeping at most this many GB programmed (0: none); default: program each chip once and hold it. Same results; for models whose chip does not fit in memory. Layers whose ADC needs calibration are always held." };
         var chunkItems = new Option<int>("--chunk-items") { Description = "Data items per unit of work (shards split noise levels x seeds x chunks; every shard of a study must use the same value).", DefaultValueFactory = _ => 16 };
+        var batchTokens = new Option<int>("--batch-tokens") { Description = "Tokens per layer-major batch: a chunk's sequences go through each decoder layer together, so a regenerated layer (--chip-cache-gb) is programmed once per batch; memory grows with it (logits: tokens x vocab x 4 B). Shards of a study must use the same value.", DefaultValueFactory = _ => 2048 };
         var cmd = new Command("accuracy", """
             Measure what the RRAM devices cost a model: perplexity, multiple-choice accuracy (log-likelihood of each
             choice, as lm-evaluation-harness), KL divergence and top-1 agreement against ideal devices, and the output
@@ -41,7 +42,7 @@ public sealed class AccuracyCommand : ICliCommand
               cimsim accuracy --model models/llama --data eval.jsonl --seeds 5 --shard 3/8 -o out/acc/shard-3   # then: cimsim merge out/acc/shard-* -o out/acc/merged
             """)
         {
-            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output, shard, chunkItems, chipCache,
+            model, adapter, data, format, seeds, firstSeed, sigma, maxTokens, output, shard, chunkItems, chipCache, batchTokens,
         };
         f.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -62,6 +63,7 @@ public sealed class AccuracyCommand : ICliCommand
                 Path = f.Path(pr),
                 MaxTokens = pr.GetValue(maxTokens),
                 ChunkItems = pr.GetValue(chunkItems),
+                BatchTokens = pr.GetValue(batchTokens),
                 ChipCacheBytes = pr.GetValue(chipCache) is { } gb
                     ? gb >= 0 && gb <= 1e6 ? (long)(gb * 1e9) : throw new UserInputException($"--chip-cache-gb {gb}: expected a size in GB from 0 to 1e6")
                     : null,

@@ -6,7 +6,8 @@
 # checkpoints are written under /tmp of the device on all cores (not measured), then each shape's bench runs pinned
 # to 2 cores (taskset -c 0,1, OPENBLAS_NUM_THREADS=2) and the checkpoint is deleted. SHAPES lists preset[:layers]
 # (layers: only the first N decoder layers, CIMSIM_BENCH_LAYERS); output: OUT/bench.log. Stops starting shapes after
-# DEADLINE s.
+# DEADLINE s. PIN=0 runs every phase on all the host's cores instead (OPENBLAS_NUM_THREADS unset): a peak-memory run,
+# whose tokens/s are not this machine's.
 set -u
 T0=$(date +%s); DEADLINE=${DEADLINE:-540}
 SHAPES=${SHAPES:-"llama-3.2-1b llama-3.2-3b llama-3.1-8b:4"}
@@ -28,8 +29,9 @@ for item in $SHAPES; do
     timeout $left dotnet $W/bin/cimsim.dll bench accuracy --full > /dev/null
   echo "$item: checkpoint written on $(nproc) cores in $(( $(date +%s) - t )) s ($(du -sh $CK | cut -f1))" | tee -a $log
   left=$(( DEADLINE - ($(date +%s) - T0) ))
-  CIMSIM_BENCH_LAYERS=$layers CIMSIM_BENCH_KEEP=1 CIMSIM_BENCH_SHAPES=$shape CIMSIM_BENCH_DIR=$CK OPENBLAS_NUM_THREADS=2 \
-    timeout $left taskset -c 0,1 dotnet $W/bin/cimsim.dll bench accuracy --full 2>&1 | tee -a $log
+  if [ "${PIN:-1}" = 0 ]; then pin=(); threads=$(nproc); else pin=(taskset -c 0,1); threads=2; fi
+  CIMSIM_BENCH_LAYERS=$layers CIMSIM_BENCH_KEEP=1 CIMSIM_BENCH_SHAPES=$shape CIMSIM_BENCH_DIR=$CK OPENBLAS_NUM_THREADS=$threads \
+    timeout $left "${pin[@]}" dotnet $W/bin/cimsim.dll bench accuracy --full 2>&1 | tee -a $log
   echo "$item: exit ${PIPESTATUS[0]}, $(( $(date +%s) - t )) s" | tee -a $log
   rm -rf $CK
 done

@@ -55,8 +55,8 @@ public static class MappingJson
             r.Problems,
             r.Warnings,
             r.AllPlacements.Select(p => new PlacementDocument(p.Role.ToString(), p.Layer, p.Module?.HfName(), p.Name, Lower(p.Target), p.K, p.N,
-                p.RowBlocks, p.ColumnBlocks, p.BlocksPerUnit, p.Units, p.Chip, p.FirstUnit, p.FirstTile, p.LastTile, Math.Round(p.Hops, 6),
-                Math.Round(p.Utilisation, 6))).ToList());
+                p.RowBlocks, p.ColumnBlocks, p.BlocksPerUnit, p.Units, p.Chip, p.ChipSpan, p.FirstUnit, p.FirstTile, p.LastTile, Math.Round(p.Hops, 6),
+                Math.Round(p.Utilisation, 6), p.AdcBits)).ToList());
     }
 }
 
@@ -95,7 +95,8 @@ public sealed record ChipLinkDocument(int From, int To, long BitsPerToken, long 
 
 public sealed record PlacementDocument(
     string Role, int Layer, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Module, string Name, string Target, int K, int N,
-    int RowBlocks, int ColumnBlocks, int BlocksPerUnit, int Units, int Chip, int FirstUnit, int FirstTile, int LastTile, double Hops, double Utilisation);
+    int RowBlocks, int ColumnBlocks, int BlocksPerUnit, int Units, int Chip, int ChipSpan, int FirstUnit, int FirstTile, int LastTile, double Hops, double Utilisation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AdcBits);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(MappingDocument))]

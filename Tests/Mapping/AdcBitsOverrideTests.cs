@@ -131,6 +131,16 @@ public class AdcBitsOverrideTests
     }
 
     [Test]
+    public void MappingJson_DownProjAt4Bits_ListsTheBitsOnExactlyThoseMatrices()
+    {
+        var mapping = Mapper.Map(Spec($"mapping.adc_bits.{DownProj}=4"), SchedulingFixtures.TinyModel, null, new WorkloadSpec(1, Prompt, Generate));
+        using var doc = System.Text.Json.JsonDocument.Parse(MappingJson.ToJson(mapping));
+        var withBits = doc.RootElement.GetProperty("placements").EnumerateArray()
+            .Where(p => p.TryGetProperty("adc_bits", out _)).Select(p => (p.GetProperty("layer").GetInt32(), p.GetProperty("module").GetString(), p.GetProperty("adc_bits").GetInt32())).ToList();
+        Assert.That(withBits, Is.EqualTo(Enumerable.Range(0, SchedulingFixtures.TinyModel.NumLayers).Select(l => (l, "down_proj", 4)).ToList()));
+    }
+
+    [Test]
     public void Infer_LastDownProjAt4Bits_OnlyItsErrorChanges()
     {
         // The last layer's down_proj is the last W0 before the (digital) lm_head, so no other module's input changes:

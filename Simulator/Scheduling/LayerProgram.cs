@@ -161,6 +161,26 @@ public sealed class LayerProgram
             return id;
         }
 
+        /// <summary>
+        /// A transfer of <paramref name="bitsPerToken"/> over the on-chip mesh (`link`, <paramref name="hops"/>) or the
+        /// chip-to-chip link (`chip_link`), crossing <paramref name="crossings"/> chip cuts.
+        /// </summary>
+        private int Transfer(string op, int layer, string key, long bitsPerToken, int[] deps, double? hops, int crossings, bool last = false) =>
+            Add(new TaskTemplate
+            {
+                Id = 0,
+                Operator = op,
+                Layer = layer,
+                Kind = TaskKind.Transfer,
+                ResourceKey = key,
+                ResourceClass = "interconnect",
+                BitsPerToken = bitsPerToken,
+                LastTokenOnly = last,
+                Dependencies = deps,
+                Hops = hops,
+                LinkCrossings = crossings,
+            });
+
         private int Add(string op, int layer, TaskKind kind, string key, string cls, int[] deps, long @in = 0, long @out = 0, long bits = 0, bool last = false, long units = 1) =>
             Add(new TaskTemplate
             {
@@ -235,19 +255,7 @@ public sealed class LayerProgram
             // The first layer of a chip receives the residual stream over the chip-to-chip link (pipeline cut), hub to hub.
             if (Crossings(l - 1, l) is var crossings and > 0)
             {
-                prevOut = Add(new TaskTemplate
-                {
-                    Id = 0,
-                    Operator = "transfer.chip_link",
-                    Layer = l,
-                    Kind = TaskKind.Transfer,
-                    ResourceKey = "chip_link",
-                    ResourceClass = "interconnect",
-                    BitsPerToken = (long)model.HiddenSize * _actBits,
-                    Dependencies = [prevOut],
-                    Hops = 0,
-                    LinkCrossings = crossings,
-                });
+                prevOut = ChipLinkTransfer(l, "transfer.chip_link", [prevOut], (long)model.HiddenSize * _actBits, crossings);
             }
             int Source(int local) => local == OperatorTemplate.LayerInput ? prevOut : id[local];
             // Activations travel to a matrix's tiles once per producer, shared by every consumer (q, k, v and their LoRA A).
@@ -255,20 +263,8 @@ public sealed class LayerProgram
             {
                 if (transferOf.TryGetValue(local, out var x)) return x;
                 var name = local == OperatorTemplate.LayerInput ? "transfer.layer_input" : "transfer." + template[local].Name;
-                x = Add(new TaskTemplate
-                {
-                    Id = 0,
-                    Operator = name,
-                    Layer = l,
-                    Kind = TaskKind.Transfer,
-                    ResourceKey = "link",
-                    ResourceClass = "interconnect",
-                    BitsPerToken = features * _actBits,
-                    Dependencies = [Source(local)],
-                    Hops = ConsumerHops(l, local),
-                    // A layer split over chips: the input is forwarded along the chain to its consumers' farthest slice.
-                    LinkCrossings = ConsumerSpan(l, local) - 1,
-                });
+                // A layer split over chips: the input is forwarded along the chain to its consumers' farthest slice.
+                x = Transfer(name, l, "link", features * _actBits, [Source(local)], ConsumerHops(l, local), ConsumerSpan(l, local) - 1);
                 transferOf[local] = x;
                 return x;
             }
@@ -354,28 +350,16 @@ public sealed class LayerProgram
             return span;
         }
 
-        /// <summary>A chip-link transfer between a split layer's home chip and its matrices' remote column slices (no mesh hops counted).</summary>
-        private int SliceTransfer(int l, string name, int[] deps, long bitsPerToken, int crossings) => Add(new TaskTemplate
-        {
-            Id = 0,
-            Operator = name,
-            Layer = l,
-            Kind = TaskKind.Transfer,
-            ResourceKey = "chip_link",
-            ResourceClass = "interconnect",
-            BitsPerToken = bitsPerToken,
-            Dependencies = deps,
-            Hops = 0,
-            LinkCrossings = crossings,
-        });
+        /// <summary>A chip-link transfer, hub to hub (a pipeline cut) or between a split layer's home chip and its matrices' remote column slices (no mesh hops counted).</summary>
+        private int ChipLinkTransfer(int l, string name, int[] deps, long bitsPerToken, int crossings) => Transfer(name, l, "chip_link", bitsPerToken, deps, 0, crossings);
 
         /// <summary>LoRA B of a split layer: its input (LoRA A's output, at the home hub) forwarded to its farthest slice.</summary>
         private int[] Scatter(in Operator op, string name, int l, int[] deps) =>
-            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? [SliceTransfer(l, "transfer." + name + ".scatter", deps, op.K * _actBits, p.ChipSpan - 1)] : deps;
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? [ChipLinkTransfer(l, "transfer." + name + ".scatter", deps, op.K * _actBits, p.ChipSpan - 1)] : deps;
 
         /// <summary>A split matrix's remote column slices return their outputs to the home chip: each output bit crosses as many cuts as its slice index.</summary>
         private int Gather(in Operator op, string name, int l, int task) =>
-            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? SliceTransfer(l, "transfer." + name + ".gather", [task], p.SliceOutputCrossings * _actBits, 1) : task;
+            hw?.Mapping.PlacementOf(op) is { ChipSpan: > 1 } p && l >= 0 ? ChipLinkTransfer(l, "transfer." + name + ".gather", [task], p.SliceOutputCrossings * _actBits, 1) : task;
 
         /// <summary>
         /// Mean hops between layer <paramref name="l"/>'s hub and its chip's attention pool; null when attention does not
@@ -392,21 +376,12 @@ public sealed class LayerProgram
         /// A transfer over the mesh between the hub and the attention pool (Q, new and reloaded K/V rows, scores,
         /// probabilities, the context): bits per token plus bits per attended position, over the pool's hops.
         /// </summary>
-        private int PoolTransfer(int l, string name, int[] deps, long perToken, long perPosition, long? window, bool kvReload) =>
-            Windowed(Add(new TaskTemplate
-            {
-                Id = 0,
-                Operator = name,
-                Layer = l,
-                Kind = TaskKind.Transfer,
-                ResourceKey = "link",
-                ResourceClass = "interconnect",
-                BitsPerToken = perToken,
-                BitsPerAttendedPosition = perPosition,
-                CarriesKvReload = kvReload,
-                Dependencies = deps,
-                Hops = PoolHops(l),
-            }), window);
+        private int PoolTransfer(int l, string name, int[] deps, long perToken, long perPosition, long? window, bool kvReload)
+        {
+            var id = Transfer(name, l, "link", perToken, deps, PoolHops(l), 0);
+            Tasks[id] = Tasks[id] with { BitsPerAttendedPosition = perPosition, CarriesKvReload = kvReload };
+            return Windowed(id, window);
+        }
 
         /// <summary>Dependencies of a pool task: a hub-to-pool transfer after <paramref name="deps"/>, or <paramref name="deps"/> when there is no pool.</summary>
         private int[] ToPool(int l, string name, int[] deps, long perToken, long perPosition = 0, long? window = null, bool kvReload = false) =>
@@ -430,20 +405,8 @@ public sealed class LayerProgram
             var model = graph.Model;
             var norm = new Operator { Kind = OperatorKind.RmsNorm, M = 1, K = model.HiddenSize, N = model.HiddenSize, Flops = 4L * model.HiddenSize };
             var normF = Vector(norm, "final_norm", -1, [prevOut], model.HiddenSize, last: true);
-            var xF = Add(new TaskTemplate
-            {
-                Id = 0,
-                Operator = "transfer.lm_head_in",
-                Layer = -1,
-                Kind = TaskKind.Transfer,
-                ResourceKey = "link",
-                ResourceClass = "interconnect",
-                BitsPerToken = (long)model.HiddenSize * _actBits,
-                LastTokenOnly = true,
-                Dependencies = [normF],
-                Hops = hw?.Mapping.LmHead is { IsOnChip: true } h ? h.Hops : hw is null ? null : 0,
-                LinkCrossings = Crossings(model.NumLayers - 1, -1),
-            });
+            var xF = Transfer("transfer.lm_head_in", -1, "link", (long)model.HiddenSize * _actBits, [normF],
+                hw?.Mapping.LmHead is { IsOnChip: true } h ? h.Hops : hw is null ? null : 0, Crossings(model.NumLayers - 1, -1), last: true);
             var head = new Operator { Kind = OperatorKind.LmHead, Layer = -1, M = 1, K = model.HiddenSize, N = model.VocabSize };
             Matrix(head, "lm_head", -1, [xF], last: true);
         }

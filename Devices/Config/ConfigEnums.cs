@@ -3,6 +3,17 @@ namespace CimSim.Devices.Config;
 // YAML spells enum members in kebab-case: SarNeurosim <-> "sar-neurosim", GaussianRelativeGmax <->
 // "gaussian-relative-gmax", Hbm2 <-> "hbm2". Adding a member is adding a YAML value.
 
+/// <summary>How the standard normal draws of rram.noise.weight_noise are made (docs/devices.md, "Weight noise draws").</summary>
+public enum NormalGenerator
+{
+    /// <summary>Marsaglia's polar method on xoshiro256**, in double: the draws of every chip before 1 Dec 2026, so results
+    /// published with them reproduce.</summary>
+    Polar,
+
+    /// <summary>Box-Muller on 8 xoshiro128** lanes at once, in float: about 8x faster; a different chip for the same seed.</summary>
+    BoxMuller,
+}
+
 /// <summary>How a signed weight is stored in non-negative conductances.</summary>
 public enum WeightEncoding
 {

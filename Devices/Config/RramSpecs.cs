@@ -578,6 +578,11 @@ public sealed record WeightNoiseSpec
     [ConfigKey("tile_cols", Min = 1, Max = 1 << 20)]
     public int TileCols { get; init; } = 64;
 
+    /// <summary>How the standard normal draws are made: polar (the reference stream) or box-muller (vectorised, for large
+    /// evaluations); the same noise law, different draws for the same seed.</summary>
+    [ConfigKey("generator")]
+    public NormalGenerator Generator { get; init; } = NormalGenerator.Polar;
+
     /// <summary>This section as the one noise record shared with the noise profile and the trainer (mean and output
     /// noise 0: the device's output error comes from its ADC and read-noise models).</summary>
     public NoiseModel Model => new() { Sigma = Sigma, Scale = Scale, TileInputs = TileRows, TileOutputs = TileCols };

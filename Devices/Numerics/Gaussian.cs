@@ -1,35 +1,18 @@
+using CimSim.Common.Random;
+
 namespace CimSim.Devices.Numerics;
 
 /// <summary>
-/// Standard normal draws from a seeded <see cref="System.Random"/> (Marsaglia's polar method: two normals per
-/// accepted pair of uniforms). Used instead of a per-draw MathNet distribution object in the hot loops.
+/// Standard normal draws from a seeded <see cref="System.Random"/> (Marsaglia's polar method, <see cref="PolarNormal{TSource}"/>:
+/// two normals per accepted pair of uniforms). Used instead of a per-draw MathNet distribution object in the hot loops.
 /// </summary>
 public sealed class Gaussian(System.Random rng)
 {
-    private double _spare;
-    private bool _hasSpare;
+    private PolarNormal<SystemRandomSource> _polar = new(new SystemRandomSource(rng));
 
     public System.Random Random { get; } = rng;
 
-    public double Next()
-    {
-        if (_hasSpare)
-        {
-            _hasSpare = false;
-            return _spare;
-        }
-        double u, v, s;
-        do
-        {
-            u = 2 * Random.NextDouble() - 1;
-            v = 2 * Random.NextDouble() - 1;
-            s = u * u + v * v;
-        } while (s >= 1 || s == 0);
-        double f = Math.Sqrt(-2 * Math.Log(s) / s);
-        _spare = v * f;
-        _hasSpare = true;
-        return u * f;
-    }
+    public double Next() => _polar.Next();
 
     /// <summary>dst[i] += sigma[i] * z_i (sigma given per element).</summary>
     public void AddScaled(Span<float> dst, ReadOnlySpan<float> sigma)
@@ -41,5 +24,10 @@ public sealed class Gaussian(System.Random rng)
     public void AddScaled(Span<float> dst, double sigma)
     {
         for (int i = 0; i < dst.Length; i++) dst[i] += (float)(sigma * Next());
+    }
+
+    private readonly struct SystemRandomSource(System.Random random) : IUniformSource
+    {
+        public double NextDouble() => random.NextDouble();
     }
 }

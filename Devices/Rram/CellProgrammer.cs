@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
 using CimSim.Devices.Numerics;
@@ -26,9 +28,10 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
         int o0, int o1, ulong seed, string purpose, string layerPurpose)
     {
+        bool cellNoise = f.AnyCellNoise || readVar != null;
+        if (!cellNoise) return ProgramExactCells(w, scales, slices, groupMax, o0, o1, seed, purpose);
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
         int digitMask = f.DigitMax, npol = f.CellsPerSlice;
-        bool cellNoise = f.AnyCellNoise || readVar != null;
         var prog = f.ProgrammingNoiseOn ? new Gaussian(RandomStreams.Create(seed, purpose + "/programming")) : null;
         var stuck = f.StuckAtOn ? RandomStreams.Create(seed, purpose + "/stuck-at") : null;
         var drift = f.DriftOn && f.Spec.Noise.Drift.NuSigma > 0 ? new Gaussian(RandomStreams.Create(seed, purpose + "/drift")) : null;
@@ -106,6 +109,91 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         }
         if (compensate) Compensate(slices, readVar, sumAtT0, sumAtRef, inFeatures, o0, o1, weightsPerArray, rowBlocks);
         return new RramFaultCounts(cells, sa0, sa1);
+    }
+
+    /// <summary>
+    /// <see cref="ProgramOutputs"/> when no cell non-ideality is on (the default chip): every cell holds its exact digit,
+    /// and only the abstract weight noise is added, row by row and vectorised. The same values as the cell-by-cell loop
+    /// with the polar generator (the same draws in the same order; tested), which it replaces for this case.
+    /// </summary>
+    private RramFaultCounts ProgramExactCells(float[] w, float[] scales, float[][] slices, WeightNoiseReference? groupMax,
+        int o0, int o1, ulong seed, string purpose)
+    {
+        int nSlices = f.SlicesPerWeight, npol = f.CellsPerSlice;
+        var top = slices[nSlices - 1];
+        float topShift = (float)Math.Pow(2, f.BitsPerCell * (nSlices - 1));
+        double sigma = f.WeightNoise.Sigma, mean = f.WeightNoise.Mean;
+        bool polar = f.WeightNoiseGenerator == NormalGenerator.Polar;
+        var polarDraws = groupMax != null && polar ? new PolarNormal<Xoshiro256StarStarSource>(Xoshiro256StarStarSource.Create(seed, purpose + "/weight-noise")) : default;
+        var vectorDraws = groupMax != null && !polar ? VectorNormalStream.Create(seed, purpose + "/weight-noise") : default;
+        var reference = groupMax != null ? new float[inFeatures] : null;
+        var draws = groupMax != null && !polar ? new float[inFeatures] : null;
+        for (int o = o0; o < o1; o++)
+        {
+            float scale = scales[o];
+            int start = o * inFeatures;
+            var row = w.AsSpan(start, inFeatures);
+            DigitsOfRow(row, scale, slices, start);
+            if (groupMax == null || scale <= 0) continue;
+            // HaLoRA abstract model (the shared NoiseModel): W += (mean + sigma z) max|W|_group, in integer weight units,
+            // carried by the most significant slice.
+            groupMax.FillRow(row, o, reference);
+            TensorPrimitives.Divide(reference!, scale, reference);
+            var topRow = top.AsSpan(start, inFeatures);
+            if (polar)
+                for (int i = 0; i < inFeatures; i++) topRow[i] += (float)((mean + sigma * polarDraws.Next()) * reference![i] / topShift);
+            else
+            {
+                vectorDraws.Fill(draws);
+                TensorPrimitives.Multiply(draws!, (float)sigma, draws);
+                TensorPrimitives.Add(draws!, (float)mean, draws);
+                TensorPrimitives.Multiply(draws!, reference!, draws);
+                TensorPrimitives.MultiplyAdd(draws!, 1f / topShift, topRow, topRow);
+            }
+        }
+        return new RramFaultCounts((long)(o1 - o0) * inFeatures * nSlices * npol, 0, 0);
+    }
+
+    /// <summary>
+    /// The exact stored digits of one output row, less the reference column's digit: slice s of weight i holds
+    /// ((q_i + offset) >> b s) &amp; (2^b - 1) (offset encoding), or +-(|q_i| >> b s) &amp; (2^b - 1) (differential), with
+    /// q_i = clamp(round_half_even(w_i / scale), -Q, Q) (<see cref="WeightQuantizer.Level"/>).
+    /// </summary>
+    private void DigitsOfRow(ReadOnlySpan<float> row, float scale, float[][] slices, int start)
+    {
+        int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset, mask = f.DigitMax;
+        bool differential = f.CellsPerSlice == 2;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && scale > 0)
+        {
+            var vScale = Vector256.Create(scale);
+            var lo = Vector256.Create(-(float)qMax);
+            var hi = Vector256.Create((float)qMax);
+            var vOffset = Vector256.Create(offset);
+            var vMask = Vector256.Create(mask);
+            for (; i <= row.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Create(row.Slice(i, Vector256<float>.Count)) / vScale), lo), hi));
+                var negative = Vector256.LessThan(q, Vector256<int>.Zero);
+                var stored = differential ? Vector256.Abs(q) : q + vOffset;
+                for (int sl = 0; sl < nSlices; sl++)
+                {
+                    var d = (stored >> (b * sl)) & vMask;
+                    if (differential) d = Vector256.ConditionalSelect(negative, -d, d);
+                    (Vector256.ConvertToSingle(d) - Vector256.Create((float)f.ReferenceDigit(sl))).CopyTo(slices[sl].AsSpan(start + i, Vector256<float>.Count));
+                }
+            }
+        }
+        for (; i < row.Length; i++)
+        {
+            int q = WeightQuantizer.Level(row[i], scale, qMax);
+            int stored = differential ? Math.Abs(q) : q + offset;
+            for (int sl = 0; sl < nSlices; sl++)
+            {
+                int d = (stored >> (b * sl)) & mask;
+                slices[sl][start + i] = (differential && q < 0 ? -d : d) - f.ReferenceDigit(sl);
+            }
+        }
     }
 
     /// <summary>

@@ -139,6 +139,10 @@ public sealed class RramFormat
     public NoiseModel WeightNoise { get; private init; } = null!;
 
     public bool WeightNoiseOn => WeightNoise.Sigma > 0 || WeightNoise.Mean != 0;
+
+    /// <summary>How the weight noise's normal draws are made (rram.noise.weight_noise.generator).</summary>
+    public NormalGenerator WeightNoiseGenerator => Spec.Noise.WeightNoise.Generator;
+
     public bool ReadNoiseOn => Noise.Read.Sigma > 0;
     public bool ReadNoiseRelativeToG => ReadNoiseOn && Noise.Read.RelativeTo == ReadNoiseScale.G;
 

@@ -30,6 +30,25 @@ public sealed class WeightNoiseReference
             TileMaxAbs.Grid(outF, inF, model.TileInputs, model.TileOutputs).InputTiles),
     };
 
+    /// <summary><see cref="At"/> of every weight of output row <paramref name="o"/> ([in] weights) into <paramref name="destination"/>.</summary>
+    public void FillRow(ReadOnlySpan<float> row, int o, Span<float> destination)
+    {
+        switch (_scale)
+        {
+            case NoiseScale.Weight:
+                TensorPrimitives.Abs(row, destination);
+                break;
+            case NoiseScale.Layer:
+                destination[..row.Length].Fill(_layerMax);
+                break;
+            default:
+                var tiles = _tiles.AsSpan(o / _tileOutputs * _inputTiles, _inputTiles);
+                for (int t = 0, i0 = 0; i0 < row.Length; t++, i0 += _tileInputs)
+                    destination.Slice(i0, Math.Min(_tileInputs, row.Length - i0)).Fill(tiles[t]);
+                break;
+        }
+    }
+
     /// <summary>The reference of weight <paramref name="w"/> at output <paramref name="o"/>, input <paramref name="i"/>.</summary>
     public float At(float w, int o, int i) => _scale switch
     {

@@ -134,7 +134,8 @@ public sealed class AccuracyBenchmark : IBenchmark
                 var writeNote = existing ? "written before this run" : $"written in {writeS:F0} s, writer peak RSS {written.Value.PeakBytes / 1e9:F2} GB";
                 output.WriteLine($"{shape}{layersNote}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, {writeNote}); SGEMM {rows}x{n}x{k} {gemm / 1e9:F1} GFLOP/s -> bound {bound:F2} tokens/s; "
                     + $"load average {LoadAverage()}");
-                foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated)", "statistical") })
+                foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
+                    ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
                     var r = RunChild(key, shape, dir);
                     if (r is null)
@@ -143,7 +144,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                         continue;
                     }
                     var (buildS, preS, peak) = r.Value;
-                    output.WriteLine($"  {label,-26}: build {buildS,6:F1} s | prefill {rows / preS,7:F2} tokens/s ({rows / preS / bound:P0} of SGEMM bound) | "
+                    output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | prefill {rows / preS,7:F2} tokens/s ({rows / preS / bound:P0} of SGEMM bound) | "
                         + $"peak RSS {peak / 1e9:F2} GB | load average {LoadAverage()}");
                 }
             }
@@ -233,7 +234,8 @@ public sealed class AccuracyBenchmark : IBenchmark
             {
                 "ideal" => () => MappedIdealPlacer.Instance,
                 "statistical" => () => FunctionalHardware.Placer(new HardwareSpec(), 0, RramPath.Statistical, chipCacheBytes: 0),
-                _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal or statistical, got '{phase}'"),
+                "statistical-box-muller" => () => FunctionalHardware.Placer(BoxMuller(new HardwareSpec()), 0, RramPath.Statistical, chipCacheBytes: 0),
+                _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal, statistical or statistical-box-muller, got '{phase}'"),
             };
             (buildS, preS) = RunCheckpointPhase(dir, placer, tokens);
         }
@@ -241,6 +243,12 @@ public sealed class AccuracyBenchmark : IBenchmark
         output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {preS:R} {PeakMemoryBytes():R}"));
         return 0;
     }
+
+    /// <summary>The spec with rram.noise.weight_noise.generator: box-muller.</summary>
+    private static HardwareSpec BoxMuller(HardwareSpec hw) => hw with
+    {
+        Rram = hw.Rram with { Noise = hw.Rram.Noise with { WeightNoise = hw.Rram.Noise.WeightNoise with { Generator = NormalGenerator.BoxMuller } } },
+    };
 
     /// <summary>The 1-minute load average (Linux /proc/loadavg), or "n/a".</summary>
     internal static string LoadAverage()

@@ -179,7 +179,9 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
     {
         (_readWeights, _readWeightsInto, _format, _seed, _purpose, _cache, Path) = (readWeights, readWeightsInto, format, seed, purpose, cache, path);
         (OutFeatures, InFeatures) = (outFeatures, inFeatures);
-        Faults = Program().Faults;
+        // Cell counts follow from the shape; only stuck-at faults need the layer programmed to be counted.
+        Faults = format.StuckAtOn ? Program().Faults
+            : new RramFaultCounts((long)outFeatures * inFeatures * format.SlicesPerWeight * format.CellsPerSlice, 0, 0);
     }
 
     public int InFeatures { get; }

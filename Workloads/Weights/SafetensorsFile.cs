@@ -1,6 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 using CimSim.Common.Errors;
 using CimSim.Common.IO;
@@ -342,11 +343,23 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(raw), destination);
                 break;
             case TensorDType.BF16:
-                var src = MemoryMarshal.Cast<byte, ushort>(raw);
-                var dst = MemoryMarshal.Cast<float, uint>(destination);
-                for (int i = 0; i < src.Length; i++) dst[i] = (uint)src[i] << 16;
+                WidenBFloat16(MemoryMarshal.Cast<byte, ushort>(raw), MemoryMarshal.Cast<float, uint>(destination));
                 break;
         }
+    }
+
+    /// <summary>BF16 to float32: the 16 bits become the float's high half (exact). Vectorised: 16 values per step.</summary>
+    private static void WidenBFloat16(ReadOnlySpan<ushort> src, Span<uint> dst)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= src.Length - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(src.Slice(i, Vector256<ushort>.Count)));
+                (lo << 16).CopyTo(dst.Slice(i));
+                (hi << 16).CopyTo(dst.Slice(i + Vector256<uint>.Count));
+            }
+        for (; i < src.Length; i++) dst[i] = (uint)src[i] << 16;
     }
 
     public void Dispose()

@@ -64,6 +64,22 @@ public class SafetensorsTests
     }
 
     [Test]
+    public void Decode_Bf16_EveryBitPatternBecomesTheFloatWithThoseHighBits()
+    {
+        // All 65536 patterns, then 7 more so the vectorised loop leaves a scalar tail; starting at an odd element too.
+        var bits = Enumerable.Range(0, 65536 + 7).Select(i => (ushort)(i * 40503 % 65536)).ToArray();
+        var raw = new byte[bits.Length * 2];
+        for (int i = 0; i < bits.Length; i++) BitConverter.TryWriteBytes(raw.AsSpan(2 * i), bits[i]);
+        foreach (int start in new[] { 0, 1 })
+        {
+            var got = new float[bits.Length - start];
+            SafetensorsFile.Decode(raw.AsSpan(2 * start), TensorDType.BF16, got);
+            for (int i = 0; i < got.Length; i++)
+                Assert.That(BitConverter.SingleToUInt32Bits(got[i]), Is.EqualTo((uint)bits[start + i] * 65536u), $"element {start + i}");
+        }
+    }
+
+    [Test]
     public void Write_SameTensors_GivesIdenticalBytes()
     {
         byte[] Make(bool reversed)

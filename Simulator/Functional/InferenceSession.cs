@@ -177,22 +177,14 @@ public sealed class InferenceSession
                 Project(layer, LinearModule.GateProj, normed, gate);
                 Project(layer, LinearModule.UpProj, normed, up);
             }
-            bool silu = s.HiddenAct == "silu";
-            // Element-wise, in chunks on every core (the same values as one pass).
-            Parallel.For(0, (gate.Length + ActivationChunk - 1) / ActivationChunk, c =>
+            if (s.HiddenAct == "silu")
             {
-                int i0 = c * ActivationChunk, len = Math.Min(ActivationChunk, gate.Length - i0);
-                var g = gate.AsSpan(i0, len);
-                if (silu)
-                {
-                    // SwiGLU: silu(gate) * up, silu(g) = g * sigmoid(g).
-                    var sg = sig.AsSpan(i0, len);
-                    TensorPrimitives.Sigmoid(g, sg);
-                    TensorPrimitives.Multiply(g, sg, g);
-                }
-                else GeluTanh(g);
-                TensorPrimitives.Multiply(g, up.AsSpan(i0, len), g);
-            });
+                // SwiGLU: silu(gate) * up, silu(g) = g * sigmoid(g).
+                TensorPrimitives.Sigmoid(gate, sig);
+                TensorPrimitives.Multiply(gate, sig, gate);
+            }
+            else GeluTanh(gate);
+            TensorPrimitives.Multiply(gate, up, gate);
             Project(layer, LinearModule.DownProj, gate, tmp);
             if (layer.PostFeedforwardNorm is not null) first.RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, width);
             TensorPrimitives.Add(hidden, tmp, hidden);
@@ -249,11 +241,7 @@ public sealed class InferenceSession
         }
     }
 
-    /// <summary>Elements per task of the MLP's element-wise activation.</summary>
-    private const int ActivationChunk = 1 << 16;
-
     /// <summary>GELU, tanh approximation (torch gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
-
     private static void GeluTanh(Span<float> x)
     {
         const float c = 0.7978845608028654f; // sqrt(2 / pi)

@@ -365,9 +365,13 @@ public sealed class RramLinearLayer
         y.CopyTo(yArr);
         Parallel.For(0, tokens, t =>
         {
-            var g = new Gaussian(RandomStreams.Create(_seed, $"{noisePurpose}/statistical/t{t}"));
+            var g = Draws(_seed, $"{noisePurpose}/statistical/t{t}");
             var row = yArr.AsSpan(t * outF, outF);
-            if (readVar == null) g.AddScaled(row, Math.Sqrt(adcVar + tokenVar[t]));
+            if (readVar == null)
+            {
+                double sd = Math.Sqrt(adcVar + tokenVar[t]);
+                for (int o = 0; o < outF; o++) row[o] += (float)(sd * g.Next());
+            }
             else
             {
                 var v = readVar.AsSpan(t * outF, outF);
@@ -376,6 +380,10 @@ public sealed class RramLinearLayer
         });
         yArr.CopyTo(y);
     }
+
+    /// <summary>The standard normal draws of stream (seed, purpose): the polar method on the stream's xoshiro256**, the same
+    /// values as a <see cref="Gaussian"/> on <see cref="RandomStreams.Create"/> without its per-stream set-up cost.</summary>
+    private static PolarNormal<Xoshiro256StarStarSource> Draws(ulong seed, string purpose) => new(Xoshiro256StarStarSource.Create(seed, purpose));
 
     /// <summary>
     /// Integer-domain product through the bit-accurate model. Per row block (one array's rows) and weight
@@ -430,18 +438,18 @@ public sealed class RramLinearLayer
                 long clippedHere = 0;
                 Parallel.For(0, tokens, () => 0L, (t, _, local) =>
                 {
-                    Gaussian? g = readSd != null || pVar != null
-                        ? new Gaussian(RandomStreams.Create(_seed, $"{noisePurpose}/read/b{localRb}/s{localSl}/t{t}")) : null;
+                    var g = readSd != null || pVar != null ? Draws(_seed, $"{noisePurpose}/read/b{localRb}/s{localSl}/t{t}") : default;
                     var accRow = acc.AsSpan(t * outF, outF);
                     for (int k = 0; k < steps; k++)
                     {
                         int kt = k * tokens + t;
                         var pRow = p.AsSpan(kt * outF, outF);
-                        if (readSd != null) g!.AddScaled(pRow, readSd[kt]);
+                        if (readSd != null)
+                            for (int o = 0; o < outF; o++) pRow[o] += (float)(readSd[kt] * g.Next());
                         else if (pVar != null)
                         {
                             var v = pVar.AsSpan(kt * outF, outF);
-                            for (int o = 0; o < outF; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g!.Next());
+                            for (int o = 0; o < outF; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g.Next());
                         }
                         float shift = (float)Math.Pow(2, f.DacBits * k + sliceShift);
                         var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(localRb * _slices.Length + localSl) * steps + k] : f.Adc[k];

@@ -83,7 +83,26 @@ public sealed class AccuracyBenchmark : IBenchmark
                 ok &= speed;
             }
         }
+        BitAccurateLayer(hw, spec, quick ? 16 : 64, gemmFlops, output);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The bit-accurate path on one layer of the model's largest shape (intermediate x hidden), programmed once and held:
+    /// the rate of its step-GEMM work (2 x tokens x out x in x DAC steps x slices FLOP per call, best of 7 after a
+    /// warm-up) against SGEMM, i.e. the fraction of SGEMM / (steps x slices) it reaches (issue 19: 50 %).
+    /// </summary>
+    private static void BitAccurateLayer(HardwareSpec hw, ModelSpec spec, int tokens, double gemmFlops, TextWriter output)
+    {
+        int outF = spec.IntermediateSize, inF = spec.HiddenSize;
+        var format = new RramFormat(hw.Rram);
+        var layer = RramLinearLayer.Program(Filled(outF * inF, 3).Select(v => v * 0.04f).ToArray(), outF, inF, format, 1, "bench");
+        var x = Filled(tokens * inF, 4);
+        var y = new float[tokens * outF];
+        double work = 2.0 * tokens * outF * inF * format.DacSteps * format.SlicesPerWeight;
+        double rate = work / BenchTiming.BestSeconds(() => layer.Forward(x, y, tokens, RramPath.BitAccurate), 7);
+        output.WriteLine($"bit-accurate, one {outF} x {inF} layer, {tokens} tokens: {rate / 1e9:F1} GFLOP/s of step-GEMM work "
+            + $"({format.DacSteps} DAC steps x {format.SlicesPerWeight} slices) = {rate / gemmFlops:P0} of SGEMM / (steps x slices)");
     }
 
     public bool HasFull => true;

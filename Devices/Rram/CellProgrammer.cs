@@ -24,26 +24,26 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     private readonly double _readSigmaRelG = f.ReadNoiseRelativeToG ? f.Spec.Noise.Read.Sigma : 0;
     private readonly double _refReadRatio = f.DriftCompensationOn ? f.DriftReferenceReadSeconds / f.Spec.Noise.Drift.T0Seconds : 1;
 
+    // The reference column's digit of each slice (offset level with analog subtraction, else 0), removed from every cell's.
+    private readonly int[] _referenceDigits = Enumerable.Range(0, f.SlicesPerWeight).Select(f.ReferenceDigit).ToArray();
+
     /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
     public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
         int o0, int o1, ulong seed, string purpose, string layerPurpose)
     {
-        bool cellNoise = f.AnyCellNoise || readVar != null;
-        if (!cellNoise) return ProgramExactCells(w, scales, slices, groupMax, o0, o1, seed, purpose);
+        if (!f.AnyCellNoise && readVar == null) return ProgramExactCells(w, scales, slices, groupMax, o0, o1, seed, purpose);
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
         int digitMask = f.DigitMax, npol = f.CellsPerSlice;
         var prog = f.ProgrammingNoiseOn ? new Gaussian(RandomStreams.Create(seed, purpose + "/programming")) : null;
         var stuck = f.StuckAtOn ? RandomStreams.Create(seed, purpose + "/stuck-at") : null;
         var drift = f.DriftOn && f.Spec.Noise.Drift.NuSigma > 0 ? new Gaussian(RandomStreams.Create(seed, purpose + "/drift")) : null;
-        var weightNoise = groupMax != null ? new Gaussian(RandomStreams.Create(seed, purpose + "/weight-noise")) : null;
+        var weightNoise = groupMax != null ? new WeightNoiseRows(f, groupMax, inFeatures, seed, purpose) : null;
         int weightsPerArray = Math.Max(1, f.ArrayColumns / (nSlices * npol));
         long cells = 0, sa0 = 0, sa1 = 0;
-        float topShift = (float)Math.Pow(2, b * (nSlices - 1));
-        double weightSigma = f.WeightNoise.Sigma, weightMean = f.WeightNoise.Mean;
         // The reference column's current (offset level, analog subtraction) is removed before the ADC; programmed
         // ideally, but its cells drift like every other cell (aihwkit drifts every device of a pair), so a common nu
         // scales the stored weight instead of shifting it.
-        var refDigits = Enumerable.Range(0, nSlices).Select(f.ReferenceDigit).ToArray();
+        var refDigits = _referenceDigits;
         var refDrift = npol == 1 && f.DriftOn ? new ReferenceDrift(this, f, inFeatures, nSlices, seed, layerPurpose) : null;
         // Global drift compensation: the reference read of an array (every row driven, every weight column summed) right
         // after programming and at the last periodic read, per array = (row block, column block) met in this chunk.
@@ -68,8 +68,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 {
                     int d = (stored >> (b * sl)) & digitMask;
                     float e;
-                    if (!cellNoise) e = npol == 2 && q < 0 ? -d : d;
-                    else if (npol == 2)
+                    if (npol == 2)
                     {
                         int dp = q > 0 ? d : 0, dn = q < 0 ? d : 0;
                         double gp = Cell(dp, row, colBase + sl * 2, prog, stuck, drift, ref sa0, ref sa1, out double gp0, out double gpRef);
@@ -98,14 +97,8 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                     slices[sl][idx] = e - refDigits[sl];
                 }
                 cells += nSlices * npol;
-                if (weightNoise != null && scale > 0)
-                {
-                    // HaLoRA abstract model (the shared NoiseModel): W += (mean + sigma z) max|W|_group, expressed in
-                    // integer weight units and carried by the most significant slice.
-                    double refQ = groupMax!.At(w[idx], o, i) / scale;
-                    slices[nSlices - 1][idx] += (float)((weightMean + weightSigma * weightNoise.Next()) * refQ / topShift);
-                }
             }
+            weightNoise?.Add(w.AsSpan(o * inFeatures, inFeatures), o, scale, slices[nSlices - 1].AsSpan(o * inFeatures, inFeatures));
         }
         if (compensate) Compensate(slices, readVar, sumAtT0, sumAtRef, inFeatures, o0, o1, weightsPerArray, rowBlocks);
         return new RramFaultCounts(cells, sa0, sa1);
@@ -113,45 +106,62 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
 
     /// <summary>
     /// <see cref="ProgramOutputs"/> when no cell non-ideality is on (the default chip): every cell holds its exact digit,
-    /// and only the abstract weight noise is added, row by row and vectorised. The same values as the cell-by-cell loop
-    /// with the polar generator (the same draws in the same order; tested), which it replaces for this case.
+    /// written row by row and vectorised, then the row's abstract weight noise. The same values as the cell-by-cell loop
+    /// (tested), which it replaces for this case.
     /// </summary>
     private RramFaultCounts ProgramExactCells(float[] w, float[] scales, float[][] slices, WeightNoiseReference? groupMax,
         int o0, int o1, ulong seed, string purpose)
     {
         int nSlices = f.SlicesPerWeight, npol = f.CellsPerSlice;
         var top = slices[nSlices - 1];
-        float topShift = (float)Math.Pow(2, f.BitsPerCell * (nSlices - 1));
-        double sigma = f.WeightNoise.Sigma, mean = f.WeightNoise.Mean;
-        bool polar = f.WeightNoiseGenerator == NormalGenerator.Polar;
-        var polarDraws = groupMax != null && polar ? new PolarNormal<Xoshiro256StarStarSource>(Xoshiro256StarStarSource.Create(seed, purpose + "/weight-noise")) : default;
-        var vectorDraws = groupMax != null && !polar ? VectorNormalStream.Create(seed, purpose + "/weight-noise") : default;
-        var reference = groupMax != null ? new float[inFeatures] : null;
-        var draws = groupMax != null && !polar ? new float[inFeatures] : null;
+        var weightNoise = groupMax != null ? new WeightNoiseRows(f, groupMax, inFeatures, seed, purpose) : null;
         for (int o = o0; o < o1; o++)
         {
-            float scale = scales[o];
             int start = o * inFeatures;
             var row = w.AsSpan(start, inFeatures);
-            DigitsOfRow(row, scale, slices, start);
-            if (groupMax == null || scale <= 0) continue;
-            // HaLoRA abstract model (the shared NoiseModel): W += (mean + sigma z) max|W|_group, in integer weight units,
-            // carried by the most significant slice.
-            groupMax.FillRow(row, o, reference);
-            TensorPrimitives.Divide(reference!, scale, reference);
-            var topRow = top.AsSpan(start, inFeatures);
-            if (polar)
-                for (int i = 0; i < inFeatures; i++) topRow[i] += (float)((mean + sigma * polarDraws.Next()) * reference![i] / topShift);
-            else
-            {
-                vectorDraws.Fill(draws);
-                TensorPrimitives.Multiply(draws!, (float)sigma, draws);
-                TensorPrimitives.Add(draws!, (float)mean, draws);
-                TensorPrimitives.Multiply(draws!, reference!, draws);
-                TensorPrimitives.MultiplyAdd(draws!, 1f / topShift, topRow, topRow);
-            }
+            DigitsOfRow(row, scales[o], slices, start);
+            weightNoise?.Add(row, o, scales[o], top.AsSpan(start, inFeatures));
         }
         return new RramFaultCounts((long)(o1 - o0) * inFeatures * nSlices * npol, 0, 0);
+    }
+
+    /// <summary>
+    /// The HaLoRA abstract model (the shared NoiseModel) on one chunk's output rows, in order: W += (mean + sigma z)
+    /// max|W|_group, in integer weight units (divided by the row's scale) and carried by the most significant slice.
+    /// One draw per weight of every row with a positive scale, from the stream (seed, purpose + "/weight-noise") by the
+    /// configured generator (docs/devices.md, "Weight noise draws"); the same for both programming paths.
+    /// </summary>
+    private sealed class WeightNoiseRows(RramFormat f, WeightNoiseReference groupMax, int inFeatures, ulong seed, string purpose)
+    {
+        private readonly bool _polar = f.WeightNoiseGenerator == NormalGenerator.Polar;
+        private readonly double _sigma = f.WeightNoise.Sigma, _mean = f.WeightNoise.Mean;
+        private readonly float _topShift = (float)Math.Pow(2, f.BitsPerCell * (f.SlicesPerWeight - 1));
+        private readonly float[] _reference = new float[inFeatures];
+        private readonly float[] _draws = new float[f.WeightNoiseGenerator == NormalGenerator.Polar ? 0 : inFeatures];
+#pragma warning disable IDE0044 // mutable on purpose: the generators are structs whose state advances with every draw
+        private PolarNormal<Xoshiro256StarStarSource> _polarDraws = f.WeightNoiseGenerator == NormalGenerator.Polar
+            ? new(Xoshiro256StarStarSource.Create(seed, purpose + "/weight-noise")) : default;
+        private VectorNormalStream _vectorDraws = f.WeightNoiseGenerator == NormalGenerator.Polar
+            ? default : VectorNormalStream.Create(seed, purpose + "/weight-noise");
+#pragma warning restore IDE0044
+
+        /// <summary>Adds row <paramref name="o"/>'s noise to <paramref name="topRow"/> (its most significant slice); nothing when the scale is 0.</summary>
+        public void Add(ReadOnlySpan<float> row, int o, float scale, Span<float> topRow)
+        {
+            if (scale <= 0) return;
+            groupMax.FillRow(row, o, _reference);
+            TensorPrimitives.Divide(_reference, scale, _reference);
+            if (_polar)
+                for (int i = 0; i < inFeatures; i++) topRow[i] += (float)((_mean + _sigma * _polarDraws.Next()) * _reference[i] / _topShift);
+            else
+            {
+                _vectorDraws.Fill(_draws);
+                TensorPrimitives.Multiply(_draws, (float)_sigma, _draws);
+                TensorPrimitives.Add(_draws, (float)_mean, _draws);
+                TensorPrimitives.Multiply(_draws, _reference, _draws);
+                TensorPrimitives.MultiplyAdd(_draws, 1f / _topShift, topRow, topRow);
+            }
+        }
     }
 
     /// <summary>
@@ -180,7 +190,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 {
                     var d = (stored >> (b * sl)) & vMask;
                     if (differential) d = Vector256.ConditionalSelect(negative, -d, d);
-                    (Vector256.ConvertToSingle(d) - Vector256.Create((float)f.ReferenceDigit(sl))).CopyTo(slices[sl].AsSpan(start + i, Vector256<float>.Count));
+                    (Vector256.ConvertToSingle(d) - Vector256.Create((float)_referenceDigits[sl])).CopyTo(slices[sl].AsSpan(start + i, Vector256<float>.Count));
                 }
             }
         }
@@ -191,7 +201,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
             for (int sl = 0; sl < nSlices; sl++)
             {
                 int d = (stored >> (b * sl)) & mask;
-                slices[sl][start + i] = (differential && q < 0 ? -d : d) - f.ReferenceDigit(sl);
+                slices[sl][start + i] = (differential && q < 0 ? -d : d) - _referenceDigits[sl];
             }
         }
     }

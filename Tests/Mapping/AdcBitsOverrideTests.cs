@@ -17,19 +17,11 @@ namespace CimSim.Tests.Mapping;
 /// </summary>
 public class AdcBitsOverrideTests
 {
-    private const int Prompt = 8, Generate = 4;
-    private const long LayerTokens = Prompt + Generate - 1;
+    private const int Prompt = PlacementPricingTests.Prompt, Generate = PlacementPricingTests.Generate;
+    private const long LayerTokens = PlacementPricingTests.LayerTokens;
     private const string DownProj = "model.layers.*.mlp.down_proj";
 
-    private static SimulationReport Run(HardwareSpec spec, ModelSpec model) => SimulationRunner.Run(new SimulationRequest
-    {
-        Hardware = spec,
-        ModelSpec = model,
-        Model = model.Name,
-        PromptTokens = Prompt,
-        GeneratedTokens = Generate,
-        LoraRank = 0,
-    });
+    private static SimulationReport Run(HardwareSpec spec, ModelSpec model) => PlacementPricingTests.Run(spec, model);
 
     private static HardwareSpec Spec(params string[] overrides) =>
         HardwareConfigLoader.ApplyOverrides(new HardwareSpec(), ["chip.max_area_mm2=0", "mapping.lm_head=digital", "mapping.attention=digital", .. overrides]);

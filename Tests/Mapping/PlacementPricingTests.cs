@@ -9,11 +9,12 @@ namespace CimSim.Tests.Mapping;
 /// <summary>The mapping's plan (per-module placement, chip cuts) priced through the scheduler's counts and the device tables.</summary>
 public class PlacementPricingTests
 {
-    private const int Prompt = 8, Generate = 4;
-    private const long LayerTokens = Prompt + Generate - 1;
+    internal const int Prompt = 8, Generate = 4;
+    internal const long LayerTokens = Prompt + Generate - 1;
     private static readonly string[] RramComponents = ["rram_array", "dac", "adc", "shift_add"];
 
-    private static SimulationReport Run(HardwareSpec spec, ModelSpec model) => SimulationRunner.Run(new SimulationRequest
+    /// <summary>A simulate run of <see cref="Prompt"/> + <see cref="Generate"/> tokens without LoRA (also used by AdcBitsOverrideTests).</summary>
+    internal static SimulationReport Run(HardwareSpec spec, ModelSpec model) => SimulationRunner.Run(new SimulationRequest
     {
         Hardware = spec,
         ModelSpec = model,

@@ -41,6 +41,19 @@ public class WeightNoiseDrawTests
         Assert.That(fast.Faults, Is.EqualTo(cells.Faults));
     }
 
+    [TestCase(WeightEncoding.Offset, 8)]
+    [TestCase(WeightEncoding.Differential, 4)]
+    public void BoxMuller_CellByCellLoopDrawsTheSameWeightNoiseAsTheFastPath(WeightEncoding encoding, int bitsPerCell)
+    {
+        const int outF = 130, inF = 45;
+        var w = RramLinearLayerTests.RandomMatrix(outF * inF, 23, 0.2f);
+        var fast = RramLinearLayer.Program(w, outF, inF, Spec(encoding, bitsPerCell, NoiseScale.Tile, NormalGenerator.BoxMuller), 4, "layer");
+        var cells = RramLinearLayer.Program(w, outF, inF, Spec(encoding, bitsPerCell, NoiseScale.Tile, NormalGenerator.BoxMuller, readSigma: 0.01), 4, "layer");
+        var polar = RramLinearLayer.Program(w, outF, inF, Spec(encoding, bitsPerCell, NoiseScale.Tile, readSigma: 0.01), 4, "layer");
+        Assert.That(cells.EffectiveWeights(), Is.EqualTo(fast.EffectiveWeights()));
+        Assert.That(cells.EffectiveWeights(), Is.Not.EqualTo(polar.EffectiveWeights()), "the generator key acts with cell non-idealities on too");
+    }
+
     [Test]
     public void BoxMuller_WeightErrorIsSigmaTimesTileMaxWithinChiSquareBounds_OnOtherDrawsThanPolar()
     {

@@ -642,17 +642,25 @@ public sealed class RramLinearLayer
 public sealed class RramLayerStorage
 {
     private readonly List<float[]> _buffers = [];
+    private readonly RramLayerStorage? _weightsOf;
+    private float[]? _weightBuffer;
 
-    /// <summary>Floats held (all buffers, the weight buffer included).</summary>
-    public long Floats => _buffers.Sum(b => b.LongLength) + (WeightBufferArray?.LongLength ?? 0);
+    public RramLayerStorage() { }
 
-    internal float[]? WeightBufferArray { get; private set; }
+    /// <summary>Storage whose weight buffer is <paramref name="weightsOf"/>'s (several storages, one transient weight buffer).</summary>
+    public RramLayerStorage(RramLayerStorage weightsOf) => _weightsOf = weightsOf;
+
+    /// <summary>Floats held (all buffers, the weight buffer included when it is this storage's own).</summary>
+    public long Floats => _buffers.Sum(b => b.LongLength) + (_weightsOf is null ? _weightBuffer?.LongLength ?? 0 : 0);
+
+    internal float[]? WeightBufferArray => _weightsOf?.WeightBufferArray ?? _weightBuffer;
 
     /// <summary>A reused buffer of at least <paramref name="floats"/> floats to read a layer's weights into before programming it.</summary>
     public float[] WeightBuffer(long floats)
     {
-        if (WeightBufferArray is null || WeightBufferArray.LongLength < floats) WeightBufferArray = new float[floats];
-        return WeightBufferArray;
+        if (_weightsOf is not null) return _weightsOf.WeightBuffer(floats);
+        if (_weightBuffer is null || _weightBuffer.LongLength < floats) _weightBuffer = new float[floats];
+        return _weightBuffer;
     }
 
     internal float[] Buffer(int index, long floats)

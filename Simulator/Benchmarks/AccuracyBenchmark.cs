@@ -111,10 +111,11 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// `--full`: whole Llama-3.2-1B, 3.2-3B and 3.1-8B shapes (CIMSIM_BENCH_SHAPES, comma-separated presets, picks
     /// some) from a BF16 checkpoint of seeded random weights written to CIMSIM_BENCH_DIR (default: the temporary
     /// directory) and deleted afterwards: prefill tokens/s and peak RSS of the ideal reference on the mapped
-    /// checkpoint and of the statistical chip regenerated per layer (no layer kept; weight noise drawn by the polar
-    /// generator, the default, then by box-muller), for a layer-major batch of
-    /// CIMSIM_BENCH_BATCH = SEQUENCESxTOKENS prompts (default 16x64; the last position's logits of each, as a
-    /// scorer of the next token would), against SGEMM at the batch's row count: % of SGEMM = the linear layers'
+    /// checkpoint and of the statistical chip regenerated per layer (no layer kept beyond its slot; weight noise drawn by
+    /// the polar generator, the default, then by box-muller), for CIMSIM_BENCH_GROUPS (default 8) layer-major batches of
+    /// CIMSIM_BENCH_BATCH = SEQUENCESxTOKENS prompts each (default 16x64; the last position's logits of each, as a
+    /// scorer of the next token would), every decoder layer running on all batches before the next (one programming
+    /// per layer for all of them), against SGEMM at one batch's row count: % of SGEMM = the linear layers'
     /// FLOP/s (2 x projection weights per token + 2 x lm_head weights per sequence) over SGEMM's.
     /// Writing the checkpoint and each measured phase run in a child process of their own (this command again, with
     /// <see cref="PhaseVariable"/> set), so a phase's peak RSS is that process's VmHWM: the accuracy path plus the
@@ -128,8 +129,9 @@ public sealed class AccuracyBenchmark : IBenchmark
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var root = Path.Combine(Environment.GetEnvironmentVariable("CIMSIM_BENCH_DIR") ?? Path.GetTempPath(), "cimsim-bench-accuracy");
         var (sequences, length) = FullBatch();
-        int rows = sequences * length;
-        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; layer-major prefill of {sequences} sequences x {length} tokens; "
+        int rows = sequences * length, groups = FullGroups();
+        output.WriteLine($"BLAS: {Blas.NativeLibraryName ?? "managed fallback"}, {Environment.ProcessorCount} cores; layer-major prefill of {groups} batch(es) of {sequences} sequences x {length} tokens "
+            + $"(each decoder layer on every batch before the next layer: a regenerated layer is programmed once per {groups * rows} tokens); "
             + $"BF16 checkpoints in {root}; checkpoint writing and each phase in a child process (peak RSS = the child's VmHWM, runtime included)");
         int rc = 0;
         // CIMSIM_BENCH_KEEP=1: a checkpoint already in the directory (written before, e.g. on more cores) is used and kept.
@@ -167,7 +169,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                     + $"SGEMM {rows}x{n}x{k} {gemmBefore / 1e9:F1} GFLOP/s before the phases (load average {loadBefore}), {gemmAfter / 1e9:F1} after "
                     + $"(load average {LoadAverage()}) -> bound {bound:F2} tokens/s at the larger");
                 foreach (var (label, (buildS, preS, peak), load) in phases)
-                    output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | prefill {rows / preS,7:F2} tokens/s ({rows / preS / bound:P0} of SGEMM bound) | "
+                    output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | prefill {groups * rows / preS,7:F2} tokens/s ({groups * rows / preS / bound:P0} of SGEMM bound) | "
                         + $"peak RSS {peak / 1e9:F2} GB | load average {load}");
             }
             finally
@@ -196,6 +198,14 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>CIMSIM_BENCH_BATCH = "SEQUENCESxTOKENS" (default 16x64): the layer-major prefill batch of `--full`.</summary>
+    /// <summary>CIMSIM_BENCH_GROUPS = batches run layer-major together (default 8): each regenerated layer is programmed once for all of them.</summary>
+    private static int FullGroups()
+    {
+        var text = Environment.GetEnvironmentVariable("CIMSIM_BENCH_GROUPS") ?? "8";
+        if (int.TryParse(text, out var g) && g >= 1 && g <= 4096) return g;
+        throw new CimSim.Common.Errors.UserInputException($"CIMSIM_BENCH_GROUPS '{text}': expected a number of batches from 1 to 4096");
+    }
+
     private static (int Sequences, int Tokens) FullBatch()
     {
         var text = Environment.GetEnvironmentVariable("CIMSIM_BENCH_BATCH") ?? "16x64";
@@ -251,7 +261,7 @@ public sealed class AccuracyBenchmark : IBenchmark
         else
         {
             var (sequences, length) = FullBatch();
-            var tokens = Enumerable.Range(0, sequences).Select(j => Enumerable.Range(0, length).Select(i => ((j * length + i) * 7919 + 13) % spec.VocabSize).ToArray()).ToList();
+            var tokens = Enumerable.Range(0, sequences * FullGroups()).Select(j => Enumerable.Range(0, length).Select(i => ((j * length + i) * 7919 + 13) % spec.VocabSize).ToArray()).ToList();
             Func<ILinearPlacer> placer = phase switch
             {
                 "ideal" => () => MappedIdealPlacer.Instance,
@@ -259,7 +269,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 "statistical-box-muller" => () => FunctionalHardware.Placer(BoxMuller(new HardwareSpec()), 0, RramPath.Statistical, chipCacheBytes: 0),
                 _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal, statistical or statistical-box-muller, got '{phase}'"),
             };
-            (buildS, preS) = RunCheckpointPhase(dir, placer, tokens);
+            (buildS, preS) = RunCheckpointPhase(dir, placer, tokens.Chunk(sequences).ToList());
         }
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {preS:R} {PeakMemoryBytes():R}"));
@@ -286,7 +296,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[]> tokens)
+    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[][]> batches)
     {
         var cfg = Path.Combine(dir, "config.json");
         using var ck = SafetensorsCheckpoint.Open(dir);
@@ -294,7 +304,9 @@ public sealed class AccuracyBenchmark : IBenchmark
         var model = FunctionalModel.Build(ModelConfigParser.ParseFile(cfg), new CheckpointWeightSource(ck, cfg), placer());
         double buildS = sw.Elapsed.TotalSeconds;
         sw.Restart();
-        InferenceSession.Forward(tokens.Select(t => new InferenceSession(model, t.Length)).ToList(), tokens, lastOnly: true);
+        // Scored prefills: no session decodes afterwards, so each keeps one layer's keys and values.
+        InferenceSession.Forward(batches.Select(b => new InferenceSession.ForwardBatch(b.Select(t => new InferenceSession(model, t.Length, keepKvCache: false)).ToList(), b)).ToList(),
+            lastOnly: true, (_, _) => { });
         return (buildS, sw.Elapsed.TotalSeconds);
     }
 

@@ -98,19 +98,16 @@ public static class AccuracyRunner
         public List<Sequence> Sequences => sequences;
         public int Vocab => spec.VocabSize;
 
-        /// <summary>The ideal model's results for sequences <paramref name="batch"/> (kept when the cache budget allows, else recomputed in one layer-major batch).</summary>
-        public SequenceResult[] Ideal(IReadOnlyList<int> batch)
+        /// <summary>True when the ideal results (logits and residual streams) of every sequence are kept for the next chip.</summary>
+        public bool CachesIdeal => cacheIdeal;
+
+        /// <summary>The ideal model's result for sequence <paramref name="i"/> if kept, else null (it is then computed beside the chip's).</summary>
+        public SequenceResult? CachedIdeal(int i) => _idealCache[i];
+
+        /// <summary>Keeps the ideal result of sequence <paramref name="i"/> when the cache budget allows.</summary>
+        public void StoreIdeal(int i, SequenceResult result)
         {
-            var missing = batch.Where(i => _idealCache[i] is null).ToList();
-            var computed = missing.Count == 0 ? [] : RunBatch(ideal, missing.Select(i => sequences[i].Tokens).ToList(), null, null, null);
-            var result = new SequenceResult[batch.Count];
-            for (int j = 0; j < batch.Count; j++)
-            {
-                int m = missing.IndexOf(batch[j]);
-                result[j] = m >= 0 ? computed[m] : _idealCache[batch[j]]!;
-                if (m >= 0 && cacheIdeal) _idealCache[batch[j]] = computed[m];
-            }
-            return result;
+            if (cacheIdeal) _idealCache[i] = result;
         }
     }
 
@@ -236,24 +233,51 @@ public static class AccuracyRunner
         var inChunk = ChunkSequences(study, chunk);
         var chipLogProbs = new Dictionary<int, float[]>();
         var idealLogProbs = new Dictionary<int, float[]>();
-        // Layer-major: each batch of the chunk's sequences goes through layer l before l + 1 (one programming of a regenerated layer per batch).
+        // Layer-major across the whole chunk: decoder layer l runs on every batch before layer l + 1 runs on any, so a
+        // regenerated layer is programmed once per chunk; each batch's ideal reference (unless kept from an earlier chip)
+        // runs just before it in lockstep, the chip's layer outputs being compared with the reference's as they come.
+        var groups = new List<InferenceSession.ForwardBatch>();
+        var roles = new List<(List<int> Batch, bool Ideal, List<HiddenStateObserver> Observers)>();
+        var pending = new Dictionary<int, SequenceResult>();
         foreach (var batch in Batches(study, inChunk))
         {
-            var references = study.Ideal(batch);
-            var observers = references.Select(r => new HiddenStateObserver(layerSums) { Reference = r.Hidden }).ToList();
-            var results = RunBatch(chip, batch.Select(i => study.Sequences[i].Tokens).ToList(), moduleObs, observers,
-                batch.Select(i => (ulong?)(SequenceNoiseStreamBase + (ulong)i)).ToList());
+            var missing = batch.Where(i => study.CachedIdeal(i) is null).ToList();
+            var captures = missing.Select(_ => new HiddenStateObserver { LatestOnly = !study.CachesIdeal }).ToList();
+            if (missing.Count > 0)
+            {
+                groups.Add(NewBatch(study.IdealModel, study, missing, captures, null, null));
+                roles.Add((missing, true, captures));
+            }
+            var observers = batch.Select(i => new HiddenStateObserver(layerSums)
+            {
+                Reference = study.CachedIdeal(i)?.Hidden ?? captures[missing.IndexOf(i)].Captured,
+            }).ToList();
+            groups.Add(NewBatch(chip, study, batch, observers, moduleObs, batch.Select(i => (ulong?)(SequenceNoiseStreamBase + (ulong)i)).ToList()));
+            roles.Add((batch, false, observers));
+        }
+        InferenceSession.Forward(groups, lastOnly: false, (g, logits) =>
+        {
+            var (batch, isIdeal, observers) = roles[g];
+            var results = Results(logits, study.Vocab, isIdeal ? observers : null);
             for (int j = 0; j < batch.Count; j++)
             {
                 int i = batch[j];
-                idealLogProbs[i] = references[j].LogProbs;
+                if (isIdeal)
+                {
+                    study.StoreIdeal(i, results[j]);
+                    pending[i] = results[j];
+                    continue;
+                }
+                var reference = study.CachedIdeal(i) ?? pending[i];
+                pending.Remove(i);
+                idealLogProbs[i] = reference.LogProbs;
                 chipLogProbs[i] = results[j].LogProbs;
-                var (k, a, n) = CompareDistributions(references[j].LogProbs, results[j].LogProbs, study.Vocab);
+                var (k, a, n) = CompareDistributions(reference.LogProbs, results[j].LogProbs, study.Vocab);
                 kl += k;
                 agree += a;
                 positions += n;
             }
-        }
+        });
         var faults = rram.Aggregate(new RramFaultCounts(), (acc, l) => acc + l.Layer.Faults);
         faults = regenerating.Aggregate(faults, (acc, l) => acc + l.Faults);
         return new AccuracyUnit
@@ -354,21 +378,25 @@ public static class AccuracyRunner
     }
 
     /// <summary>
-    /// Sequences through <paramref name="model"/> layer-major (<see cref="InferenceSession.Forward(IReadOnlyList{InferenceSession}, IReadOnlyList{int[]}, bool, IForwardObserver?)"/>):
-    /// log-probabilities per position, and the residual stream after each layer when no observer compares it.
+    /// Sequences <paramref name="indices"/> of the study as one batch of <paramref name="model"/>'s sessions (scored prefills:
+    /// no KV cache kept per layer), each with its observer and noise stream.
     /// </summary>
-    private static SequenceResult[] RunBatch(FunctionalModel model, IReadOnlyList<int[]> tokens, IForwardObserver? batchObserver,
-        IReadOnlyList<HiddenStateObserver>? observers, IReadOnlyList<ulong?>? noiseStreams)
+    private static InferenceSession.ForwardBatch NewBatch(FunctionalModel model, Study study, List<int> indices, IReadOnlyList<HiddenStateObserver> observers,
+        IForwardObserver? batchObserver, IReadOnlyList<ulong?>? noiseStreams)
     {
-        var captures = observers ?? tokens.Select(_ => new HiddenStateObserver()).ToList();
-        var sessions = tokens.Select((t, j) => new InferenceSession(model, t.Length) { Observer = captures[j], NoiseStream = noiseStreams?[j] }).ToList();
-        var logits = InferenceSession.Forward(sessions, tokens, batchObserver: batchObserver);
-        int vocab = model.Spec.VocabSize;
-        var result = new SequenceResult[tokens.Count];
-        for (int j = 0; j < tokens.Count; j++)
+        var tokens = indices.Select(i => study.Sequences[i].Tokens).ToList();
+        var sessions = tokens.Select((t, j) => new InferenceSession(model, t.Length, keepKvCache: false) { Observer = observers[j], NoiseStream = noiseStreams?[j] }).ToList();
+        return new InferenceSession.ForwardBatch(sessions, tokens, batchObserver);
+    }
+
+    /// <summary>Log-probabilities per position from a batch's logits (in place), with the residual streams <paramref name="captures"/> kept (ideal runs).</summary>
+    private static SequenceResult[] Results(float[][] logits, int vocab, IReadOnlyList<HiddenStateObserver>? captures)
+    {
+        var result = new SequenceResult[logits.Length];
+        for (int j = 0; j < logits.Length; j++)
         {
-            for (int t = 0; t < tokens[j].Length; t++) LogSoftmax(logits[j].AsSpan(t * vocab, vocab));
-            result[j] = new SequenceResult(logits[j], observers is null ? captures[j].Captured : []);
+            for (int row = 0; row < logits[j].Length / vocab; row++) LogSoftmax(logits[j].AsSpan(row * vocab, vocab));
+            result[j] = new SequenceResult(logits[j], captures is null ? [] : captures[j].Captured);
         }
         return result;
     }

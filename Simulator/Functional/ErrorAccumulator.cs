@@ -88,9 +88,19 @@ internal sealed class HiddenStateObserver(ErrorAccumulator? layers = null) : IFo
 
     public void OnProjection(string module, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int tokens) { }
 
+    /// <summary>
+    /// True: a capture keeps only the latest layer's residual stream (earlier ones become empty), for a reference that a
+    /// chip running in lockstep compares with as soon as each layer is done and that is not kept for later chips.
+    /// </summary>
+    public bool LatestOnly { get; init; }
+
     public void OnLayerOutput(int layer, ReadOnlySpan<float> hidden, int tokens)
     {
-        if (Reference is null) Captured.Add(hidden.ToArray());
+        if (Reference is null)
+        {
+            if (LatestOnly && Captured.Count > 0) Captured[^1] = [];
+            Captured.Add(hidden.ToArray());
+        }
         else Layers.Add($"model.layers.{layer}", hidden, Reference[layer]);
     }
 }

@@ -26,21 +26,29 @@ public sealed class InferenceSession
     /// <summary>Sees intermediate results (projections, layer outputs) of every forward call.</summary>
     public IForwardObserver? Observer { get; set; }
 
-    public InferenceSession(FunctionalModel model, int initialCapacity = 64)
+    /// <param name="model">The model this session runs.</param>
+    /// <param name="initialCapacity">Positions the KV cache holds before it grows.</param>
+    /// <param name="keepKvCache">False: one forward call only (a scored prefill), whose layers share one KV buffer, each
+    /// layer's keys and values being dead once its attention is done: 1/layers of the cache memory (1B: 4 KB instead of
+    /// 64 KB a token), which matters when many batches wait between layers.</param>
+    public InferenceSession(FunctionalModel model, int initialCapacity = 64, bool keepKvCache = true)
     {
         _model = model;
         var s = model.Spec;
         (_heads, _kvHeads, _headDim, _hidden) = (s.NumAttentionHeads, s.NumKeyValueHeads, s.HeadDim, s.HiddenSize);
         _group = _heads / _kvHeads;
         _capacity = Math.Max(1, initialCapacity);
+        _keepKvCache = keepKvCache;
         _kCache = new float[s.NumLayers][];
         _vCache = new float[s.NumLayers][];
         for (int l = 0; l < s.NumLayers; l++)
         {
-            _kCache[l] = new float[(long)_kvHeads * _capacity * _headDim];
-            _vCache[l] = new float[(long)_kvHeads * _capacity * _headDim];
+            _kCache[l] = keepKvCache || l == 0 ? new float[(long)_kvHeads * _capacity * _headDim] : _kCache[0];
+            _vCache[l] = keepKvCache || l == 0 ? new float[(long)_kvHeads * _capacity * _headDim] : _vCache[0];
         }
     }
+
+    private readonly bool _keepKvCache;
 
     public void Reset() => Position = 0;
 
@@ -67,71 +75,155 @@ public sealed class InferenceSession
     /// </summary>
     public static float[][] Forward(IReadOnlyList<InferenceSession> sessions, IReadOnlyList<int[]> tokens, bool lastOnly = false, IForwardObserver? batchObserver = null)
     {
-        if (sessions.Count != tokens.Count) throw new ArgumentException($"{sessions.Count} sessions but {tokens.Count} token lists", nameof(tokens));
-        if (sessions.Count == 0) return [];
-        var first = sessions[0];
-        var model = first._model;
-        var s = model.Spec;
-        if (sessions.Distinct().Count() != sessions.Count) throw new ArgumentException("a session appears twice in one batch", nameof(sessions));
-        if (sessions.Any(x => x._model != model)) throw new ArgumentException("every session of a batch must run the same model", nameof(sessions));
-        int batch = sessions.Count, width = first._hidden, heads = first._heads, kvHeads = first._kvHeads, headDim = first._headDim;
-        var segments = new int[batch];
-        var rowStart = new int[batch];
-        var streams = new ulong?[batch];
-        int n = 0;
-        for (int b = 0; b < batch; b++)
-        {
-            var ids = tokens[b];
-            for (int t = 0; t < ids.Length; t++)
-                if ((uint)ids[t] >= (uint)s.VocabSize)
-                    throw new CimSim.Common.Errors.UserInputException($"token id {ids[t]} at index {t} is outside the vocabulary (0..{s.VocabSize - 1})");
-            (segments[b], rowStart[b], streams[b]) = (ids.Length, n, sessions[b].NoiseStream);
-            n += ids.Length;
-            sessions[b].EnsureCapacity(sessions[b].Position + ids.Length);
-        }
-        var results = new float[batch][];
-        if (n == 0)
-        {
-            Array.Fill(results, []);
-            return results;
-        }
-        var observers = sessions.Select(x => x.Observer).ToArray();
-        var hidden = new float[n * width];
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < segments[b]; t++)
-                model.Embedding.AsSpan(tokens[b][t] * width, width).CopyTo(hidden.AsSpan((rowStart[b] + t) * width, width));
-        // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
-        if (s.ScaleEmbeddings) TensorPrimitives.Multiply(hidden, (float)Math.Sqrt(width), hidden);
+        float[][] results = [];
+        Forward([new ForwardBatch(sessions, tokens, batchObserver)], lastOnly, (_, r) => results = r);
+        return results;
+    }
 
-        int qDim = heads * headDim, kvDim = kvHeads * headDim;
-        var normed = new float[n * width];
-        var q = new float[n * qDim];
-        var k = new float[n * kvDim];
-        var v = new float[n * kvDim];
-        var qkv = s.FusedProjections ? new float[n * (qDim + 2 * kvDim)] : null;
-        var attn = new float[n * qDim];
-        var tmp = new float[n * width];
-        int inter = s.IntermediateSize;
-        var gate = new float[n * inter];
-        var up = new float[n * inter];
-        var gateUp = s.FusedProjections ? new float[n * 2 * inter] : null;
-        var sig = new float[n * inter];
-        var rope = new (float[] Cos, float[] Sin, float[] LocalCos, float[] LocalSin)[batch];
-        for (int b = 0; b < batch; b++)
+    /// <summary>
+    /// Several batches, layer-major across all of them: decoder layer l runs on batch 0, 1, ... before layer l + 1 runs
+    /// on any, so a layer regenerated from the chip's seed and kept in its slot (<see cref="ChipLayerCache"/>) is
+    /// programmed once for all the batches, while the intermediate activations are those of one batch at a time (the
+    /// batches' residual streams are all that is held across layers). Each batch's logits are the ones
+    /// <see cref="Forward(IReadOnlyList{InferenceSession}, IReadOnlyList{int[]}, bool, IForwardObserver?)"/> returns for it
+    /// alone; they go to <paramref name="onResults"/>(batch index, logits per session) in batch order, as soon as that
+    /// batch's lm_head product is done, and are not kept. Batches may run different models of the same shape (an ideal
+    /// reference beside a chip, in lockstep); each batch's observers see its layers in order.
+    /// </summary>
+    public static void Forward(IReadOnlyList<ForwardBatch> batches, bool lastOnly, Action<int, float[][]> onResults)
+    {
+        ArgumentNullException.ThrowIfNull(onResults);
+        if (batches.Count == 0) return;
+        var spec = batches[0].Sessions.Count > 0 ? batches[0].Sessions[0]._model.Spec : null;
+        var all = batches.SelectMany(b => b.Sessions).ToList();
+        if (all.Distinct().Count() != all.Count) throw new ArgumentException("a session appears twice in one batch", nameof(batches));
+        var groups = batches.Select(b => new Group(b)).ToList();
+        var live = groups.Where(g => g.Rows > 0).ToList();
+        if (live.Any(g => g.Model.Spec != live[0].Model.Spec))
+            throw new ArgumentException("every batch must run a model of the same shape", nameof(batches));
+        if (live.Count > 0)
         {
-            var (cos, sin) = RopeTables(model.InverseFrequencies, sessions[b].Position, segments[b]);
-            var (localCos, localSin) = model.LocalInverseFrequencies is { } local ? RopeTables(local, sessions[b].Position, segments[b]) : (cos, sin);
-            rope[b] = (cos, sin, localCos, localSin);
+            var buffers = new Buffers(live[0].Model.Spec, live.Max(g => g.Rows));
+            for (int l = 0; l < live[0].Model.Layers.Count; l++)
+                foreach (var g in live) g.RunLayer(l, buffers);
         }
-        void Project(DecoderLayer layer, LinearModule m, float[] x, float[] y) => layer[m].Forward(x, y, segments, streams, observers, batchObserver);
-        for (int l = 0; l < model.Layers.Count; l++)
+        for (int i = 0; i < groups.Count; i++) onResults(i, groups[i].Finish(lastOnly));
+    }
+
+    /// <summary>One batch of <see cref="Forward(IReadOnlyList{ForwardBatch}, bool, Action{int, float[][]})"/>: distinct sessions of one model and their tokens.</summary>
+    public sealed record ForwardBatch(IReadOnlyList<InferenceSession> Sessions, IReadOnlyList<int[]> Tokens, IForwardObserver? BatchObserver = null);
+
+    /// <summary>Intermediate activations of one layer step, sized for the largest batch and shared by all of them.</summary>
+    private sealed class Buffers
+    {
+        public readonly float[] Normed, Q, K, V, Attn, Tmp, Gate, Up, Sig;
+        public readonly float[]? Qkv, GateUp;
+
+        public Buffers(ModelSpec s, int rows)
         {
-            var layer = model.Layers[l];
-            first.RmsNorm(hidden, layer.InputNorm, normed, n, width);
-            if (qkv is not null)
+            int width = s.HiddenSize, qDim = s.NumAttentionHeads * s.HeadDim, kvDim = s.NumKeyValueHeads * s.HeadDim, inter = s.IntermediateSize;
+            Normed = new float[rows * width];
+            Q = new float[rows * qDim];
+            K = new float[rows * kvDim];
+            V = new float[rows * kvDim];
+            Qkv = s.FusedProjections ? new float[rows * (qDim + 2 * kvDim)] : null;
+            Attn = new float[rows * qDim];
+            Tmp = new float[rows * width];
+            Gate = new float[rows * inter];
+            Up = new float[rows * inter];
+            GateUp = s.FusedProjections ? new float[rows * 2 * inter] : null;
+            Sig = new float[rows * inter];
+        }
+    }
+
+    /// <summary>A batch's state across layers: its sessions' rows, residual stream and rotary tables.</summary>
+    private sealed class Group
+    {
+        private readonly IReadOnlyList<InferenceSession> _sessions;
+        private readonly int[] _segments, _rowStart;
+        private readonly ulong?[] _streams;
+        private readonly IForwardObserver?[] _observers;
+        private readonly IForwardObserver? _batchObserver;
+        private readonly (float[] Cos, float[] Sin, float[] LocalCos, float[] LocalSin)[] _rope;
+        private float[] _hidden;
+
+        public FunctionalModel Model { get; }
+
+        public int Rows { get; }
+
+        public Group(ForwardBatch batch)
+        {
+            var (sessions, tokens) = (batch.Sessions, batch.Tokens);
+            if (sessions.Count != tokens.Count) throw new ArgumentException($"{sessions.Count} sessions but {tokens.Count} token lists", nameof(batch));
+            (_sessions, _batchObserver) = (sessions, batch.BatchObserver);
+            int count = sessions.Count;
+            (_segments, _rowStart, _streams) = (new int[count], new int[count], new ulong?[count]);
+            _observers = sessions.Select(x => x.Observer).ToArray();
+            _rope = new (float[], float[], float[], float[])[count];
+            _hidden = [];
+            if (count == 0)
             {
-                Project(layer, LinearModule.QkvProj, normed, qkv);
-                Split(qkv, n, [(q, qDim), (k, kvDim), (v, kvDim)]);
+                Model = null!;
+                return;
+            }
+            Model = sessions[0]._model;
+            if (sessions.Any(x => x._model != Model)) throw new ArgumentException("every session of a batch must run the same model", nameof(batch));
+            var s = Model.Spec;
+            int n = 0;
+            for (int b = 0; b < count; b++)
+            {
+                var ids = tokens[b];
+                for (int t = 0; t < ids.Length; t++)
+                    if ((uint)ids[t] >= (uint)s.VocabSize)
+                        throw new CimSim.Common.Errors.UserInputException($"token id {ids[t]} at index {t} is outside the vocabulary (0..{s.VocabSize - 1})");
+                if (ids.Length > 0 && !sessions[b]._keepKvCache && sessions[b].Position > 0)
+                    throw new InvalidOperationException("a session without a KV cache per layer runs one forward call only");
+                (_segments[b], _rowStart[b], _streams[b]) = (ids.Length, n, sessions[b].NoiseStream);
+                n += ids.Length;
+                sessions[b].EnsureCapacity(sessions[b].Position + ids.Length);
+            }
+            Rows = n;
+            if (n == 0) return;
+            int width = s.HiddenSize;
+            _hidden = new float[n * width];
+            for (int b = 0; b < count; b++)
+                for (int t = 0; t < _segments[b]; t++)
+                    Model.Embedding.AsSpan(tokens[b][t] * width, width).CopyTo(_hidden.AsSpan((_rowStart[b] + t) * width, width));
+            // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
+            if (s.ScaleEmbeddings) TensorPrimitives.Multiply(_hidden, (float)Math.Sqrt(width), _hidden);
+            for (int b = 0; b < count; b++)
+            {
+                var (cos, sin) = RopeTables(Model.InverseFrequencies, sessions[b].Position, _segments[b]);
+                var (localCos, localSin) = Model.LocalInverseFrequencies is { } local ? RopeTables(local, sessions[b].Position, _segments[b]) : (cos, sin);
+                _rope[b] = (cos, sin, localCos, localSin);
+            }
+        }
+
+        private void Project(DecoderLayer layer, LinearModule m, ReadOnlySpan<float> x, Span<float> y) =>
+            layer[m].Forward(x, y, _segments, _streams, _observers, _batchObserver);
+
+        /// <summary>Decoder layer <paramref name="l"/> on this batch's rows.</summary>
+        public void RunLayer(int l, Buffers buf)
+        {
+            var first = _sessions[0];
+            var s = Model.Spec;
+            var layer = Model.Layers[l];
+            int n = Rows, batch = _sessions.Count, width = s.HiddenSize, heads = first._heads, kvHeads = first._kvHeads, headDim = first._headDim;
+            int qDim = heads * headDim, kvDim = kvHeads * headDim, inter = s.IntermediateSize;
+            var hidden = _hidden.AsSpan();
+            var normed = buf.Normed.AsSpan(0, n * width);
+            var tmp = buf.Tmp.AsSpan(0, n * width);
+            var q = buf.Q.AsSpan(0, n * qDim);
+            var k = buf.K.AsSpan(0, n * kvDim);
+            var v = buf.V.AsSpan(0, n * kvDim);
+            var gate = buf.Gate.AsSpan(0, n * inter);
+            var up = buf.Up.AsSpan(0, n * inter);
+            var sig = buf.Sig.AsSpan(0, n * inter);
+            first.RmsNorm(hidden, layer.InputNorm, normed, n, width);
+            if (buf.Qkv is not null)
+            {
+                Project(layer, LinearModule.QkvProj, normed, buf.Qkv.AsSpan(0, n * (qDim + 2 * kvDim)));
+                Split(buf.Qkv, n, [(buf.Q, qDim), (buf.K, kvDim), (buf.V, kvDim)]);
             }
             else
             {
@@ -144,16 +236,16 @@ public sealed class InferenceSession
             var sliding = s.IsSlidingLayer(l);
             for (int b = 0; b < batch; b++)
             {
-                var session = sessions[b];
-                int r0 = rowStart[b], nb = segments[b];
+                var session = _sessions[b];
+                int r0 = _rowStart[b], nb = _segments[b];
                 if (nb == 0) continue;
-                var (c, sn) = sliding ? (rope[b].LocalCos, rope[b].LocalSin) : (rope[b].Cos, rope[b].Sin);
-                session.ApplyRope(q.AsSpan(r0 * qDim, nb * qDim), heads, nb, c, sn);
-                session.ApplyRope(k.AsSpan(r0 * kvDim, nb * kvDim), kvHeads, nb, c, sn);
-                session.StoreKv(l, k.AsSpan(r0 * kvDim, nb * kvDim), v.AsSpan(r0 * kvDim, nb * kvDim), nb);
-                session.Attention(l, q, attn, r0, nb, sliding ? s.SlidingWindow!.Value : int.MaxValue);
+                var (c, sn) = sliding ? (_rope[b].LocalCos, _rope[b].LocalSin) : (_rope[b].Cos, _rope[b].Sin);
+                session.ApplyRope(q.Slice(r0 * qDim, nb * qDim), heads, nb, c, sn);
+                session.ApplyRope(k.Slice(r0 * kvDim, nb * kvDim), kvHeads, nb, c, sn);
+                session.StoreKv(l, k.Slice(r0 * kvDim, nb * kvDim), v.Slice(r0 * kvDim, nb * kvDim), nb);
+                session.Attention(l, buf.Q, buf.Attn, r0, nb, sliding ? s.SlidingWindow!.Value : int.MaxValue);
             }
-            Project(layer, LinearModule.OProj, attn, tmp);
+            Project(layer, LinearModule.OProj, buf.Attn.AsSpan(0, n * qDim), tmp);
             if (layer.PreFeedforwardNorm is not null)
             {
                 // Gemma's sandwich: norm the attention output, add, then norm the MLP input with its own weights.
@@ -166,11 +258,11 @@ public sealed class InferenceSession
                 TensorPrimitives.Add(hidden, tmp, hidden);
                 first.RmsNorm(hidden, layer.PostAttentionNorm, normed, n, width);
             }
-            if (gateUp is not null)
+            if (buf.GateUp is not null)
             {
                 // Phi-3: gate_up_proj's output is [gate | up] (Phi3MLP: chunk(2, dim=-1)).
-                Project(layer, LinearModule.GateUpProj, normed, gateUp);
-                Split(gateUp, n, [(gate, inter), (up, inter)]);
+                Project(layer, LinearModule.GateUpProj, normed, buf.GateUp.AsSpan(0, n * 2 * inter));
+                Split(buf.GateUp, n, [(buf.Gate, inter), (buf.Up, inter)]);
             }
             else
             {
@@ -189,40 +281,51 @@ public sealed class InferenceSession
             if (layer.PostFeedforwardNorm is not null) first.RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, width);
             TensorPrimitives.Add(hidden, tmp, hidden);
             for (int b = 0; b < batch; b++)
-                observers[b]?.OnLayerOutput(l, hidden.AsSpan(rowStart[b] * width, segments[b] * width), segments[b]);
+                _observers[b]?.OnLayerOutput(l, hidden.Slice(_rowStart[b] * width, _segments[b] * width), _segments[b]);
         }
-        // Intermediate buffers are dead from here; the final rows and the logits are all that is allocated now.
-        normed = q = k = v = attn = tmp = gate = up = sig = null!;
-        qkv = gateUp = null;
 
-        var rows = new int[batch];
-        int total = 0;
-        for (int b = 0; b < batch; b++)
+        /// <summary>Final norm and lm_head on this batch's rows (all, or each sequence's last): logits per session; the residual stream is dropped.</summary>
+        public float[][] Finish(bool lastOnly)
         {
-            sessions[b].Position += segments[b];
-            rows[b] = segments[b] == 0 ? 0 : lastOnly ? 1 : segments[b];
-            total += rows[b];
-        }
-        var final = new float[total * width];
-        for (int b = 0, row = 0; b < batch; row += rows[b], b++)
-            first.RmsNorm(hidden.AsSpan((rowStart[b] + segments[b] - rows[b]) * width, rows[b] * width), model.FinalNorm, final.AsSpan(row * width), rows[b], width);
-        hidden = null!;
-        if (batch == 1)
-        {
-            // One sequence: its logits are the product's output, no copy.
-            results[0] = new float[(long)total * s.VocabSize];
-            model.LmHead.Forward(final, results[0], rows, streams);
-        }
-        else
-        {
-            var logits = new float[(long)total * s.VocabSize];
-            model.LmHead.Forward(final, logits, rows, streams);
+            int batch = _sessions.Count;
+            var results = new float[batch][];
+            if (Rows == 0)
+            {
+                Array.Fill(results, []);
+                return results;
+            }
+            var first = _sessions[0];
+            var s = Model.Spec;
+            int width = s.HiddenSize;
+            var rows = new int[batch];
+            int total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                _sessions[b].Position += _segments[b];
+                rows[b] = _segments[b] == 0 ? 0 : lastOnly ? 1 : _segments[b];
+                total += rows[b];
+            }
+            var final = new float[total * width];
             for (int b = 0, row = 0; b < batch; row += rows[b], b++)
-                results[b] = logits.AsSpan(row * s.VocabSize, rows[b] * s.VocabSize).ToArray();
+                first.RmsNorm(_hidden.AsSpan((_rowStart[b] + _segments[b] - rows[b]) * width, rows[b] * width), Model.FinalNorm, final.AsSpan(row * width), rows[b], width);
+            _hidden = [];
+            if (batch == 1)
+            {
+                // One sequence: its logits are the product's output, no copy.
+                results[0] = new float[(long)total * s.VocabSize];
+                Model.LmHead.Forward(final, results[0], rows, _streams);
+            }
+            else
+            {
+                var logits = new float[(long)total * s.VocabSize];
+                Model.LmHead.Forward(final, logits, rows, _streams);
+                for (int b = 0, row = 0; b < batch; row += rows[b], b++)
+                    results[b] = logits.AsSpan(row * s.VocabSize, rows[b] * s.VocabSize).ToArray();
+            }
+            if (s.FinalLogitSoftcap is double cap)
+                foreach (var r in results) Softcap(r, (float)cap);
+            return results;
         }
-        if (s.FinalLogitSoftcap is double cap)
-            foreach (var r in results) Softcap(r, (float)cap);
-        return results;
     }
 
     /// <summary>Copies each token's row of a fused output into its parts, in order ([q | k | v] or [gate | up]).</summary>
@@ -264,8 +367,8 @@ public sealed class InferenceSession
         int cap = Math.Max(needed, _capacity * 2);
         for (int l = 0; l < _kCache.Length; l++)
         {
-            _kCache[l] = Grow(_kCache[l], cap);
-            _vCache[l] = Grow(_vCache[l], cap);
+            _kCache[l] = _keepKvCache || l == 0 ? Grow(_kCache[l], cap) : _kCache[0];
+            _vCache[l] = _keepKvCache || l == 0 ? Grow(_vCache[l], cap) : _vCache[0];
         }
         _capacity = cap;
     }

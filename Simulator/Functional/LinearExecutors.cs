@@ -198,8 +198,8 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
 
     private RramLinearLayer Program()
     {
-        // With no layer kept, every regeneration writes into the chip's one reused storage (no per-layer garbage).
-        var storage = _cache.Storage;
+        // With no layer kept by budget, the layer is written into its slot's reused storage (no per-layer garbage).
+        var storage = _cache.StorageFor(_purpose);
         _cache.CollectIfGarbage();
         float[] weights;
         if (storage is not null && _readWeightsInto is not null)
@@ -209,7 +209,7 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
         }
         else weights = _readWeights();
         var layer = RramLinearLayer.Program(weights, OutFeatures, InFeatures, _format, _seed, _purpose, storage);
-        _cache.Put(this, layer, (long)OutFeatures * InFeatures * 4L * (_format.SlicesPerWeight == 1 ? 1 : _format.SlicesPerWeight + 1));
+        _cache.Put(this, _purpose, layer, (long)OutFeatures * InFeatures * 4L * (_format.SlicesPerWeight == 1 ? 1 : _format.SlicesPerWeight + 1));
         return layer;
     }
 
@@ -221,7 +221,7 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
         // One programmed layer at a time while a storage is shared: the lock keeps two products from programming into it at once.
         lock (_cache)
         {
-            var layer = _cache.Get(this) ?? Program();
+            var layer = _cache.Get(this, _purpose) ?? Program();
             layer.Forward(x, y, segments, Path, RramLinear.Streams(noiseStreams, () => (ulong)(Interlocked.Increment(ref _calls) - 1)));
         }
     }
@@ -229,11 +229,16 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
 
 /// <summary>
 /// The programmed layers of one chip instance kept between uses, least recently used dropped first once their float32
-/// arrays pass <see cref="BudgetBytes"/>; 0 keeps none (every product programs its layer again).
+/// arrays pass <see cref="BudgetBytes"/>. Budget 0 keeps no layer by budget: each layer is programmed into the reused
+/// storage of its slot (its module name with the decoder-layer index taken out: "rram/model.layers.*.mlp.up_proj",
+/// "rram/lm_head") and stays there until the next layer of the same slot is programmed, so a chip holds at most one
+/// decoder layer and the lm_head at a time (docs/accuracy.md, "Memory"); a product of a layer still in its slot reuses it.
 /// </summary>
-public sealed class ChipLayerCache(long budgetBytes)
+public sealed partial class ChipLayerCache(long budgetBytes)
 {
     private readonly LinkedList<(object Key, RramLinearLayer Layer, long Bytes)> _order = new();
+    private readonly Dictionary<string, (RramLayerStorage Storage, object? Key, RramLinearLayer? Layer)> _slots = new(StringComparer.Ordinal);
+    private readonly RramLayerStorage _weights = new();
     private long _bytes;
 
     public long BudgetBytes { get; } = budgetBytes;
@@ -255,14 +260,40 @@ public sealed class ChipLayerCache(long budgetBytes)
 
     private const long GarbageBytes = 256L << 20;
 
-    /// <summary>With no layer kept (budget 0), the buffers every layer of the chip is programmed into in turn; else null.</summary>
-    public RramLayerStorage? Storage { get; } = budgetBytes == 0 ? new RramLayerStorage() : null;
+    /// <summary>The slot of a layer's purpose: "rram/model.layers.12.self_attn.q_proj" -> "rram/model.layers.*.self_attn.q_proj".</summary>
+    internal static string SlotOf(string purpose) => LayerIndex().Replace(purpose, ".layers.*.", 1);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.layers\.\d+\.")]
+    private static partial System.Text.RegularExpressions.Regex LayerIndex();
+
+    /// <summary>
+    /// With no layer kept by budget (budget 0), the reused buffers of <paramref name="purpose"/>'s slot, whose weight buffer
+    /// is the one all slots share (weights are read into it just before programming); else null.
+    /// </summary>
+    public RramLayerStorage? StorageFor(string purpose)
+    {
+        if (BudgetBytes != 0) return null;
+        lock (_slots)
+        {
+            var slot = SlotOf(purpose);
+            if (!_slots.TryGetValue(slot, out var s)) _slots[slot] = s = (new RramLayerStorage(_weights), null, null);
+            return s.Storage;
+        }
+    }
 
     /// <summary>Layers programmed again because they were not kept.</summary>
     public long Regenerations { get; private set; }
 
-    public RramLinearLayer? Get(object key)
+    /// <summary>The programmed layer of <paramref name="key"/> if kept (in its slot, or by budget); null counts a regeneration.</summary>
+    public RramLinearLayer? Get(object key, string purpose)
     {
+        if (BudgetBytes == 0)
+            lock (_slots)
+            {
+                if (_slots.TryGetValue(SlotOf(purpose), out var s) && ReferenceEquals(s.Key, key)) return s.Layer;
+                Regenerations++;
+                return null;
+            }
         lock (_order)
         {
             for (var n = _order.First; n is not null; n = n.Next)
@@ -277,8 +308,18 @@ public sealed class ChipLayerCache(long budgetBytes)
         }
     }
 
-    public void Put(object key, RramLinearLayer layer, long bytes)
+    /// <summary>Keeps <paramref name="layer"/> (<paramref name="bytes"/> of float32 arrays) for <paramref name="key"/>: in its slot (budget 0), or by budget.</summary>
+    public void Put(object key, string purpose, RramLinearLayer layer, long bytes)
     {
+        if (BudgetBytes == 0)
+        {
+            lock (_slots)
+            {
+                var slot = SlotOf(purpose);
+                _slots[slot] = (_slots[slot].Storage, key, layer);
+            }
+            return;
+        }
         lock (_order)
         {
             _order.AddFirst((key, layer, bytes));

@@ -86,6 +86,22 @@ public class AccuracyShardTests
         Assert.Throws<UserInputException>(() => AccuracyRunner.Run(Options() with { BatchTokens = 0 }));
     }
 
+    [Test]
+    public void Run_IdealRecomputedInLockstep_ByteIdenticalToKeptIdeal()
+    {
+        // A regenerated chip, several batches per chunk run layer-major together: the ideal reference either kept from
+        // the first chip (the whole study fits the cache) or recomputed beside every chip's batches, each layer's
+        // residual stream compared as it comes and dropped; the report is the same byte for byte.
+        var o = Options(chunkItems: 3) with { BatchTokens = 12, ChipCacheBytes = 0 };
+        var kept = AccuracyReportWriter.ToJson(AccuracyRunner.Run(o));
+        var recomputed = AccuracyReportWriter.ToJson(AccuracyRunner.Run(o with { IdealCacheFloats = 0 }));
+        // The one difference is the note saying so.
+        var note = System.Text.RegularExpressions.Regex.Match(recomputed, "\n *\"ideal results \\(\\d+ floats\\) exceed the cache budget: recomputed for every chip\",");
+        Assert.That(note.Success, Is.True, "the report notes the recomputed reference");
+        Assert.That(recomputed.Remove(note.Index, note.Length), Is.EqualTo(kept));
+        Assert.That(kept, Does.Contain("model.layers.1"), "the per-layer comparison is in the report");
+    }
+
     private static void AssertSameWithin(AccuracyReport fine, AccuracyReport whole, double percent)
     {
         Assert.That(fine.Ideal.ChoiceAccuracy, Is.EqualTo(whole.Ideal.ChoiceAccuracy));

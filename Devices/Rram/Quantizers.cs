@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using CimSim.Devices.Config;
 
 namespace CimSim.Devices.Rram;
@@ -41,25 +42,51 @@ public static class InputQuantizer
 {
     /// <summary>xq = clamp(round(x / a), Q_min, Q) with a = max|x| / Q per token (or per tensor); returns a per token.
     /// Signed inputs: Q_min = -Q; unsigned inputs (rram.dac.signed_inputs: false): Q_min = 0, negatives clip to 0.</summary>
-    public static float[] Quantize(ReadOnlySpan<float> x, int tokens, int inF, RramFormat s, Span<float> xq)
+    public static unsafe float[] Quantize(ReadOnlySpan<float> x, int tokens, int inF, RramFormat s, Span<float> xq)
     {
         var scales = new float[tokens];
-        float qMax = s.InputQMax;
-        if (s.Spec.Dac.InputQuantization == InputQuantizationGranularity.PerTensor)
-            Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(x[..(tokens * inF)])) / qMax);
-        else
-            for (int t = 0; t < tokens; t++) scales[t] = Math.Abs(TensorPrimitives.MaxMagnitude(x.Slice(t * inF, inF))) / qMax;
-        for (int t = 0; t < tokens; t++)
+        float qMax = s.InputQMax, qMin = s.InputQMin;
+        bool perTensor = s.Spec.Dac.InputQuantization == InputQuantizationGranularity.PerTensor;
+        if (perTensor) Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(x[..(tokens * inF)])) / qMax);
+        if (tokens == 0) return scales;
+        // Rows on all cores when there is enough work (each row's values depend on that row only).
+        int perBlock = Math.Max(1, (1 << 16) / Math.Max(1, inF)), blocks = (tokens + perBlock - 1) / perBlock;
+        fixed (float* px = x, pq = xq)
         {
-            var src = x.Slice(t * inF, inF);
-            var dst = xq.Slice(t * inF, inF);
-            float a = scales[t];
-            if (a == 0 || !float.IsFinite(a)) { dst.Clear(); scales[t] = 0; continue; }
-            TensorPrimitives.Divide(src, a, dst);
-            TensorPrimitives.Round(dst, dst);
-            TensorPrimitives.Clamp(dst, s.InputQMin, qMax, dst);
+            nint src = (nint)px, dst = (nint)pq;
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : Environment.ProcessorCount }, b =>
+            {
+                for (int t = b * perBlock, end = Math.Min(tokens, t + perBlock); t < end; t++)
+                {
+                    var row = new ReadOnlySpan<float>((float*)src + (long)t * inF, inF);
+                    var outRow = new Span<float>((float*)dst + (long)t * inF, inF);
+                    if (!perTensor) scales[t] = Math.Abs(TensorPrimitives.MaxMagnitude(row)) / qMax;
+                    float a = scales[t];
+                    if (a == 0 || !float.IsFinite(a)) { outRow.Clear(); scales[t] = 0; continue; }
+                    QuantizeRow(row, outRow, a, qMin, qMax);
+                }
+            });
         }
         return scales;
+    }
+
+    /// <summary>
+    /// dst = clamp(round_half_even(src / a), qMin, qMax) in one pass: the same IEEE operations, in the same order, as
+    /// TensorPrimitives' Divide, Round and Clamp one after another (src finite: |src| &lt;= a qMax).
+    /// </summary>
+    private static void QuantizeRow(ReadOnlySpan<float> src, Span<float> dst, float a, float qMin, float qMax)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            var lo = Vector256.Create(qMin);
+            var hi = Vector256.Create(qMax);
+            for (; i <= src.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                Vector256.Min(Vector256.Max(Vector256.Round(Vector256.Create(src.Slice(i, Vector256<float>.Count)) / va), lo), hi)
+                    .CopyTo(dst.Slice(i, Vector256<float>.Count));
+        }
+        for (; i < src.Length; i++) dst[i] = Math.Clamp(MathF.Round(src[i] / a), qMin, qMax);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using CimSim.Common.Numerics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
@@ -33,6 +34,8 @@ public readonly record struct RramFaultCounts(long Cells, long StuckAtGmin, long
 public sealed class RramLinearLayer
 {
     private const int RowsPerRandomChunk = 64;
+
+    [ThreadStatic] private static float[]? _xqBuffer;
 
     // Effective signed digits of each slice, [out, in] row-major: (G+ - G-) / dG (differential), (G - G_min) / dG (offset,
     // digital subtraction) or (G - G_ref) / dG (offset, reference column at the offset level subtracted before the ADC).
@@ -277,7 +280,15 @@ public sealed class RramLinearLayer
         if (x.Length < (long)tokens * InFeatures) throw new ArgumentException($"x holds {x.Length} floats, needs {tokens} x {InFeatures}", nameof(x));
         if (y.Length < (long)tokens * OutFeatures) throw new ArgumentException($"y holds {y.Length} floats, needs {tokens} x {OutFeatures}", nameof(y));
         if (tokens == 0) return;
-        var xq = new float[tokens * InFeatures];
+        // The statistical path's quantised inputs live in a per-thread buffer kept between calls (fresh 8-32 MB arrays per
+        // product cost page faults and clearing); the bit-accurate path keeps arrays of the exact length.
+        float[] xq;
+        if (path == RramPath.Statistical)
+        {
+            if (_xqBuffer is null || _xqBuffer.Length < tokens * InFeatures) _xqBuffer = new float[tokens * InFeatures];
+            xq = _xqBuffer;
+        }
+        else xq = new float[tokens * InFeatures];
         var inputScales = new float[tokens];
         for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
             InputQuantizer.Quantize(x.Slice(row * InFeatures, segments[s] * InFeatures), segments[s], InFeatures, Format, xq.AsSpan(row * InFeatures, segments[s] * InFeatures))
@@ -310,11 +321,39 @@ public sealed class RramLinearLayer
             for (int t = 0; t < tokens; t++)
                 TensorPrimitives.Subtract(yInt.Slice(t * OutFeatures, OutFeatures),
                     Format.DigitalOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
-        for (int t = 0; t < tokens; t++)
+        ScaleOutputs(yInt, tokens, inputScales);
+    }
+
+    /// <summary>
+    /// y[t, o] = (y[t, o] s_o) a_t for every row, in one pass (the two products rounded in this order, as two passes
+    /// would), rows on all cores when there is enough work.
+    /// </summary>
+    private unsafe void ScaleOutputs(Span<float> y, int tokens, float[] inputScales)
+    {
+        int outF = OutFeatures, perBlock = Math.Max(1, (1 << 16) / outF), blocks = (tokens + perBlock - 1) / perBlock;
+        var weightScales = _weightScales;
+        fixed (float* py = y)
         {
-            var row = yInt.Slice(t * OutFeatures, OutFeatures);
-            TensorPrimitives.Multiply(row, _weightScales, row);
-            TensorPrimitives.Multiply(row, inputScales[t], row);
+            nint p = (nint)py;
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : Environment.ProcessorCount }, b =>
+            {
+                for (int t = b * perBlock, end = Math.Min(tokens, t + perBlock); t < end; t++)
+                {
+                    var row = new Span<float>((float*)p + (long)t * outF, outF);
+                    float a = inputScales[t];
+                    int o = 0;
+                    if (Vector256.IsHardwareAccelerated)
+                    {
+                        var va = Vector256.Create(a);
+                        for (; o <= outF - Vector256<float>.Count; o += Vector256<float>.Count)
+                        {
+                            var r = row.Slice(o, Vector256<float>.Count);
+                            (Vector256.Create((ReadOnlySpan<float>)r) * Vector256.Create(weightScales.AsSpan(o, Vector256<float>.Count)) * va).CopyTo(r);
+                        }
+                    }
+                    for (; o < outF; o++) row[o] = row[o] * weightScales[o] * a;
+                }
+            });
         }
     }
 

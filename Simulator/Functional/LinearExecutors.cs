@@ -61,13 +61,18 @@ public sealed class IdealLinear(float[] weights, int outFeatures, int inFeatures
 
 /// <summary>
 /// Exact float32 arithmetic on weights that stay in the memory-mapped safetensors file in their stored precision
-/// (F32/F16/BF16): each product widens the tensor into a per-thread buffer (exact: F16 and BF16 are subsets of
-/// float32), runs the same GEMM as <see cref="IdealLinear"/>, and drops the file pages from the resident set. Same
-/// results as <see cref="IdealLinear"/> bit for bit, with no managed copy of the weights; valid while the file is open.
+/// (F32/F16/BF16): a product widens the tensor into its slot's per-thread buffer (exact: F16 and BF16 are subsets of
+/// float32), runs the same GEMM as <see cref="IdealLinear"/>, and drops the file pages from the resident set. The
+/// slot (the module name with the decoder-layer index taken out, as <see cref="ChipLayerCache"/>'s) keeps the widened
+/// tensor until another layer's tensor of the slot is widened into it, so the batches of a chunk run layer-major
+/// together widen each layer once; a thread holds at most one decoder layer and the lm_head widened. Same results as
+/// <see cref="IdealLinear"/> bit for bit, with no managed copy of the weights; valid while the file is open.
 /// </summary>
 public sealed class MappedLinear : ILinearExecutor
 {
-    [ThreadStatic] private static float[]? _buffer;
+    [ThreadStatic] private static Dictionary<string, (float[] Buffer, MappedLinear? Owner)>? _slots;
+
+    private readonly string _slot;
 
     private readonly SafetensorsFile _file;
     private readonly string _name;
@@ -83,6 +88,7 @@ public sealed class MappedLinear : ILinearExecutor
         _dtype = info.DType;
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
+        _slot = ChipLayerCache.SlotOf(name);
         Widen(); // refuses non-finite weights now, as the float32 reader does
         file.ReleasePages(name);
     }
@@ -94,18 +100,24 @@ public sealed class MappedLinear : ILinearExecutor
     /// <summary>Bytes per weight as stored (4, or 2 for F16/BF16).</summary>
     public int BytesPerWeight => _dtype == TensorDType.F32 ? 4 : 2;
 
+    /// <summary>This tensor widened in its slot's buffer of this thread: read again unless the slot still holds it.</summary>
     private float[] Widen()
     {
         long n = (long)OutFeatures * InFeatures;
-        var buffer = _buffer is { } b && b.Length >= n ? b : (_buffer = new float[n]);
+        _slots ??= new(StringComparer.Ordinal);
+        if (_slots.TryGetValue(_slot, out var held) && ReferenceEquals(held.Owner, this)) return held.Buffer;
+        // Dropped first: a slot whose read fails (non-finite weights) holds nothing.
+        var buffer = held.Buffer is { } b && b.Length >= n ? b : new float[n];
+        _slots[_slot] = (buffer, null);
         _file.ReadFloat32(_name, buffer.AsSpan(0, (int)n));
+        _file.ReleasePages(_name);
+        _slots[_slot] = (buffer, this);
         return buffer;
     }
 
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int tokens)
     {
         var w = Widen();
-        _file.ReleasePages(_name);
         Blas.Gemm(false, true, tokens, OutFeatures, InFeatures, 1f, x, w.AsSpan(0, OutFeatures * InFeatures), 0f, y);
     }
 
@@ -221,6 +233,8 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
         // One programmed layer at a time while a storage is shared: the lock keeps two products from programming into it at once.
         lock (_cache)
         {
+            // Several batches may pass between two programmings now: the garbage of their products is bounded here too.
+            _cache.CollectIfGarbage();
             var layer = _cache.Get(this, _purpose) ?? Program();
             layer.Forward(x, y, segments, Path, RramLinear.Streams(noiseStreams, () => (ulong)(Interlocked.Increment(ref _calls) - 1)));
         }

@@ -48,7 +48,7 @@ public struct Xoshiro256StarStarSource : IUniformSource
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => (long)(NextUInt64() >> 11) * (1.0 / (1UL << 53)); // below 2^53: the signed conversion is exact, one instruction
 
     internal static ulong SplitMix64(ref ulong x)
     {

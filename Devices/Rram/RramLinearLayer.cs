@@ -316,21 +316,18 @@ public sealed class RramLinearLayer
             else AddStatisticalNoise(xq.AsSpan(row * InFeatures, n * InFeatures), n, ySeg, noisePurpose, idealAdc: collecting);
         }
 
-        // Offset encoding with digital subtraction: subtract offset x sum_i xq[t,i] after the ADC (exact).
-        if (Format.DigitalOffset != 0)
-            for (int t = 0; t < tokens; t++)
-                TensorPrimitives.Subtract(yInt.Slice(t * OutFeatures, OutFeatures),
-                    Format.DigitalOffset * TensorPrimitives.Sum(xq.AsSpan(t * InFeatures, InFeatures)), yInt.Slice(t * OutFeatures, OutFeatures));
-        ScaleOutputs(yInt, tokens, inputScales);
+        ScaleOutputs(yInt, tokens, inputScales, xq);
     }
 
     /// <summary>
-    /// y[t, o] = (y[t, o] s_o) a_t for every row, in one pass (the two products rounded in this order, as two passes
-    /// would), rows on all cores when there is enough work.
+    /// y[t, o] = ((y[t, o] - c_t) s_o) a_t for every row in one pass, with c_t = offset x sum_i xq[t, i] for offset
+    /// encoding with digital subtraction (exact: integers), else 0 and not subtracted: the same roundings in the same
+    /// order as a pass per operation; rows on all cores when there is enough work.
     /// </summary>
-    private unsafe void ScaleOutputs(Span<float> y, int tokens, float[] inputScales)
+    private unsafe void ScaleOutputs(Span<float> y, int tokens, float[] inputScales, float[] xq)
     {
-        int outF = OutFeatures, perBlock = Math.Max(1, (1 << 16) / outF), blocks = (tokens + perBlock - 1) / perBlock;
+        int outF = OutFeatures, inF = InFeatures, perBlock = Math.Max(1, (1 << 16) / outF), blocks = (tokens + perBlock - 1) / perBlock;
+        int offset = Format.DigitalOffset;
         var weightScales = _weightScales;
         fixed (float* py = y)
         {
@@ -341,6 +338,7 @@ public sealed class RramLinearLayer
                 {
                     var row = new Span<float>((float*)p + (long)t * outF, outF);
                     float a = inputScales[t];
+                    if (offset != 0) TensorPrimitives.Subtract(row, offset * TensorPrimitives.Sum(xq.AsSpan(t * inF, inF)), row);
                     int o = 0;
                     if (Vector256.IsHardwareAccelerated)
                     {

@@ -282,7 +282,8 @@ public sealed partial class ChipLayerCache(long budgetBytes)
 
     /// <summary>
     /// With no layer kept by budget (budget 0), the reused buffers of <paramref name="purpose"/>'s slot, whose weight buffer
-    /// is the one all slots share (weights are read into it just before programming); else null.
+    /// is the one all slots share (weights are read into it just before programming), emptied first: the layer it held
+    /// is no longer kept (a programming that fails half-way leaves nothing to reuse); else null.
     /// </summary>
     public RramLayerStorage? StorageFor(string purpose)
     {
@@ -290,8 +291,9 @@ public sealed partial class ChipLayerCache(long budgetBytes)
         lock (_slots)
         {
             var slot = SlotOf(purpose);
-            if (!_slots.TryGetValue(slot, out var s)) _slots[slot] = s = (new RramLayerStorage(_weights), null, null);
-            return s.Storage;
+            var storage = _slots.TryGetValue(slot, out var s) ? s.Storage : new RramLayerStorage(_weights);
+            _slots[slot] = (storage, null, null);
+            return storage;
         }
     }
 

@@ -71,6 +71,32 @@ public class RegeneratedChipTests
         return (first, second, model);
     }
 
+    [Test]
+    public void ChipLayerCache_NoBudget_OneLayerPerSlotEmptiedBeforeReprogramming()
+    {
+        var cache = new ChipLayerCache(0);
+        var format = new RramFormat(new HardwareSpec().Rram);
+        float[] weights = [0.1f, -0.2f, 0.3f, 0.05f];
+        const string up0 = "rram/model.layers.0.mlp.up_proj", up1 = "rram/model.layers.1.mlp.up_proj", head = "rram/lm_head";
+        object key0 = new(), keyHead = new();
+        var layer0 = RramLinearLayer.Program(weights, 2, 2, format, 1, up0, cache.StorageFor(up0));
+        cache.Put(key0, up0, layer0, 16);
+        var headLayer = RramLinearLayer.Program(weights, 2, 2, format, 1, head, cache.StorageFor(head));
+        cache.Put(keyHead, head, headLayer, 16);
+        Assert.That(cache.Get(key0, up0), Is.SameAs(layer0), "kept in its slot");
+        Assert.That(cache.Get(keyHead, head), Is.SameAs(headLayer), "another slot keeps its own layer");
+        long before = cache.Regenerations;
+        // Layer 1's up_proj takes the slot's storage: layer 0's is not kept from that moment (a programming that then
+        // fails leaves nothing stale), while the lm_head's slot is untouched.
+        var storage = cache.StorageFor(up1);
+        Assert.That(cache.Get(key0, up0), Is.Null);
+        Assert.That(cache.Get(keyHead, head), Is.SameAs(headLayer));
+        Assert.That(cache.Regenerations - before, Is.EqualTo(1), "the miss is counted");
+        Assert.That(cache.StorageFor("rram/model.layers.7.mlp.up_proj"), Is.SameAs(storage), "one storage per slot");
+        Assert.That(ChipLayerCache.SlotOf("rram/model.layers.12.self_attn.q_proj"), Is.EqualTo("rram/model.layers.*.self_attn.q_proj"));
+        Assert.That(new ChipLayerCache(1000).StorageFor(up0), Is.Null, "a positive budget keeps layers by budget, in arrays of their own");
+    }
+
     [TestCase(RramPath.Statistical, 0L)]
     [TestCase(RramPath.Statistical, 200_000L)]
     [TestCase(RramPath.BitAccurate, 0L)]

@@ -48,23 +48,21 @@ public static class InputQuantizer
         float qMax = s.InputQMax, qMin = s.InputQMin;
         bool perTensor = s.Spec.Dac.InputQuantization == InputQuantizationGranularity.PerTensor;
         if (perTensor) Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(x[..(tokens * inF)])) / qMax);
-        if (tokens == 0) return scales;
-        // Rows on all cores when there is enough work (each row's values depend on that row only).
-        int perBlock = Math.Max(1, (1 << 16) / Math.Max(1, inF)), blocks = (tokens + perBlock - 1) / perBlock;
         fixed (float* px = x, pq = xq)
         {
             nint src = (nint)px, dst = (nint)pq;
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : Environment.ProcessorCount }, b =>
+            ParallelRows.For(tokens, inF, t =>
             {
-                for (int t = b * perBlock, end = Math.Min(tokens, t + perBlock); t < end; t++)
+                var row = new ReadOnlySpan<float>((float*)src + (long)t * inF, inF);
+                var outRow = new Span<float>((float*)dst + (long)t * inF, inF);
+                if (!perTensor) scales[t] = Math.Abs(TensorPrimitives.MaxMagnitude(row)) / qMax;
+                float a = scales[t];
+                if (a == 0 || !float.IsFinite(a))
                 {
-                    var row = new ReadOnlySpan<float>((float*)src + (long)t * inF, inF);
-                    var outRow = new Span<float>((float*)dst + (long)t * inF, inF);
-                    if (!perTensor) scales[t] = Math.Abs(TensorPrimitives.MaxMagnitude(row)) / qMax;
-                    float a = scales[t];
-                    if (a == 0 || !float.IsFinite(a)) { outRow.Clear(); scales[t] = 0; continue; }
-                    QuantizeRow(row, outRow, a, qMin, qMax);
+                    outRow.Clear();
+                    scales[t] = 0;
                 }
+                else QuantizeRow(row, outRow, a, qMin, qMax);
             });
         }
         return scales;

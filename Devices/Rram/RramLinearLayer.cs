@@ -326,31 +326,27 @@ public sealed class RramLinearLayer
     /// </summary>
     private unsafe void ScaleOutputs(Span<float> y, int tokens, float[] inputScales, float[] xq)
     {
-        int outF = OutFeatures, inF = InFeatures, perBlock = Math.Max(1, (1 << 16) / outF), blocks = (tokens + perBlock - 1) / perBlock;
-        int offset = Format.DigitalOffset;
+        int outF = OutFeatures, inF = InFeatures, offset = Format.DigitalOffset;
         var weightScales = _weightScales;
         fixed (float* py = y)
         {
             nint p = (nint)py;
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = blocks == 1 ? 1 : Environment.ProcessorCount }, b =>
+            ParallelRows.For(tokens, outF, t =>
             {
-                for (int t = b * perBlock, end = Math.Min(tokens, t + perBlock); t < end; t++)
+                var row = new Span<float>((float*)p + (long)t * outF, outF);
+                float a = inputScales[t];
+                if (offset != 0) TensorPrimitives.Subtract(row, offset * TensorPrimitives.Sum(xq.AsSpan(t * inF, inF)), row);
+                int o = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    var row = new Span<float>((float*)p + (long)t * outF, outF);
-                    float a = inputScales[t];
-                    if (offset != 0) TensorPrimitives.Subtract(row, offset * TensorPrimitives.Sum(xq.AsSpan(t * inF, inF)), row);
-                    int o = 0;
-                    if (Vector256.IsHardwareAccelerated)
+                    var va = Vector256.Create(a);
+                    for (; o <= outF - Vector256<float>.Count; o += Vector256<float>.Count)
                     {
-                        var va = Vector256.Create(a);
-                        for (; o <= outF - Vector256<float>.Count; o += Vector256<float>.Count)
-                        {
-                            var r = row.Slice(o, Vector256<float>.Count);
-                            (Vector256.Create((ReadOnlySpan<float>)r) * Vector256.Create(weightScales.AsSpan(o, Vector256<float>.Count)) * va).CopyTo(r);
-                        }
+                        var r = row.Slice(o, Vector256<float>.Count);
+                        (Vector256.Create((ReadOnlySpan<float>)r) * Vector256.Create(weightScales.AsSpan(o, Vector256<float>.Count)) * va).CopyTo(r);
                     }
-                    for (; o < outF; o++) row[o] = row[o] * weightScales[o] * a;
                 }
+                for (; o < outF; o++) row[o] = row[o] * weightScales[o] * a;
             });
         }
     }

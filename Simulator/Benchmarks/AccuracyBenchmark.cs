@@ -115,8 +115,10 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// the polar generator, the default, then by box-muller), for CIMSIM_BENCH_GROUPS (default 8) layer-major batches of
     /// CIMSIM_BENCH_BATCH = SEQUENCESxTOKENS prompts each (default 16x64; the last position's logits of each, as a
     /// scorer of the next token would), every decoder layer running on all batches before the next (one programming
-    /// per layer for all of them), against SGEMM at one batch's row count: % of SGEMM = the linear layers'
-    /// FLOP/s (2 x projection weights per token + 2 x lm_head weights per sequence) over SGEMM's.
+    /// per layer for all of them). Two bounds, each read before and after the phases: the model's own SGEMMs for one batch
+    /// replayed back to back (<see cref="ReplayLinearGemms"/>, the faster replay), and, as in earlier runs, SGEMM's best
+    /// rate on the largest projection at one batch's row count against the linear FLOPs (2 x projection weights per token
+    /// + 2 x lm_head weights per sequence; the larger reading).
     /// Writing the checkpoint and each measured phase run in a child process of their own (this command again, with
     /// <see cref="PhaseVariable"/> set), so a phase's peak RSS is that process's VmHWM: the accuracy path plus the
     /// runtime, nothing retained from writing the file or from the other phase.
@@ -201,7 +203,6 @@ public sealed class AccuracyBenchmark : IBenchmark
         return spec with { NumLayers = Math.Min(layers, spec.NumLayers) };
     }
 
-    /// <summary>CIMSIM_BENCH_BATCH = "SEQUENCESxTOKENS" (default 16x64): the layer-major prefill batch of `--full`.</summary>
     /// <summary>CIMSIM_BENCH_GROUPS = batches run layer-major together (default 8): each regenerated layer is programmed once for all of them.</summary>
     private static int FullGroups()
     {
@@ -210,6 +211,7 @@ public sealed class AccuracyBenchmark : IBenchmark
         throw new CimSim.Common.Errors.UserInputException($"CIMSIM_BENCH_GROUPS '{text}': expected a number of batches from 1 to 4096");
     }
 
+    /// <summary>CIMSIM_BENCH_BATCH = "SEQUENCESxTOKENS" (default 16x64): one layer-major prefill batch of `--full`.</summary>
     private static (int Sequences, int Tokens) FullBatch()
     {
         var text = Environment.GetEnvironmentVariable("CIMSIM_BENCH_BATCH") ?? "16x64";

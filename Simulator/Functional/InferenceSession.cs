@@ -94,7 +94,6 @@ public sealed class InferenceSession
     {
         ArgumentNullException.ThrowIfNull(onResults);
         if (batches.Count == 0) return;
-        var spec = batches[0].Sessions.Count > 0 ? batches[0].Sessions[0]._model.Spec : null;
         var all = batches.SelectMany(b => b.Sessions).ToList();
         if (all.Distinct().Count() != all.Count) throw new ArgumentException("a session appears twice in one batch", nameof(batches));
         var groups = batches.Select(b => new Group(b)).ToList();

@@ -14,6 +14,10 @@ public static unsafe class Blas
 
     private static readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> Sgemm;
     private static readonly delegate* unmanaged<int, int, int, int, float, float*, int, float*, int, float, float*, int, void> Sgemv;
+    private static readonly delegate* unmanaged<int, void> SetThreads;
+    private static readonly delegate* unmanaged<int> GetThreads;
+    private static readonly Lock ThreadsLock = new();
+    private static int _singleThreadedRegions, _threadsBefore;
 
     /// <summary>Name of the native library in use, or null when the managed fallback runs.</summary>
     public static string? NativeLibraryName { get; }
@@ -22,6 +26,9 @@ public static unsafe class Blas
     public static bool ForceManaged { get; set; }
 
     public static bool IsNative => Sgemm != null && !ForceManaged;
+
+    /// <summary>OpenBLAS's thread count now, or null without OpenBLAS.</summary>
+    public static int? NativeThreads => GetThreads != null ? GetThreads() : null;
 
     static Blas()
     {
@@ -34,6 +41,12 @@ public static unsafe class Blas
                 Sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)gemm;
                 Sgemv = (delegate* unmanaged<int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)gemv;
                 NativeLibraryName = name;
+                if (NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var set)
+                    && NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out var get))
+                {
+                    SetThreads = (delegate* unmanaged<int, void>)set;
+                    GetThreads = (delegate* unmanaged<int>)get;
+                }
                 return;
             }
         }
@@ -68,6 +81,36 @@ public static unsafe class Blas
             return;
         }
         ManagedGemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with every BLAS call on its caller's thread alone (OpenBLAS set to one thread, then
+    /// restored): for callers that spread many small independent GEMMs over the cores themselves, where BLAS's own
+    /// threads would only wait on them. A product's values can differ in the last bits from the same product split
+    /// over BLAS threads (the kernels at the edges of each thread's part round differently), so a caller that cuts its
+    /// products into fixed tiles here gets values that do not depend on the core count. Regions may nest and overlap
+    /// across threads (one setting, restored when the last ends); a GEMM that another thread runs meanwhile also runs
+    /// on one thread. Without OpenBLAS it just runs the body.
+    /// </summary>
+    public static void SingleThreaded(Action body)
+    {
+        if (SetThreads == null || GetThreads == null)
+        {
+            body();
+            return;
+        }
+        lock (ThreadsLock)
+            if (_singleThreadedRegions++ == 0)
+            {
+                _threadsBefore = GetThreads();
+                SetThreads(1);
+            }
+        try { body(); }
+        finally
+        {
+            lock (ThreadsLock)
+                if (--_singleThreadedRegions == 0) SetThreads(_threadsBefore);
+        }
     }
 
     /// <summary>y[m] = alpha * A[m x n] x + beta * y (row-major A), or with transA y[n] = alpha * A^T x + beta * y.</summary>

@@ -70,7 +70,8 @@ public readonly record struct AdcTransfer(float Delta, float CodeMin, float Code
     /// <summary>Variance of the rounding error for a signal that is not on the grid: Delta^2 / 12 (uniform error).</summary>
     public double QuantizationNoiseVariance => IsIdeal ? 0 : (double)Delta * Delta / 12.0;
 
-    /// <summary>acc[i] += weight * ADC(p[i]); returns how many samples clipped.</summary>
+    /// <summary>acc[i] += weight * ADC(p[i]); returns how many samples clipped. Compiled fully optimised from its first call (a hot kernel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int ConvertAccumulate(ReadOnlySpan<float> p, Span<float> acc, float weight)
     {
         if (p.Length > acc.Length) throw new ArgumentException("accumulator shorter than input", nameof(acc));

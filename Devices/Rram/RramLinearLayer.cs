@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using CimSim.Common.Numerics;
 using CimSim.Common.Random;
@@ -35,7 +36,18 @@ public sealed class RramLinearLayer
 {
     private const int RowsPerRandomChunk = 64;
 
+    // Bit-accurate tiles: a work item is BitOutputTile outputs of BitTokenTile tokens (partial sums of 8 steps x 32 tokens x 256
+    // outputs = 256 KB, the accumulator 32 KB: both stay in a core's L2 through every row block and slice).
+    private const int BitTokenTile = 32, BitOutputTile = 256;
+    // Most floats of step planes laid out at once (16 MB): a group of token tiles, so that a layer with few output tiles
+    // still gives every core several work items.
+    private const long BitPlaneFloats = 1 << 22;
+
+    // Per-thread buffers kept between calls (fresh multi-megabyte arrays per product cost page faults and clearing): quantised
+    // inputs, the bit-accurate step planes of a token tile, and a bit-accurate work item's partial sums and accumulator.
     [ThreadStatic] private static float[]? _xqBuffer;
+    [ThreadStatic] private static float[]? _planesBuffer;
+    [ThreadStatic] private static float[]? _bitTileBuffer;
 
     // Effective signed digits of each slice, [out, in] row-major: (G+ - G-) / dG (differential), (G - G_min) / dG (offset,
     // digital subtraction) or (G - G_ref) / dG (offset, reference column at the offset level subtracted before the ADC).
@@ -280,15 +292,8 @@ public sealed class RramLinearLayer
         if (x.Length < (long)tokens * InFeatures) throw new ArgumentException($"x holds {x.Length} floats, needs {tokens} x {InFeatures}", nameof(x));
         if (y.Length < (long)tokens * OutFeatures) throw new ArgumentException($"y holds {y.Length} floats, needs {tokens} x {OutFeatures}", nameof(y));
         if (tokens == 0) return;
-        // The statistical path's quantised inputs live in a per-thread buffer kept between calls (fresh 8-32 MB arrays per
-        // product cost page faults and clearing); the bit-accurate path keeps arrays of the exact length.
-        float[] xq;
-        if (path == RramPath.Statistical)
-        {
-            if (_xqBuffer is null || _xqBuffer.Length < tokens * InFeatures) _xqBuffer = new float[tokens * InFeatures];
-            xq = _xqBuffer;
-        }
-        else xq = new float[tokens * InFeatures];
+        if (_xqBuffer is null || _xqBuffer.Length < tokens * InFeatures) _xqBuffer = new float[tokens * InFeatures];
+        var xq = _xqBuffer;
         var inputScales = new float[tokens];
         for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
             InputQuantizer.Quantize(x.Slice(row * InFeatures, segments[s] * InFeatures), segments[s], InFeatures, Format, xq.AsSpan(row * InFeatures, segments[s] * InFeatures))
@@ -312,7 +317,7 @@ public sealed class RramLinearLayer
             string noisePurpose = $"{_purpose}/forward{noiseStreams[s]}";
             var ySeg = yInt.Slice(row * OutFeatures, n * OutFeatures);
             if (path == RramPath.BitAccurate)
-                ForwardBitAccurate(segments.Length == 1 ? xq : xq.AsSpan(row * InFeatures, n * InFeatures).ToArray(), n, ySeg, noisePurpose, idealAdc: collecting);
+                ForwardBitAccurate(xq, row * InFeatures, n, ySeg, noisePurpose, idealAdc: collecting);
             else AddStatisticalNoise(xq.AsSpan(row * InFeatures, n * InFeatures), n, ySeg, noisePurpose, idealAdc: collecting);
         }
 
@@ -355,7 +360,7 @@ public sealed class RramLinearLayer
     /// The statistical model's output term on one segment whose integer-domain product y = xq E^T the caller has formed
     /// (one GEMM with the effective weights): N(0, var_ADC + var_read[t,o]) per output (docs/devices.md, "Statistical path").
     /// </summary>
-    private void AddStatisticalNoise(ReadOnlySpan<float> xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
+    private unsafe void AddStatisticalNoise(ReadOnlySpan<float> xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
     {
         var f = Format;
         int outF = OutFeatures, inF = InFeatures;
@@ -394,24 +399,26 @@ public sealed class RramLinearLayer
             for (int t = 0; t < tokens; t++)
                 tokenVar[t] = sd * sd * f.CellsPerSlice * sliceWeight2 * TensorPrimitives.Sum(c2.AsSpan(t * inF, inF));
         }
-        var yArr = new float[y.Length];
-        y.CopyTo(yArr);
-        Parallel.For(0, tokens, t =>
+        // Rows in place through a pointer (a lambda cannot hold the span): no copy of the product per call.
+        fixed (float* py = y)
         {
-            var g = Draws(_seed, $"{noisePurpose}/statistical/t{t}");
-            var row = yArr.AsSpan(t * outF, outF);
-            if (readVar == null)
+            nint yAddress = (nint)py;
+            Parallel.For(0, tokens, t =>
             {
-                double sd = Math.Sqrt(adcVar + tokenVar[t]);
-                for (int o = 0; o < outF; o++) row[o] += (float)(sd * g.Next());
-            }
-            else
-            {
-                var v = readVar.AsSpan(t * outF, outF);
-                for (int o = 0; o < outF; o++) row[o] += (float)(Math.Sqrt(adcVar + Math.Max(0, v[o])) * g.Next());
-            }
-        });
-        yArr.CopyTo(y);
+                var g = Draws(_seed, $"{noisePurpose}/statistical/t{t}");
+                var row = new Span<float>((float*)yAddress + (long)t * outF, outF);
+                if (readVar == null)
+                {
+                    double sd = Math.Sqrt(adcVar + tokenVar[t]);
+                    for (int o = 0; o < outF; o++) row[o] += (float)(sd * g.Next());
+                }
+                else
+                {
+                    var v = readVar.AsSpan(t * outF, outF);
+                    for (int o = 0; o < outF; o++) row[o] += (float)(Math.Sqrt(adcVar + Math.Max(0, v[o])) * g.Next());
+                }
+            });
+        }
     }
 
     /// <summary>The standard normal draws of stream (seed, purpose): the polar method on the stream's xoshiro256**, the same
@@ -419,83 +426,129 @@ public sealed class RramLinearLayer
     private static PolarNormal<Xoshiro256StarStarSource> Draws(ulong seed, string purpose) => new(Xoshiro256StarStarSource.Create(seed, purpose));
 
     /// <summary>
-    /// Integer-domain product through the bit-accurate model. Per row block (one array's rows) and weight
-    /// slice, one GEMM computes the partial sums of every DAC step and token at once ([steps x tokens, rows]
-    /// x [rows, out]); each partial sum then gets its read noise, passes the ADC and is shifted and added.
+    /// Integer-domain product through the bit-accurate model, on xq[offset..] ([tokens, in]). Tokens run in tiles of
+    /// <see cref="BitTokenTile"/> and outputs in tiles of <see cref="BitOutputTile"/>; each output tile of a token tile is
+    /// one work item on one core: per row block (one array's rows) and weight slice, one GEMM on one BLAS thread gives the
+    /// partial sums of every DAC step and token of the tile ([steps x tile tokens, rows] x [rows, tile outputs]); each
+    /// partial sum gets its read noise, passes the ADC and is shifted and added into the item's accumulator. Partial sums
+    /// and accumulator stay in the core's cache through all blocks and slices. Token tiles are laid out (DAC step planes
+    /// per row block) a group at a time, enough of them for several work items per core when a layer has few output tiles.
+    /// Each output is accumulated in the same order as a whole-matrix pass (blocks, then slices, then steps), and the tiles
+    /// are fixed, so neither the grouping nor the core count changes a value; read noise is drawn per (block, slice, token,
+    /// output tile) stream.
     /// </summary>
-    private void ForwardBitAccurate(float[] xq, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
+    private unsafe void ForwardBitAccurate(float[] xq, int offset, int tokens, Span<float> y, string noisePurpose, bool idealAdc)
     {
         var f = Format;
-        int steps = f.DacSteps, rowsPerArray = f.ArrayRows, outF = OutFeatures, inF = InFeatures;
-        int blocks = (inF + rowsPerArray - 1) / rowsPerArray;
+        int steps = f.DacSteps, rpa = f.ArrayRows, outF = OutFeatures, inF = InFeatures, slices = _slices.Length;
+        int blocks = (inF + rpa - 1) / rpa, outTiles = (outF + BitOutputTile - 1) / BitOutputTile;
+        int tokenTiles = (tokens + BitTokenTile - 1) / BitTokenTile;
         var packed = _packedBlocks.Value;
         var packedReadVar = _packedReadVar.Value;
-
-        // Step planes: c_k[t, i] for every DAC step k.
-        var planes = new float[steps][];
-        for (int k = 0; k < steps; k++) planes[k] = new float[tokens * inF];
-        var chunk = new int[steps];
-        for (int idx = 0; idx < xq.Length; idx++)
-        {
-            InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
-            for (int k = 0; k < steps; k++) planes[k][idx] = chunk[k];
-        }
-
         double readSigmaGmax = f.ReadNoiseOn && !f.ReadNoiseRelativeToG ? f.ReadSigmaDigitsGmax : 0;
-        var acc = new float[tokens * outF];
-        var a = new float[steps * tokens * rowsPerArray];
-        var a2 = packedReadVar != null ? new float[a.Length] : null;
-        var p = new float[(long)steps * tokens * outF];
-        var pVar = packedReadVar != null ? new float[p.Length] : null;
-        var readSd = readSigmaGmax > 0 ? new float[steps * tokens] : null;
+        bool noise = readSigmaGmax > 0 || packedReadVar != null;
+        // Step planes of one token tile ("tile floats"): block rb at rb x steps x 32 x rpa, [steps x tt, rows] with row k x tt + t.
+        long tileFloats = (long)steps * Math.Min(tokens, BitTokenTile) * blocks * rpa;
+        // A group: at least 4 work items per core, at most 4 Mi floats of planes (or one tile).
+        int group = (int)Math.Clamp(Math.Min((4L * Environment.ProcessorCount + outTiles - 1) / outTiles, BitPlaneFloats / tileFloats), 1, tokenTiles);
+        long planeFloats = tileFloats * group;
+        if (_planesBuffer is null || _planesBuffer.LongLength < planeFloats) _planesBuffer = new float[planeFloats];
+        var planes = _planesBuffer;
+        var planes2 = packedReadVar != null ? new float[planeFloats] : null;
+        var readSd = readSigmaGmax > 0 ? new float[group * blocks * steps * BitTokenTile] : null;
+        // Shift of DAC step k on slice sl: 2^(d k + b sl), exact in float.
+        var shifts = new float[slices * steps];
+        for (int sl = 0; sl < slices; sl++)
+            for (int k = 0; k < steps; k++) shifts[sl * steps + k] = (float)Math.Pow(2, f.DacBits * k + f.BitsPerCell * sl);
         long clipped = 0;
-        for (int rb = 0; rb < blocks; rb++)
+        fixed (float* py = y)
         {
-            int r0 = rb * rowsPerArray, rows = Math.Min(rowsPerArray, inF - r0);
-            for (int k = 0; k < steps; k++)
-                for (int t = 0; t < tokens; t++)
-                    planes[k].AsSpan(t * inF + r0, rows).CopyTo(a.AsSpan((k * tokens + t) * rows, rows));
-            if (readSd != null)
-                for (int kt = 0; kt < steps * tokens; kt++)
-                {
-                    var ar = a.AsSpan(kt * rows, rows);
-                    readSd[kt] = (float)(readSigmaGmax * Math.Sqrt(f.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
-                }
-            if (a2 != null) TensorPrimitives.Multiply(a.AsSpan(0, steps * tokens * rows), a.AsSpan(0, steps * tokens * rows), a2);
-            for (int sl = 0; sl < _slices.Length; sl++)
+            nint yAddress = (nint)py;
+            for (int g0 = 0; g0 < tokenTiles; g0 += group)
             {
-                Blas.Gemm(false, true, steps * tokens, outF, rows, 1f, a, packed[sl][rb], 0f, p);
-                if (pVar != null) Blas.Gemm(false, true, steps * tokens, outF, rows, 1f, a2!, packedReadVar![sl][rb], 0f, pVar);
-                int sliceShift = f.BitsPerCell * sl;
-                int localRb = rb, localSl = sl;
-                long clippedHere = 0;
-                Parallel.For(0, tokens, () => 0L, (t, _, local) =>
+                int tiles = Math.Min(group, tokenTiles - g0), t0 = g0 * BitTokenTile, groupTokens = Math.Min(tokens - t0, tiles * BitTokenTile);
+                ParallelRows.For(groupTokens, inF * steps, gt =>
                 {
-                    var g = readSd != null || pVar != null ? Draws(_seed, $"{noisePurpose}/read/b{localRb}/s{localSl}/t{t}") : default;
-                    var accRow = acc.AsSpan(t * outF, outF);
-                    for (int k = 0; k < steps; k++)
+                    int j = gt / BitTokenTile, t = gt % BitTokenTile, tt = Math.Min(BitTokenTile, tokens - (g0 + j) * BitTokenTile);
+                    Span<int> chunk = stackalloc int[steps];
+                    var x = xq.AsSpan(offset + (t0 + gt) * inF, inF);
+                    for (int i = 0; i < inF; i++)
                     {
-                        int kt = k * tokens + t;
-                        var pRow = p.AsSpan(kt * outF, outF);
-                        if (readSd != null)
-                            for (int o = 0; o < outF; o++) pRow[o] += (float)(readSd[kt] * g.Next());
-                        else if (pVar != null)
-                        {
-                            var v = pVar.AsSpan(kt * outF, outF);
-                            for (int o = 0; o < outF; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g.Next());
-                        }
-                        float shift = (float)Math.Pow(2, f.DacBits * k + sliceShift);
-                        var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(localRb * _slices.Length + localSl) * steps + k] : f.Adc[k];
-                        local += adc.ConvertAccumulate(pRow, accRow, shift);
+                        int rb = i / rpa, rows = Math.Min(rpa, inF - rb * rpa);
+                        InputQuantizer.SplitSteps((int)x[i], f, chunk);
+                        long at = j * tileFloats + (long)rb * steps * tt * rpa + (long)t * rows + i % rpa;
+                        for (int k = 0; k < steps; k++) planes[at + (long)k * tt * rows] = chunk[k];
                     }
+                });
+                for (int j = 0; j < tiles; j++)
+                {
+                    int tt = Math.Min(BitTokenTile, tokens - (g0 + j) * BitTokenTile), m = steps * tt;
+                    for (int rb = 0; rb < blocks; rb++)
+                    {
+                        int rows = Math.Min(rpa, inF - rb * rpa);
+                        var block = planes.AsSpan((int)(j * tileFloats) + rb * steps * tt * rpa, m * rows);
+                        if (planes2 != null) TensorPrimitives.Multiply(block, block, planes2.AsSpan((int)(j * tileFloats) + rb * steps * tt * rpa, m * rows));
+                        if (readSd != null)
+                            for (int kt = 0; kt < m; kt++)
+                            {
+                                var ar = block.Slice(kt * rows, rows);
+                                readSd[(j * blocks + rb) * steps * BitTokenTile + kt] = (float)(readSigmaGmax * Math.Sqrt(f.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
+                            }
+                    }
+                }
+                long clippedHere = 0;
+                Blas.SingleThreaded(() => Parallel.For(0, tiles * outTiles, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0L, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item, _, local) =>
+                {
+                    int j = item / outTiles, tile = item % outTiles, first = (g0 + j) * BitTokenTile;
+                    int tt = Math.Min(BitTokenTile, tokens - first), m = steps * tt;
+                    int o0 = tile * BitOutputTile, ow = Math.Min(BitOutputTile, outF - o0);
+                    int partial = steps * BitTokenTile * BitOutputTile;
+                    var work = _bitTileBuffer ??= new float[2 * partial + BitTokenTile * BitOutputTile];
+                    var p = work.AsSpan(0, m * ow);
+                    var pVar = work.AsSpan(partial, m * ow);
+                    var acc = work.AsSpan(2 * partial, tt * ow);
+                    acc.Clear();
+                    for (int rb = 0; rb < blocks; rb++)
+                    {
+                        int rows = Math.Min(rpa, inF - rb * rpa), at = (int)(j * tileFloats) + rb * steps * tt * rpa;
+                        for (int sl = 0; sl < slices; sl++)
+                        {
+                            Blas.Gemm(false, true, m, ow, rows, 1f, planes.AsSpan(at, m * rows), packed[sl][rb].AsSpan(o0 * rows, ow * rows), 0f, p);
+                            if (planes2 != null)
+                                Blas.Gemm(false, true, m, ow, rows, 1f, planes2.AsSpan(at, m * rows), packedReadVar![sl][rb].AsSpan(o0 * rows, ow * rows), 0f, pVar);
+                            for (int t = 0; t < tt; t++)
+                            {
+                                var g = noise ? Draws(_seed, $"{noisePurpose}/read/b{rb}/s{sl}/t{first + t}/o{tile}") : default;
+                                var accRow = acc.Slice(t * ow, ow);
+                                for (int k = 0; k < steps; k++)
+                                {
+                                    int kt = k * tt + t;
+                                    var pRow = p.Slice(kt * ow, ow);
+                                    if (readSd != null)
+                                    {
+                                        float sd = readSd[(j * blocks + rb) * steps * BitTokenTile + kt];
+                                        for (int o = 0; o < ow; o++) pRow[o] += (float)(sd * g.Next());
+                                    }
+                                    else if (planes2 != null)
+                                    {
+                                        var v = pVar.Slice(kt * ow, ow);
+                                        for (int o = 0; o < ow; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g.Next());
+                                    }
+                                    var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(rb * slices + sl) * steps + k] : f.Adc[k];
+                                    local += adc.ConvertAccumulate(pRow, accRow, shifts[sl * steps + k]);
+                                }
+                            }
+                        }
+                    }
+                    for (int t = 0; t < tt; t++)
+                        acc.Slice(t * ow, ow).CopyTo(new Span<float>((float*)yAddress + (long)(first + t) * outF + o0, ow));
                     return local;
-                }, local => Interlocked.Add(ref clippedHere, local));
+                }, local => Interlocked.Add(ref clippedHere, local)));
                 clipped += clippedHere;
             }
         }
-        acc.CopyTo(y);
         Interlocked.Add(ref _adcClipped, clipped);
-        Interlocked.Add(ref _adcConversions, (long)blocks * _slices.Length * steps * tokens * outF);
+        Interlocked.Add(ref _adcConversions, (long)blocks * slices * steps * tokens * outF);
     }
 
     /// <summary>

@@ -102,9 +102,10 @@ public sealed class InferenceSession
             throw new ArgumentException("every batch must run a model of the same shape", nameof(batches));
         if (live.Count > 0)
         {
-            var buffers = new Buffers(live[0].Model.Spec, live.Max(g => g.Rows));
+            var buffers = Buffers.Take(live[0].Model.Spec, live.Max(g => g.Rows));
             for (int l = 0; l < live[0].Model.Layers.Count; l++)
                 foreach (var g in live) g.RunLayer(l, buffers);
+            Buffers.Return(buffers);
         }
         for (int i = 0; i < groups.Count; i++) onResults(i, groups[i].Finish(lastOnly));
     }
@@ -112,14 +113,45 @@ public sealed class InferenceSession
     /// <summary>One batch of <see cref="Forward(IReadOnlyList{ForwardBatch}, bool, Action{int, float[][]})"/>: distinct sessions of one model and their tokens.</summary>
     public sealed record ForwardBatch(IReadOnlyList<InferenceSession> Sessions, IReadOnlyList<int[]> Tokens, IForwardObserver? BatchObserver = null);
 
-    /// <summary>Intermediate activations of one layer step, sized for the largest batch and shared by all of them.</summary>
+    /// <summary>
+    /// Intermediate activations of one layer step, sized for the largest batch and shared by all of them; every element a
+    /// layer reads is written first in that layer. One set per thread is kept between calls (<see cref="Take"/>,
+    /// <see cref="Return"/>): fresh buffers per call (1B, 1024 rows: 130 MB) cost page faults and page clearing on every
+    /// call, a large part of a short call on a virtual machine.
+    /// </summary>
     private sealed class Buffers
     {
+        [ThreadStatic] private static Buffers? _spare;
+
         public readonly float[] Normed, Q, K, V, Attn, Tmp, Gate, Up, Sig;
         public readonly float[]? Qkv, GateUp;
+        private readonly (int Width, int QDim, int KvDim, int Inter, bool Fused) _shape;
+        private readonly int _rows;
 
-        public Buffers(ModelSpec s, int rows)
+        /// <summary>This thread's kept buffers when they fit the shape and rows (taken: a nested call gets its own), else new ones.</summary>
+        public static Buffers Take(ModelSpec s, int rows)
         {
+            var spare = _spare;
+            if (spare is not null && spare._shape == ShapeOf(s) && spare._rows >= rows)
+            {
+                _spare = null;
+                return spare;
+            }
+            return new Buffers(s, rows);
+        }
+
+        /// <summary>Keeps <paramref name="buffers"/> for this thread's next call (the larger set when one is kept already).</summary>
+        public static void Return(Buffers buffers)
+        {
+            if (_spare is null || _spare._rows <= buffers._rows) _spare = buffers;
+        }
+
+        private static (int, int, int, int, bool) ShapeOf(ModelSpec s) =>
+            (s.HiddenSize, s.NumAttentionHeads * s.HeadDim, s.NumKeyValueHeads * s.HeadDim, s.IntermediateSize, s.FusedProjections);
+
+        private Buffers(ModelSpec s, int rows)
+        {
+            (_shape, _rows) = (ShapeOf(s), rows);
             int width = s.HiddenSize, qDim = s.NumAttentionHeads * s.HeadDim, kvDim = s.NumKeyValueHeads * s.HeadDim, inter = s.IntermediateSize;
             Normed = new float[rows * width];
             Q = new float[rows * qDim];
@@ -217,7 +249,6 @@ public sealed class InferenceSession
             var v = buf.V.AsSpan(0, n * kvDim);
             var gate = buf.Gate.AsSpan(0, n * inter);
             var up = buf.Up.AsSpan(0, n * inter);
-            var sig = buf.Sig.AsSpan(0, n * inter);
             first.RmsNorm(hidden, layer.InputNorm, normed, n, width);
             if (buf.Qkv is not null)
             {
@@ -268,14 +299,7 @@ public sealed class InferenceSession
                 Project(layer, LinearModule.GateProj, normed, gate);
                 Project(layer, LinearModule.UpProj, normed, up);
             }
-            if (s.HiddenAct == "silu")
-            {
-                // SwiGLU: silu(gate) * up, silu(g) = g * sigmoid(g).
-                TensorPrimitives.Sigmoid(gate, sig);
-                TensorPrimitives.Multiply(gate, sig, gate);
-            }
-            else GeluTanh(gate);
-            TensorPrimitives.Multiply(gate, up, gate);
+            GatedActivation(buf.Gate, buf.Up, buf.Sig, n * inter, s.HiddenAct == "silu");
             Project(layer, LinearModule.DownProj, gate, tmp);
             if (layer.PostFeedforwardNorm is not null) first.RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, width);
             TensorPrimitives.Add(hidden, tmp, hidden);
@@ -344,6 +368,31 @@ public sealed class InferenceSession
     }
 
     /// <summary>GELU, tanh approximation (torch gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
+    /// <summary>
+    /// gate = act(gate) x up over the first <paramref name="length"/> elements, act = SiLU (g sigmoid(g), SwiGLU) or
+    /// GELU-tanh: in chunks of 16 Ki elements on all cores, each chunk's three passes while it is in cache. Every
+    /// element gets the same operations as in three whole-array passes (chunks are whole vectors: the last one takes
+    /// the remainder), so the values do not depend on the chunking or the core count.
+    /// </summary>
+    private static void GatedActivation(float[] gate, float[] up, float[] sig, int length, bool silu)
+    {
+        const int Chunk = 1 << 14;
+        int chunks = Math.Max(1, length / Chunk);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
+        {
+            int start = c * Chunk, end = c == chunks - 1 ? length : start + Chunk;
+            var g = gate.AsSpan(start, end - start);
+            if (silu)
+            {
+                var sg = sig.AsSpan(start, end - start);
+                TensorPrimitives.Sigmoid(g, sg);
+                TensorPrimitives.Multiply(g, sg, g);
+            }
+            else GeluTanh(g);
+            TensorPrimitives.Multiply(g, up.AsSpan(start, end - start), g);
+        });
+    }
+
     private static void GeluTanh(Span<float> x)
     {
         const float c = 0.7978845608028654f; // sqrt(2 / pi)
@@ -446,6 +495,8 @@ public sealed class InferenceSession
     /// the cached keys a query may see: all earlier positions, or the last <paramref name="window"/> (its own included)
     /// on a sliding-window layer.
     /// </summary>
+    [ThreadStatic] private static float[]? _attentionScratch;
+
     private void Attention(int layer, float[] q, float[] output, int row0, int n, int window)
     {
         int hd = _headDim, heads = _heads;
@@ -457,14 +508,18 @@ public sealed class InferenceSession
         var kc = _kCache[layer];
         var vc = _vCache[layer];
         int start = Position;
-        Parallel.For(0, heads, new ParallelOptions { MaxDegreeOfParallelism = n == 1 ? 1 : Environment.ProcessorCount }, h =>
+        // Heads on all cores, each head's two products on one BLAS thread (BLAS's own threads would contend with the heads').
+        Blas.SingleThreaded(() => Parallel.For(0, heads, new ParallelOptions { MaxDegreeOfParallelism = n == 1 ? 1 : Environment.ProcessorCount }, h =>
         {
             int g = h / _group;
-            var qh = new float[n * hd];
-            for (int t = 0; t < n; t++) q.AsSpan(((row0 + t) * heads + h) * hd, hd).CopyTo(qh.AsSpan(t * hd, hd));
+            // One scratch array per thread, kept between calls (a fresh one per head: 1 MB of scores per head at 512 tokens).
+            int need = 2 * n * hd + n * total;
+            var scratch = _attentionScratch is { } sc && sc.Length >= need ? sc : _attentionScratch = new float[need];
+            var qh = scratch.AsSpan(0, n * hd);
+            for (int t = 0; t < n; t++) q.AsSpan(((row0 + t) * heads + h) * hd, hd).CopyTo(qh.Slice(t * hd, hd));
             var kg = kc.AsSpan((g * _capacity + first) * hd, total * hd);
             var vg = vc.AsSpan((g * _capacity + first) * hd, total * hd);
-            var scores = new float[n * total];
+            var scores = scratch.AsSpan(n * hd, n * total);
             Blas.Gemm(false, true, n, total, hd, scale, qh, kg, 0f, scores);
             if (softcap is float cap) Softcap(scores, cap);
             for (int t = 0; t < n; t++)
@@ -472,14 +527,14 @@ public sealed class InferenceSession
                 // Query at position start + t sees keys max(start + t + 1 - window, 0) .. start + t (indices relative to first).
                 int end = start + t + 1 - first;
                 int begin = window == int.MaxValue ? 0 : Math.Max(0, start + t + 1 - window - first);
-                var row = scores.AsSpan(t * total, total);
+                var row = scores.Slice(t * total, total);
                 row[..begin].Clear();
                 row[end..].Clear();
                 TensorPrimitives.SoftMax(row[begin..end], row[begin..end]);
             }
-            var oh = new float[n * hd];
+            var oh = scratch.AsSpan(n * hd + n * total, n * hd);
             Blas.Gemm(false, false, n, hd, total, 1f, scores, vg, 0f, oh);
-            for (int t = 0; t < n; t++) oh.AsSpan(t * hd, hd).CopyTo(output.AsSpan(((row0 + t) * heads + h) * hd, hd));
-        });
+            for (int t = 0; t < n; t++) oh.Slice(t * hd, hd).CopyTo(output.AsSpan(((row0 + t) * heads + h) * hd, hd));
+        }));
     }
 }

@@ -52,4 +52,22 @@ public class BlasTests
         Blas.Gemm(false, false, m, 1, n, 1f, a, x, 0f, y2);
         Assert.That(y1, Is.EqualTo(y2).Within(1e-5f));
     }
+
+    [Test]
+    public void SingleThreaded_OneThreadInsideNestedRegions_RestoredAfterAndOnThrow()
+    {
+        if (Blas.NativeThreads is null) Assert.Ignore("no OpenBLAS here: the region only runs its body");
+        int before = Blas.NativeThreads!.Value;
+        int inner = 0, nested = 0;
+        Blas.SingleThreaded(() =>
+        {
+            inner = Blas.NativeThreads!.Value;
+            Blas.SingleThreaded(() => nested = Blas.NativeThreads!.Value);
+            Assert.That(Blas.NativeThreads, Is.EqualTo(1), "still one thread after a nested region ends");
+        });
+        Assert.That((inner, nested), Is.EqualTo((1, 1)));
+        Assert.That(Blas.NativeThreads, Is.EqualTo(before), "restored");
+        Assert.Throws<InvalidOperationException>(() => Blas.SingleThreaded(() => throw new InvalidOperationException()));
+        Assert.That(Blas.NativeThreads, Is.EqualTo(before), "restored after the body threw");
+    }
 }

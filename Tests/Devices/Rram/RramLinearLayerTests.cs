@@ -61,4 +61,49 @@ public class RramLinearLayerTests
             Assert.That(y, Is.EqualTo(expected), path.ToString());
         }
     }
+
+    /// <summary>
+    /// The bit-accurate kernel runs tokens and outputs in tiles (32 tokens, 256 outputs): on a layer spanning several of
+    /// each, with partial tiles and a partial row block, and a lossy 6-bit ADC, every output equals the model's
+    /// definition evaluated element by element here: sum over row blocks, then DAC steps (1-bit, two's complement:
+    /// the top step weighs -2^7), of 2^k ADC(sum over the block's rows of bit_k(xq) q), then scaled by s_o and the input scale.
+    /// </summary>
+    [Test]
+    public void Forward_BitAccurateLossyAdcAcrossTiles_EqualsElementwiseDefinition()
+    {
+        var format = new RramFormat(RramTestSpecs.NoiseFree(WeightEncoding.Differential, bitsPerCell: 8, dacBits: 1, adcBits: 6));
+        const int outF = 2 * 256 + 13, inF = 8 * 16 + 9, tokens = 32 + 7;
+        var w = RandomMatrix(outF * inF, 3);
+        var x = RandomMatrix(tokens * inF, 4, 2f);
+        var layer = RramLinearLayer.Program(w, outF, inF, format, 7, "tiles");
+        Assert.That(layer.AdcPerStep.All(a => !a.IsLossless), "a lossy ADC on every step");
+        var y = new float[tokens * outF];
+        layer.Forward(x, y, tokens, RramPath.BitAccurate);
+
+        var xq = new float[x.Length];
+        var inputScales = InputQuantizer.Quantize(x, tokens, inF, format, xq);
+        var scales = layer.WeightScales.ToArray();
+        int rows = format.ArrayRows, blocks = (inF + rows - 1) / rows;
+        for (int t = 0; t < tokens; t++)
+            for (int o = 0; o < outF; o++)
+            {
+                float acc = 0;
+                for (int rb = 0; rb < blocks; rb++)
+                    for (int k = 0; k < 8; k++)
+                    {
+                        long p = 0;
+                        for (int i = rb * rows; i < Math.Min(inF, (rb + 1) * rows); i++)
+                        {
+                            int v = (int)xq[t * inF + i], bit = k < 7 ? (v >> k) & 1 : v >> 7;
+                            p += (long)bit * WeightQuantizer.Level(w[o * inF + i], scales[o], format.WeightQMax);
+                        }
+                        acc += (1 << k) * layer.AdcPerStep[k].Convert(p);
+                    }
+                float expected = acc;
+                expected *= scales[o];
+                expected *= inputScales[t];
+                if (y[t * outF + o] != expected)
+                    Assert.Fail($"token {t}, output {o}: kernel {y[t * outF + o]}, definition {expected}");
+            }
+    }
 }

@@ -367,7 +367,6 @@ public sealed class InferenceSession
         }
     }
 
-    /// <summary>GELU, tanh approximation (torch gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
     /// <summary>
     /// gate = act(gate) x up over the first <paramref name="length"/> elements, act = SiLU (g sigmoid(g), SwiGLU) or
     /// GELU-tanh: in chunks of 16 Ki elements on all cores, each chunk's three passes while it is in cache. Every
@@ -393,6 +392,7 @@ public sealed class InferenceSession
         });
     }
 
+    /// <summary>GELU, tanh approximation (torch gelu(approximate="tanh")): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
     private static void GeluTanh(Span<float> x)
     {
         const float c = 0.7978845608028654f; // sqrt(2 / pi)
@@ -490,13 +490,14 @@ public sealed class InferenceSession
             }
     }
 
+    // Attention's per-thread scratch (query rows, scores, outputs of one head), kept between calls.
+    [ThreadStatic] private static float[]? _attentionScratch;
+
     /// <summary>
     /// Causal grouped-query attention of the n new queries (rows <paramref name="row0"/>.. of q and output), per head, over
     /// the cached keys a query may see: all earlier positions, or the last <paramref name="window"/> (its own included)
     /// on a sliding-window layer.
     /// </summary>
-    [ThreadStatic] private static float[]? _attentionScratch;
-
     private void Attention(int layer, float[] q, float[] output, int row0, int n, int window)
     {
         int hd = _headDim, heads = _heads;

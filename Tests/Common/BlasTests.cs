@@ -54,6 +54,7 @@ public class BlasTests
     }
 
     [Test]
+    [NonParallelizable] // the thread count is process-wide: a region running in another test would hold it at one
     public void SingleThreaded_OneThreadInsideNestedRegions_RestoredAfterAndOnThrow()
     {
         if (Blas.NativeThreads is null) Assert.Ignore("no OpenBLAS here: the region only runs its body");

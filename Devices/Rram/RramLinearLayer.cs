@@ -426,6 +426,26 @@ public sealed class RramLinearLayer
     private static PolarNormal<Xoshiro256StarStarSource> Draws(ulong seed, string purpose) => new(Xoshiro256StarStarSource.Create(seed, purpose));
 
     /// <summary>
+    /// DAC step planes of token <paramref name="t"/> of a run of <paramref name="tt"/> tokens, written block-major into
+    /// <paramref name="planes"/>: row block rb (one array's rows) at rb x steps x tt x rpa holds [steps x tt, rows] with
+    /// token t's step k in row k x tt + t, so each block's plane of step k is one [tt, rows] matrix and all its steps one
+    /// [steps x tt, rows] matrix (the A operands of the bit-accurate and calibration GEMMs).
+    /// </summary>
+    private void WriteStepPlanes(ReadOnlySpan<float> xqRow, int t, int tt, Span<float> planes)
+    {
+        var f = Format;
+        int steps = f.DacSteps, rpa = f.ArrayRows, inF = InFeatures;
+        Span<int> chunk = stackalloc int[steps];
+        for (int i = 0; i < inF; i++)
+        {
+            int rb = i / rpa, rows = Math.Min(rpa, inF - rb * rpa);
+            InputQuantizer.SplitSteps((int)xqRow[i], f, chunk);
+            int at = rb * steps * tt * rpa + t * rows + i % rpa;
+            for (int k = 0; k < steps; k++) planes[at + k * tt * rows] = chunk[k];
+        }
+    }
+
+    /// <summary>
     /// Integer-domain product through the bit-accurate model, on xq[offset..] ([tokens, in]). Tokens run in tiles of
     /// <see cref="BitTokenTile"/> and outputs in tiles of <see cref="BitOutputTile"/>; each output tile of a token tile is
     /// one work item on one core: per row block (one array's rows) and weight slice, one GEMM on one BLAS thread gives the
@@ -447,8 +467,11 @@ public sealed class RramLinearLayer
         var packedReadVar = _packedReadVar.Value;
         double readSigmaGmax = f.ReadNoiseOn && !f.ReadNoiseRelativeToG ? f.ReadSigmaDigitsGmax : 0;
         bool noise = readSigmaGmax > 0 || packedReadVar != null;
-        // Step planes of one token tile ("tile floats"): block rb at rb x steps x 32 x rpa, [steps x tt, rows] with row k x tt + t.
+        // Step planes of one token tile (WriteStepPlanes' layout), one tile after another.
         long tileFloats = (long)steps * Math.Min(tokens, BitTokenTile) * blocks * rpa;
+        int TileTokens(int tokenTile) => Math.Min(BitTokenTile, tokens - tokenTile * BitTokenTile);
+        int BlockAt(int j, int rb, int tt) => (int)(j * tileFloats) + rb * steps * tt * rpa;
+        int SdAt(int j, int rb, int kt) => (j * blocks + rb) * steps * BitTokenTile + kt;
         // A group: at least 4 work items per core, at most 4 Mi floats of planes (or one tile).
         int group = (int)Math.Clamp(Math.Min((4L * Environment.ProcessorCount + outTiles - 1) / outTiles, BitPlaneFloats / tileFloats), 1, tokenTiles);
         long planeFloats = tileFloats * group;
@@ -469,30 +492,22 @@ public sealed class RramLinearLayer
                 int tiles = Math.Min(group, tokenTiles - g0), t0 = g0 * BitTokenTile, groupTokens = Math.Min(tokens - t0, tiles * BitTokenTile);
                 ParallelRows.For(groupTokens, inF * steps, gt =>
                 {
-                    int j = gt / BitTokenTile, t = gt % BitTokenTile, tt = Math.Min(BitTokenTile, tokens - (g0 + j) * BitTokenTile);
-                    Span<int> chunk = stackalloc int[steps];
-                    var x = xq.AsSpan(offset + (t0 + gt) * inF, inF);
-                    for (int i = 0; i < inF; i++)
-                    {
-                        int rb = i / rpa, rows = Math.Min(rpa, inF - rb * rpa);
-                        InputQuantizer.SplitSteps((int)x[i], f, chunk);
-                        long at = j * tileFloats + (long)rb * steps * tt * rpa + (long)t * rows + i % rpa;
-                        for (int k = 0; k < steps; k++) planes[at + (long)k * tt * rows] = chunk[k];
-                    }
+                    int j = gt / BitTokenTile;
+                    WriteStepPlanes(xq.AsSpan(offset + (t0 + gt) * inF, inF), gt % BitTokenTile, TileTokens(g0 + j), planes.AsSpan((int)(j * tileFloats)));
                 });
                 for (int j = 0; j < tiles; j++)
                 {
-                    int tt = Math.Min(BitTokenTile, tokens - (g0 + j) * BitTokenTile), m = steps * tt;
+                    int tt = TileTokens(g0 + j), m = steps * tt;
                     for (int rb = 0; rb < blocks; rb++)
                     {
-                        int rows = Math.Min(rpa, inF - rb * rpa);
-                        var block = planes.AsSpan((int)(j * tileFloats) + rb * steps * tt * rpa, m * rows);
-                        if (planes2 != null) TensorPrimitives.Multiply(block, block, planes2.AsSpan((int)(j * tileFloats) + rb * steps * tt * rpa, m * rows));
+                        int rows = Math.Min(rpa, inF - rb * rpa), at = BlockAt(j, rb, tt);
+                        var block = planes.AsSpan(at, m * rows);
+                        if (planes2 != null) TensorPrimitives.Multiply(block, block, planes2.AsSpan(at, m * rows));
                         if (readSd != null)
                             for (int kt = 0; kt < m; kt++)
                             {
                                 var ar = block.Slice(kt * rows, rows);
-                                readSd[(j * blocks + rb) * steps * BitTokenTile + kt] = (float)(readSigmaGmax * Math.Sqrt(f.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
+                                readSd[SdAt(j, rb, kt)] = (float)(readSigmaGmax * Math.Sqrt(f.CellsPerSlice * (double)TensorPrimitives.Dot(ar, ar)));
                             }
                     }
                 }
@@ -500,7 +515,7 @@ public sealed class RramLinearLayer
                 Blas.SingleThreaded(() => Parallel.For(0, tiles * outTiles, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => 0L, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item, _, local) =>
                 {
                     int j = item / outTiles, tile = item % outTiles, first = (g0 + j) * BitTokenTile;
-                    int tt = Math.Min(BitTokenTile, tokens - first), m = steps * tt;
+                    int tt = TileTokens(g0 + j), m = steps * tt;
                     int o0 = tile * BitOutputTile, ow = Math.Min(BitOutputTile, outF - o0);
                     int partial = steps * BitTokenTile * BitOutputTile;
                     var work = _bitTileBuffer ??= new float[2 * partial + BitTokenTile * BitOutputTile];
@@ -510,7 +525,7 @@ public sealed class RramLinearLayer
                     acc.Clear();
                     for (int rb = 0; rb < blocks; rb++)
                     {
-                        int rows = Math.Min(rpa, inF - rb * rpa), at = (int)(j * tileFloats) + rb * steps * tt * rpa;
+                        int rows = Math.Min(rpa, inF - rb * rpa), at = BlockAt(j, rb, tt);
                         for (int sl = 0; sl < slices; sl++)
                         {
                             Blas.Gemm(false, true, m, ow, rows, 1f, planes.AsSpan(at, m * rows), packed[sl][rb].AsSpan(o0 * rows, ow * rows), 0f, p);
@@ -526,7 +541,7 @@ public sealed class RramLinearLayer
                                     var pRow = p.Slice(kt * ow, ow);
                                     if (readSd != null)
                                     {
-                                        float sd = readSd[(j * blocks + rb) * steps * BitTokenTile + kt];
+                                        float sd = readSd[SdAt(j, rb, kt)];
                                         for (int o = 0; o < ow; o++) pRow[o] += (float)(sd * g.Next());
                                     }
                                     else if (planes2 != null)
@@ -607,19 +622,12 @@ public sealed class RramLinearLayer
         var block = packed == null ? new float[slices][] : null;
         var groups = new AdcTransfer[blocks * slices * steps];
         var mse = new double[groups.Length];
-        var chunk = new int[steps];
-        var planes = new float[steps][];
-        for (int k = 0; k < steps; k++) planes[k] = new float[tokens * inF];
-        for (int idx = 0; idx < xq.Length; idx++)
-        {
-            InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
-            for (int k = 0; k < steps; k++) planes[k][idx] = chunk[k];
-        }
+        var planes = new float[(long)steps * tokens * blocks * rowsPerArray];
+        ParallelRows.For(tokens, inF * steps, t => WriteStepPlanes(xq.AsSpan(t * inF, inF), t, tokens, planes));
         long total = (long)tokens * outF;
         int stride = (int)Math.Max(1, (total + CalibrationSamplesPerGroup - 1) / CalibrationSamplesPerGroup);
         // A stride sharing a factor with the row length would sample the same columns of every token only.
         while (stride > 1 && System.Numerics.BigInteger.GreatestCommonDivisor(stride, outF) != 1) stride++;
-        var a = new float[tokens * rowsPerArray];
         var p = new float[(long)tokens * outF];
         for (int rb = 0; rb < blocks; rb++)
         {
@@ -628,7 +636,7 @@ public sealed class RramLinearLayer
                 for (int sl = 0; sl < slices; sl++) block[sl] = PackBlock(_slices[sl], rb, block[sl]);
             for (int k = 0; k < steps; k++)
             {
-                for (int t = 0; t < tokens; t++) planes[k].AsSpan(t * inF + r0, rows).CopyTo(a.AsSpan(t * rows, rows));
+                var a = planes.AsSpan(rb * steps * tokens * rowsPerArray + k * tokens * rows, tokens * rows); // block rb's plane of step k
                 for (int sl = 0; sl < slices; sl++)
                 {
                     Blas.Gemm(false, true, tokens, outF, rows, 1f, a, packed != null ? packed[sl][rb] : block![sl], 0f, p);

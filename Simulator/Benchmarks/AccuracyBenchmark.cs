@@ -98,7 +98,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 ok &= speed;
             }
         }
-        BitAccurateLayer(hw, spec, quick ? 16 : 64, gemmFlops, output);
+        BitAccurateLayer(format, spec, quick ? 16 : 64, gemmFlops, output);
         return ok ? 0 : 1;
     }
 
@@ -107,10 +107,9 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// the rate of its step-GEMM work (2 x tokens x out x in x DAC steps x slices FLOP per call, best of 7 after a
     /// warm-up) against SGEMM, i.e. the fraction of SGEMM / (steps x slices) it reaches (issue 19: 50 %).
     /// </summary>
-    private static void BitAccurateLayer(HardwareSpec hw, ModelSpec spec, int tokens, double gemmFlops, TextWriter output)
+    private static void BitAccurateLayer(RramFormat format, ModelSpec spec, int tokens, double gemmFlops, TextWriter output)
     {
         int outF = spec.IntermediateSize, inF = spec.HiddenSize;
-        var format = new RramFormat(hw.Rram);
         var layer = RramLinearLayer.Program(Filled(outF * inF, 3).Select(v => v * 0.04f).ToArray(), outF, inF, format, 1, "bench");
         var x = Filled(tokens * inF, 4);
         var y = new float[tokens * outF];

@@ -152,7 +152,7 @@ public sealed class InferenceSession
         private Buffers(ModelSpec s, int rows)
         {
             (_shape, _rows) = (ShapeOf(s), rows);
-            int width = s.HiddenSize, qDim = s.NumAttentionHeads * s.HeadDim, kvDim = s.NumKeyValueHeads * s.HeadDim, inter = s.IntermediateSize;
+            var (width, qDim, kvDim, inter, _) = _shape;
             Normed = new float[rows * width];
             Q = new float[rows * qDim];
             K = new float[rows * kvDim];

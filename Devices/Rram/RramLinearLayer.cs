@@ -518,7 +518,9 @@ public sealed class RramLinearLayer
                     int tt = TileTokens(g0 + j), m = steps * tt;
                     int o0 = tile * BitOutputTile, ow = Math.Min(BitOutputTile, outF - o0);
                     int partial = steps * BitTokenTile * BitOutputTile;
-                    var work = _bitTileBuffer ??= new float[2 * partial + BitTokenTile * BitOutputTile];
+                    // Grown when a layer needs more (more DAC steps) than this thread's last one did.
+                    int need = 2 * partial + BitTokenTile * BitOutputTile;
+                    var work = _bitTileBuffer is { } kept && kept.Length >= need ? kept : _bitTileBuffer = new float[need];
                     var p = work.AsSpan(0, m * ow);
                     var pVar = work.AsSpan(partial, m * ow);
                     var acc = work.AsSpan(2 * partial, tt * ow);

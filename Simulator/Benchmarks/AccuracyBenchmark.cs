@@ -129,7 +129,9 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// the polar generator, the default, then by box-muller), for CIMSIM_BENCH_GROUPS (default 8) layer-major batches of
     /// CIMSIM_BENCH_BATCH = SEQUENCESxTOKENS prompts each (default 16x64; the last position's logits of each, as a
     /// scorer of the next token would), every decoder layer running on all batches before the next (one programming
-    /// per layer for all of them). Two bounds, each read before and after the phases: the model's own SGEMMs for one batch
+    /// per layer for all of them), timed after a warm-up batch (the first batch alone, its time printed: first touch of
+    /// the slots' storage, lm_head programmed into its slot), as every chunk after the first of a long evaluation runs.
+    /// Two bounds, each read before and after the phases: the model's own SGEMMs for one batch
     /// replayed back to back (<see cref="ReplayLinearGemms"/>, the faster replay), and, as in earlier runs, SGEMM's best
     /// rate on the largest projection at one batch's row count against the linear FLOPs (2 x projection weights per token
     /// + 2 x lm_head weights per sequence; the larger reading).
@@ -160,7 +162,7 @@ public sealed class AccuracyBenchmark : IBenchmark
             {
                 var sw = Stopwatch.StartNew();
                 var existing = keep && File.Exists(Path.Combine(dir, "model.safetensors"));
-                (double Build, double Prefill, double PeakBytes)? written = existing ? (0, 0, 0) : RunChild("write", shape, dir);
+                (double Build, double Warm, double Prefill, double PeakBytes)? written = existing ? (0, 0, 0, 0) : RunChild("write", shape, dir);
                 if (written is null) return 1;
                 double writeS = sw.Elapsed.TotalSeconds;
                 // Linear work of the batch: every projection on every token, lm_head on each sequence's last position.
@@ -170,7 +172,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 double gemmBefore = MeasureGemm(rows, k, n);
                 double replayBefore = ReplayLinearGemms(spec, rows, sequences);
                 string loadBefore = LoadAverage();
-                var phases = new List<(string Label, (double Build, double Prefill, double PeakBytes) Result, string Load)>();
+                var phases = new List<(string Label, (double Build, double Warm, double Prefill, double PeakBytes) Result, string Load)>();
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
                     ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
@@ -186,10 +188,10 @@ public sealed class AccuracyBenchmark : IBenchmark
                 output.WriteLine($"{shape}{layersNote}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, {writeNote}); "
                     + $"SGEMM {rows}x{n}x{k} {gemmBefore / 1e9:F1} GFLOP/s before the phases (load average {loadBefore}), {gemmAfter / 1e9:F1} after "
                     + $"(load average {LoadAverage()}) -> bound {bound:F2} tokens/s at the larger; the model's own SGEMMs for one batch "
-                    + $"(every projection of every layer, then lm_head, back to back) {replayBefore:F2} s before, {replayAfter:F2} s after "
+                    + $"(every projection of every layer, then lm_head, back to back, best of 3) {replayBefore:F2} s before, {replayAfter:F2} s after "
                     + $"= {flops / replay / 1e9:F1} GFLOP/s -> model SGEMM bound {modelBound:F2} tokens/s at the faster");
-                foreach (var (label, (buildS, preS, peak), load) in phases)
-                    output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | prefill {groups * rows / preS,7:F2} tokens/s ({groups * rows / preS / modelBound:P0} of the model's SGEMM bound, "
+                foreach (var (label, (buildS, warmS, preS, peak), load) in phases)
+                    output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | warm-up batch {warmS,6:F1} s | prefill {groups * rows / preS,7:F2} tokens/s ({groups * rows / preS / modelBound:P0} of the model's SGEMM bound, "
                         + $"{groups * rows / preS / bound:P0} of the one-shape bound) | peak RSS {peak / 1e9:F2} GB | load average {load}");
             }
             finally
@@ -238,8 +240,8 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// <summary>
     /// Seconds that SGEMM alone takes for one batch's linear work of <paramref name="spec"/>: every projection of every
     /// decoder layer on <paramref name="rows"/> rows (the executors' own call, x [rows, in] times W^T [in, out]), then
-    /// lm_head on one row per sequence, back to back on one layer's seeded weights; the time no implementation of the
-    /// model's linear layers on this BLAS can beat, shapes and calls included.
+    /// lm_head on one row per sequence, back to back on one layer's seeded weights (best of three after a warm-up); the
+    /// time no implementation of the model's linear layers on this BLAS can beat, shapes and calls included.
     /// </summary>
     private static double ReplayLinearGemms(ModelSpec spec, int rows, int sequences)
     {
@@ -258,9 +260,15 @@ public sealed class AccuracyBenchmark : IBenchmark
             Blas.Gemm(false, true, sequences, spec.VocabSize, spec.HiddenSize, 1f, x, head, 0f, logits);
         }
         Once(); // warm-up: pages touched, BLAS threads started
-        var sw = Stopwatch.StartNew();
-        Once();
-        return sw.Elapsed.TotalSeconds;
+        // Best of three: one replay read 13.7-16.6 s on this VM within 20 minutes, and a bound is the fastest the machine does.
+        double best = double.MaxValue;
+        for (int r = 0; r < 3; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            Once();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return best;
     }
 
     private static double MeasureGemm(int m, int k, int n)
@@ -272,7 +280,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>Runs one phase as a child process of this command and parses its result line; null (after printing its output) if it failed.</summary>
-    private static (double Build, double Prefill, double PeakBytes)? RunChild(string phase, string shape, string dir)
+    private static (double Build, double Warm, double Prefill, double PeakBytes)? RunChild(string phase, string shape, string dir)
     {
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
         var self = Environment.ProcessPath ?? "dotnet";
@@ -294,16 +302,16 @@ public sealed class AccuracyBenchmark : IBenchmark
         }
         var f = line.Split(' ');
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv));
+        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv), double.Parse(f[4], inv));
     }
 
-    /// <summary>The child's side: one phase, then "phase-result BUILD_S PREFILL_S PEAK_BYTES" (its own VmHWM).</summary>
+    /// <summary>The child's side: one phase, then "phase-result BUILD_S WARMUP_S PREFILL_S PEAK_BYTES" (its own VmHWM).</summary>
     private static int RunChildPhase(string phase, TextWriter output)
     {
         var shape = Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES")!;
         var dir = Environment.GetEnvironmentVariable("CIMSIM_BENCH_PHASE_DIR")!;
         var spec = FullSpec(shape);
-        double buildS = 0, preS = 0;
+        double buildS = 0, warmS = 0, preS = 0;
         if (phase == "write")
             WriteRandomCheckpoint(spec, shape, dir);
         else
@@ -317,10 +325,10 @@ public sealed class AccuracyBenchmark : IBenchmark
                 "statistical-box-muller" => () => FunctionalHardware.Placer(BoxMuller(new HardwareSpec()), 0, RramPath.Statistical, chipCacheBytes: 0),
                 _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal, statistical or statistical-box-muller, got '{phase}'"),
             };
-            (buildS, preS) = RunCheckpointPhase(dir, placer, tokens.Chunk(sequences).ToList());
+            (buildS, warmS, preS) = RunCheckpointPhase(dir, placer, tokens.Chunk(sequences).ToList());
         }
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {preS:R} {PeakMemoryBytes():R}"));
+        output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {warmS:R} {preS:R} {PeakMemoryBytes():R}"));
         return 0;
     }
 
@@ -344,18 +352,25 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static (double Build, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[][]> batches)
+    private static (double Build, double Warm, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[][]> batches)
     {
         var cfg = Path.Combine(dir, "config.json");
         using var ck = SafetensorsCheckpoint.Open(dir);
         var sw = Stopwatch.StartNew();
         var model = FunctionalModel.Build(ModelConfigParser.ParseFile(cfg), new CheckpointWeightSource(ck, cfg), placer());
         double buildS = sw.Elapsed.TotalSeconds;
-        sw.Restart();
         // Scored prefills: no session decodes afterwards, so each keeps one layer's keys and values.
-        InferenceSession.Forward(batches.Select(b => new InferenceSession.ForwardBatch(b.Select(t => new InferenceSession(model, t.Length, keepKvCache: false)).ToList(), b)).ToList(),
-            lastOnly: true, (_, _) => { });
-        return (buildS, sw.Elapsed.TotalSeconds);
+        List<InferenceSession.ForwardBatch> Batches(IEnumerable<int[][]> of) =>
+            of.Select(b => new InferenceSession.ForwardBatch(b.Select(t => new InferenceSession(model, t.Length, keepKvCache: false)).ToList(), b)).ToList();
+        // Warm-up: the first batch alone, so that the timed chunk runs as every chunk after the first of a long evaluation
+        // does (and as the bounds are timed, after a warm-up): every slot's storage and buffer touched once, lm_head
+        // programmed into its slot (where it stays), BLAS threads started. Its time is reported beside the build.
+        sw.Restart();
+        InferenceSession.Forward(Batches(batches.Take(1)), lastOnly: true, (_, _) => { });
+        double warmS = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        InferenceSession.Forward(Batches(batches), lastOnly: true, (_, _) => { });
+        return (buildS, warmS, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>config.json of the preset and its tensors as BF16 seeded random weights (<see cref="RandomWeightSource"/>), one tensor in memory at a time.</summary>

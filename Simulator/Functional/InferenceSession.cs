@@ -116,14 +116,14 @@ public sealed class InferenceSession
     /// <summary>
     /// Intermediate activations of one layer step, sized for the largest batch and shared by all of them; every element a
     /// layer reads is written first in that layer. One set per thread is kept between calls (<see cref="Take"/>,
-    /// <see cref="Return"/>): fresh buffers per call (1B, 1024 rows: 130 MB) cost page faults and page clearing on every
+    /// <see cref="Return"/>): fresh buffers per call (1B, 1024 rows: 105 MB) cost page faults and page clearing on every
     /// call, a large part of a short call on a virtual machine.
     /// </summary>
     private sealed class Buffers
     {
         [ThreadStatic] private static Buffers? _spare;
 
-        public readonly float[] Normed, Q, K, V, Attn, Tmp, Gate, Up, Sig;
+        public readonly float[] Normed, Q, K, V, Attn, Tmp, Gate, Up;
         public readonly float[]? Qkv, GateUp;
         private readonly (int Width, int QDim, int KvDim, int Inter, bool Fused) _shape;
         private readonly int _rows;
@@ -163,7 +163,6 @@ public sealed class InferenceSession
             Gate = new float[rows * inter];
             Up = new float[rows * inter];
             GateUp = s.FusedProjections ? new float[rows * 2 * inter] : null;
-            Sig = new float[rows * inter];
         }
     }
 
@@ -241,7 +240,7 @@ public sealed class InferenceSession
             var layer = Model.Layers[l];
             int n = Rows, batch = _sessions.Count, width = s.HiddenSize, heads = first._heads, kvHeads = first._kvHeads, headDim = first._headDim;
             int qDim = heads * headDim, kvDim = kvHeads * headDim, inter = s.IntermediateSize;
-            var hidden = _hidden.AsSpan();
+            var hidden = _hidden;
             var normed = buf.Normed.AsSpan(0, n * width);
             var tmp = buf.Tmp.AsSpan(0, n * width);
             var q = buf.Q.AsSpan(0, n * qDim);
@@ -249,7 +248,7 @@ public sealed class InferenceSession
             var v = buf.V.AsSpan(0, n * kvDim);
             var gate = buf.Gate.AsSpan(0, n * inter);
             var up = buf.Up.AsSpan(0, n * inter);
-            first.RmsNorm(hidden, layer.InputNorm, normed, n, width);
+            first.RmsNorm(hidden, 0, layer.InputNorm, buf.Normed, 0, n, width);
             if (buf.Qkv is not null)
             {
                 Project(layer, LinearModule.QkvProj, normed, buf.Qkv.AsSpan(0, n * (qDim + 2 * kvDim)));
@@ -261,33 +260,32 @@ public sealed class InferenceSession
                 Project(layer, LinearModule.KProj, normed, k);
                 Project(layer, LinearModule.VProj, normed, v);
             }
-            if (layer.QNorm is not null) first.RmsNorm(q, layer.QNorm, q, n * heads, headDim);
-            if (layer.KNorm is not null) first.RmsNorm(k, layer.KNorm, k, n * kvHeads, headDim);
+            if (layer.QNorm is not null) first.RmsNorm(buf.Q, 0, layer.QNorm, buf.Q, 0, n * heads, headDim);
+            if (layer.KNorm is not null) first.RmsNorm(buf.K, 0, layer.KNorm, buf.K, 0, n * kvHeads, headDim);
             var sliding = s.IsSlidingLayer(l);
-            for (int b = 0; b < batch; b++)
+            // One sequence's rotary embedding, cache update and attention: its own session's state and rows only.
+            void Sequence(int b, bool parallelHeads)
             {
                 var session = _sessions[b];
                 int r0 = _rowStart[b], nb = _segments[b];
-                if (nb == 0) continue;
+                if (nb == 0) return;
                 var (c, sn) = sliding ? (_rope[b].LocalCos, _rope[b].LocalSin) : (_rope[b].Cos, _rope[b].Sin);
-                session.ApplyRope(q.Slice(r0 * qDim, nb * qDim), heads, nb, c, sn);
-                session.ApplyRope(k.Slice(r0 * kvDim, nb * kvDim), kvHeads, nb, c, sn);
-                session.StoreKv(l, k.Slice(r0 * kvDim, nb * kvDim), v.Slice(r0 * kvDim, nb * kvDim), nb);
-                session.Attention(l, buf.Q, buf.Attn, r0, nb, sliding ? s.SlidingWindow!.Value : int.MaxValue);
+                session.ApplyRope(buf.Q.AsSpan(r0 * qDim, nb * qDim), heads, nb, c, sn);
+                session.ApplyRope(buf.K.AsSpan(r0 * kvDim, nb * kvDim), kvHeads, nb, c, sn);
+                session.StoreKv(l, buf.K.AsSpan(r0 * kvDim, nb * kvDim), buf.V.AsSpan(r0 * kvDim, nb * kvDim), nb);
+                session.Attention(l, buf.Q, buf.Attn, r0, nb, sliding ? s.SlidingWindow!.Value : int.MaxValue, parallelHeads);
             }
+            // Several sequences: one per task on all cores (heads in turn within it, on one BLAS thread); one: its heads on all cores.
+            if (batch == 1) Sequence(0, true);
+            else Blas.SingleThreaded(() => Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, b => Sequence(b, false)));
             Project(layer, LinearModule.OProj, buf.Attn.AsSpan(0, n * qDim), tmp);
             if (layer.PreFeedforwardNorm is not null)
             {
                 // Gemma's sandwich: norm the attention output, add, then norm the MLP input with its own weights.
-                first.RmsNorm(tmp, layer.PostAttentionNorm, tmp, n, width);
-                TensorPrimitives.Add(hidden, tmp, hidden);
-                first.RmsNorm(hidden, layer.PreFeedforwardNorm, normed, n, width);
+                first.RmsNorm(buf.Tmp, 0, layer.PostAttentionNorm, buf.Tmp, 0, n, width);
+                first.AddRmsNorm(hidden, buf.Tmp, layer.PreFeedforwardNorm, buf.Normed, n, width);
             }
-            else
-            {
-                TensorPrimitives.Add(hidden, tmp, hidden);
-                first.RmsNorm(hidden, layer.PostAttentionNorm, normed, n, width);
-            }
+            else first.AddRmsNorm(hidden, buf.Tmp, layer.PostAttentionNorm, buf.Normed, n, width);
             if (buf.GateUp is not null)
             {
                 // Phi-3: gate_up_proj's output is [gate | up] (Phi3MLP: chunk(2, dim=-1)).
@@ -299,12 +297,12 @@ public sealed class InferenceSession
                 Project(layer, LinearModule.GateProj, normed, gate);
                 Project(layer, LinearModule.UpProj, normed, up);
             }
-            GatedActivation(buf.Gate, buf.Up, buf.Sig, n * inter, s.HiddenAct == "silu");
+            GatedActivation(buf.Gate, buf.Up, n * inter, s.HiddenAct == "silu");
             Project(layer, LinearModule.DownProj, gate, tmp);
-            if (layer.PostFeedforwardNorm is not null) first.RmsNorm(tmp, layer.PostFeedforwardNorm, tmp, n, width);
-            TensorPrimitives.Add(hidden, tmp, hidden);
+            if (layer.PostFeedforwardNorm is not null) first.RmsNorm(buf.Tmp, 0, layer.PostFeedforwardNorm, buf.Tmp, 0, n, width);
+            AddRows(hidden, buf.Tmp, n, width);
             for (int b = 0; b < batch; b++)
-                _observers[b]?.OnLayerOutput(l, hidden.Slice(_rowStart[b] * width, _segments[b] * width), _segments[b]);
+                _observers[b]?.OnLayerOutput(l, hidden.AsSpan(_rowStart[b] * width, _segments[b] * width), _segments[b]);
         }
 
         /// <summary>Final norm and lm_head on this batch's rows (all, or each sequence's last): logits per session; the residual stream is dropped.</summary>
@@ -330,7 +328,7 @@ public sealed class InferenceSession
             }
             var final = new float[total * width];
             for (int b = 0, row = 0; b < batch; row += rows[b], b++)
-                first.RmsNorm(_hidden.AsSpan((_rowStart[b] + _segments[b] - rows[b]) * width, rows[b] * width), Model.FinalNorm, final.AsSpan(row * width), rows[b], width);
+                first.RmsNorm(_hidden, _rowStart[b] + _segments[b] - rows[b], Model.FinalNorm, final, row, rows[b], width);
             _hidden = [];
             if (batch == 1)
             {
@@ -367,13 +365,16 @@ public sealed class InferenceSession
         }
     }
 
+    [ThreadStatic] private static float[]? _sigmoidScratch;
+
     /// <summary>
     /// gate = act(gate) x up over the first <paramref name="length"/> elements, act = SiLU (g sigmoid(g), SwiGLU) or
     /// GELU-tanh: in chunks of 16 Ki elements on all cores, each chunk's three passes while it is in cache. Every
     /// element gets the same operations as in three whole-array passes (chunks are whole vectors: the last one takes
-    /// the remainder), so the values do not depend on the chunking or the core count.
+    /// the remainder), so the values do not depend on the chunking or the core count. The sigmoid goes to a per-thread
+    /// scratch of two chunks (a chunk plus the remainder), not to a third [rows, intermediate] buffer.
     /// </summary>
-    private static void GatedActivation(float[] gate, float[] up, float[] sig, int length, bool silu)
+    private static void GatedActivation(float[] gate, float[] up, int length, bool silu)
     {
         const int Chunk = 1 << 14;
         int chunks = Math.Max(1, length / Chunk);
@@ -383,7 +384,7 @@ public sealed class InferenceSession
             var g = gate.AsSpan(start, end - start);
             if (silu)
             {
-                var sg = sig.AsSpan(start, end - start);
+                var sg = (_sigmoidScratch ??= new float[2 * Chunk]).AsSpan(0, end - start);
                 TensorPrimitives.Sigmoid(g, sg);
                 TensorPrimitives.Multiply(g, sg, g);
             }
@@ -429,19 +430,39 @@ public sealed class InferenceSession
         return result;
     }
 
-    /// <summary>y = x / sqrt(mean(x^2) + eps) * w per row of <paramref name="width"/> (transformers' LlamaRMSNorm, in float32; x and y may alias).</summary>
-    private void RmsNorm(ReadOnlySpan<float> x, float[] w, Span<float> y, int rows, int width)
+    /// <summary>
+    /// y = x / sqrt(mean(x^2) + eps) * w per row of <paramref name="width"/> (transformers' LlamaRMSNorm, in float32; x
+    /// and y may alias), on <paramref name="rows"/> rows from row <paramref name="x0"/> of x into rows from
+    /// <paramref name="y0"/> of y, on all cores (each row's values depend on that row only).
+    /// </summary>
+    private void RmsNorm(float[] x, int x0, float[] w, float[] y, int y0, int rows, int width)
     {
         float eps = (float)_model.Spec.RmsNormEps;
-        for (int t = 0; t < rows; t++)
+        ParallelRows.For(rows, width, t => NormRow(x.AsSpan((x0 + t) * width, width), w, y.AsSpan((y0 + t) * width, width), eps));
+    }
+
+    /// <summary>The residual add and the next norm in one pass per row: hidden += delta, then normed = RMSNorm(hidden) (values as the two passes).</summary>
+    private void AddRmsNorm(float[] hidden, float[] delta, float[] w, float[] normed, int rows, int width)
+    {
+        float eps = (float)_model.Spec.RmsNormEps;
+        ParallelRows.For(rows, width, t =>
         {
-            var xr = x.Slice(t * width, width);
-            var yr = y.Slice(t * width, width);
-            float ms = TensorPrimitives.Dot(xr, xr) / width;
-            float inv = 1f / MathF.Sqrt(ms + eps);
-            TensorPrimitives.Multiply(xr, inv, yr);
-            TensorPrimitives.Multiply(yr, w, yr);
-        }
+            var h = hidden.AsSpan(t * width, width);
+            TensorPrimitives.Add(h, delta.AsSpan(t * width, width), h);
+            NormRow(h, w, normed.AsSpan(t * width, width), eps);
+        });
+    }
+
+    /// <summary>hidden += delta on the first <paramref name="rows"/> rows, on all cores.</summary>
+    private static void AddRows(float[] hidden, float[] delta, int rows, int width) =>
+        ParallelRows.For(rows, width, t => TensorPrimitives.Add(hidden.AsSpan(t * width, width), delta.AsSpan(t * width, width), hidden.AsSpan(t * width, width)));
+
+    private static void NormRow(ReadOnlySpan<float> x, float[] w, Span<float> y, float eps)
+    {
+        float ms = TensorPrimitives.Dot(x, x) / x.Length;
+        float inv = 1f / MathF.Sqrt(ms + eps);
+        TensorPrimitives.Multiply(x, inv, y);
+        TensorPrimitives.Multiply(y, w, y);
     }
 
     private static (float[] Cos, float[] Sin) RopeTables(float[] inv, int start, int n)
@@ -496,9 +517,9 @@ public sealed class InferenceSession
     /// <summary>
     /// Causal grouped-query attention of the n new queries (rows <paramref name="row0"/>.. of q and output), per head, over
     /// the cached keys a query may see: all earlier positions, or the last <paramref name="window"/> (its own included)
-    /// on a sliding-window layer.
+    /// on a sliding-window layer. Its heads run on all cores when <paramref name="parallelHeads"/>, else in turn on this thread.
     /// </summary>
-    private void Attention(int layer, float[] q, float[] output, int row0, int n, int window)
+    private void Attention(int layer, float[] q, float[] output, int row0, int n, int window, bool parallelHeads)
     {
         int hd = _headDim, heads = _heads;
         float scale = (float)_model.Spec.AttentionScale;
@@ -510,7 +531,7 @@ public sealed class InferenceSession
         var vc = _vCache[layer];
         int start = Position;
         // Heads on all cores, each head's two products on one BLAS thread (BLAS's own threads would contend with the heads').
-        Blas.SingleThreaded(() => Parallel.For(0, heads, new ParallelOptions { MaxDegreeOfParallelism = n == 1 ? 1 : Environment.ProcessorCount }, h =>
+        Blas.SingleThreaded(() => Parallel.For(0, heads, new ParallelOptions { MaxDegreeOfParallelism = n == 1 || !parallelHeads ? 1 : Environment.ProcessorCount }, h =>
         {
             int g = h / _group;
             // One scratch array per thread, kept between calls (a fresh one per head: 1 MB of scores per head at 512 tokens).

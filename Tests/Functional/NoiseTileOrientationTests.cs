@@ -39,6 +39,30 @@ public class NoiseTileOrientationTests
             }
     }
 
+    /// <summary>
+    /// A matrix large enough that its rows of tiles run as several tasks, with partial tiles on both edges (1000 outputs
+    /// in tiles of 32, 300 inputs in tiles of 64): every tile's maximum against the closed form over its own weights.
+    /// </summary>
+    [Test]
+    public void TileMaxAbs_ManyRowsOfTilesWithPartialEdges_EveryTileItsOwnMaximum()
+    {
+        const int outF = 1000, inF = 300, ti = 64, to = 32;
+        var w = new float[outF * inF];
+        new Gaussian(RandomStreams.Create(9, "tile-max-parallel")).AddScaled(w, 1.0);
+        for (int o = 0; o < outF; o++) w[o * inF + o % inF] *= 1 + o; // a distinct largest weight in many tiles
+        var perTile = TileMaxAbs.PerTile(w, outF, inF, ti, to);
+        var (outputTiles, inputTiles) = TileMaxAbs.Grid(outF, inF, ti, to);
+        Assert.That((outputTiles, inputTiles), Is.EqualTo((32, 5)));
+        for (int bo = 0; bo < outputTiles; bo++)
+            for (int bi = 0; bi < inputTiles; bi++)
+            {
+                float m = 0;
+                for (int o = bo * to; o < Math.Min(outF, bo * to + to); o++)
+                    for (int i = bi * ti; i < Math.Min(inF, bi * ti + ti); i++) m = Math.Max(m, Math.Abs(w[o * inF + i]));
+                Assert.That(perTile[bo * inputTiles + bi], Is.EqualTo(m), $"tile ({bo}, {bi})");
+            }
+    }
+
     [Test]
     public void Profile_NonSquareTile_RecoversTheDeviceSigma()
     {

@@ -63,6 +63,67 @@ public class RramLinearLayerTests
     }
 
     /// <summary>
+    /// The bit-accurate kernel keeps its tile buffer per thread: a layer with 8 DAC steps after one with a single step,
+    /// both on one thread (one work item each: it runs on the calling thread), still equals the exact integer product
+    /// (the buffer sized for one step used to be kept and overrun).
+    /// </summary>
+    [Test]
+    public void Forward_BitAccurateMoreStepsAfterFewerOnOneThread_EqualsExactIntegerProduct()
+    {
+        const int outF = 256, inF = 64, tokens = 32;
+        var w = RandomMatrix(outF * inF, 1);
+        var x = RandomMatrix(tokens * inF, 2, 3f);
+        var oneStep = RramLinearLayer.Program(w, outF, inF, RramTestSpecs.NoiseFree(WeightEncoding.Differential, 8, 8, 0), 7, "test");
+        var eightSteps = RramLinearLayer.Program(w, outF, inF, RramTestSpecs.NoiseFree(WeightEncoding.Differential, 8, 1, 0), 7, "test");
+        Assert.That((oneStep.Format.DacSteps, eightSteps.Format.DacSteps), Is.EqualTo((1, 8)));
+        var expected = ExactReference(eightSteps, w, x, tokens);
+        var y = new float[tokens * outF];
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                oneStep.Forward(x, new float[tokens * outF], tokens, RramPath.BitAccurate);
+                eightSteps.Forward(x, y, tokens, RramPath.BitAccurate);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.That(error, Is.Null);
+        Assert.That(y, Is.EqualTo(expected));
+    }
+
+    /// <summary>
+    /// Per-channel weight scales of a layer whose rows run as several tasks (300 rows of 1000): each row's max|W| / Q,
+    /// Q = 2^(8-1) - 1 = 127, from a closed form over that row alone; per tensor, every row the whole matrix's.
+    /// </summary>
+    [Test]
+    public void Scales_ManyRows_EachRowItsOwnMaximum()
+    {
+        const int outF = 300, inF = 1000;
+        var rng = new Random(4);
+        var w = new float[outF * inF];
+        for (int k = 0; k < w.Length; k++) w[k] = (float)(rng.NextDouble() - 0.5) * (1 + k / inF);
+        var perChannel = new RramFormat(new RramSpec());
+        Assert.That(perChannel.WeightQMax, Is.EqualTo(127));
+        var scales = WeightQuantizer.Scales(w, outF, inF, perChannel);
+        float all = 0;
+        for (int o = 0; o < outF; o++)
+        {
+            float m = 0;
+            for (int i = 0; i < inF; i++) m = Math.Max(m, Math.Abs(w[o * inF + i]));
+            all = Math.Max(all, m);
+            Assert.That(scales[o], Is.EqualTo(m / 127f), $"row {o}");
+        }
+        var perTensor = new RramFormat(new RramSpec { Array = new RramArraySpec { WeightQuantization = WeightQuantizationGranularity.PerTensor } });
+        Assert.That(WeightQuantizer.Scales(w, outF, inF, perTensor), Is.All.EqualTo(all / 127f));
+    }
+
+    /// <summary>
     /// The bit-accurate kernel runs tokens and outputs in tiles (32 tokens, 256 outputs): on a layer spanning several of
     /// each, with partial tiles and a partial row block, and a lossy 6-bit ADC, every output equals the model's
     /// definition evaluated element by element here: sum over row blocks, then DAC steps (1-bit, two's complement:

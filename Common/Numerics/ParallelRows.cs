@@ -1,11 +1,11 @@
-namespace CimSim.Devices.Rram;
+namespace CimSim.Common.Numerics;
 
 /// <summary>
-/// Row-wise element work (input quantisation, output scaling) on all cores: rows in blocks of about 64 Ki elements, one
+/// Row-wise element work (input quantisation, output scaling, RMSNorm, residual adds) on all cores: rows in blocks of about 64 Ki elements, one
 /// block per task, on the caller's thread alone when there is a single block. Each row's values depend on that row only,
 /// so the result does not depend on the thread count.
 /// </summary>
-internal static class ParallelRows
+public static class ParallelRows
 {
     private const int ElementsPerBlock = 1 << 16;
 

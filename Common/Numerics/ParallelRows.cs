@@ -22,4 +22,27 @@ public static class ParallelRows
             for (int t = b * perBlock, end = Math.Min(rows, t + perBlock); t < end; t++) row(t);
         });
     }
+
+    /// <summary>Row r of a read-only matrix: its index and its values.</summary>
+    public delegate void ReadOnlyRowAction(int row, ReadOnlySpan<float> values);
+
+    /// <summary>
+    /// <see cref="For(int, int, Action{int})"/> over the rows of <paramref name="data"/> of <paramref name="width"/>
+    /// values each (the last one shorter when the length is not a multiple), each row handed to
+    /// <paramref name="row"/> as a span: a lambda cannot hold the caller's span, so it is read through a fixed pointer.
+    /// </summary>
+    public static unsafe void For(ReadOnlySpan<float> data, int width, ReadOnlyRowAction row)
+    {
+        long length = data.Length;
+        int rows = (int)((length + width - 1) / width);
+        fixed (float* p = data)
+        {
+            nint start = (nint)p;
+            For(rows, width, r =>
+            {
+                long at = (long)r * width;
+                row(r, new ReadOnlySpan<float>((float*)start + at, (int)Math.Min(width, length - at)));
+            });
+        }
+    }
 }

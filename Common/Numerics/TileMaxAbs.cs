@@ -16,31 +16,27 @@ public static class TileMaxAbs
         ((outF + tileOutputs - 1) / tileOutputs, (inF + tileInputs - 1) / tileInputs);
 
     /// <summary>max|W| of every tile, [outputTiles, inputTiles] row-major.</summary>
-    public static unsafe float[] PerTile(ReadOnlySpan<float> w, int outF, int inF, int tileInputs, int tileOutputs)
+    public static float[] PerTile(ReadOnlySpan<float> w, int outF, int inF, int tileInputs, int tileOutputs)
     {
         if (outF < 1 || inF < 1 || tileInputs < 1 || tileOutputs < 1 || w.Length != (long)outF * inF)
             throw new ArgumentException($"matrix {outF} x {inF} ({w.Length} values), tile {tileInputs} x {tileOutputs}");
         var (to, ti) = Grid(outF, inF, tileInputs, tileOutputs);
         var result = new float[to * ti];
-        // Each row of tiles (tileOutputs rows of W) on one task, rows of tiles on all cores (a lambda cannot hold the span).
-        fixed (float* pw = w)
+        // Each row of tiles (tileOutputs rows of W, fewer in the last) on one task, rows of tiles on all cores.
+        ParallelRows.For(w, tileOutputs * inF, (bo, tileRows) =>
         {
-            nint p = (nint)pw;
-            ParallelRows.For(to, tileOutputs * inF, bo =>
+            for (int o = 0; o < tileRows.Length / inF; o++)
             {
-                for (int o = bo * tileOutputs, end = Math.Min(outF, o + tileOutputs); o < end; o++)
+                var row = tileRows.Slice(o * inF, inF);
+                for (int bi = 0; bi < ti; bi++)
                 {
-                    var row = new ReadOnlySpan<float>((float*)p + (long)o * inF, inF);
-                    for (int bi = 0; bi < ti; bi++)
-                    {
-                        int i0 = bi * tileInputs, n = Math.Min(tileInputs, inF - i0);
-                        float m = Math.Abs(TensorPrimitives.MaxMagnitude(row.Slice(i0, n)));
-                        ref float slot = ref result[bo * ti + bi];
-                        if (m > slot) slot = m;
-                    }
+                    int i0 = bi * tileInputs, n = Math.Min(tileInputs, inF - i0);
+                    float m = Math.Abs(TensorPrimitives.MaxMagnitude(row.Slice(i0, n)));
+                    ref float slot = ref result[bo * ti + bi];
+                    if (m > slot) slot = m;
                 }
-            });
-        }
+            }
+        });
         return result;
     }
 

@@ -9,7 +9,7 @@ namespace CimSim.Devices.Rram;
 public static class WeightQuantizer
 {
     /// <summary>Scale per output row: max|W[o,:]| / Q per channel, or max|W| / Q for all rows (per tensor). A zero row gets scale 0 and q = 0.</summary>
-    public static unsafe float[] Scales(ReadOnlySpan<float> w, int outF, int inF, RramFormat s)
+    public static float[] Scales(ReadOnlySpan<float> w, int outF, int inF, RramFormat s)
     {
         var scales = new float[outF];
         float q = s.WeightQMax;
@@ -18,12 +18,8 @@ public static class WeightQuantizer
             Array.Fill(scales, Math.Abs(TensorPrimitives.MaxMagnitude(w)) / q);
             return scales;
         }
-        // Rows on all cores through a pointer (a lambda cannot hold the span); each row's maximum is its own.
-        fixed (float* pw = w)
-        {
-            nint p = (nint)pw;
-            ParallelRows.For(outF, inF, o => scales[o] = Math.Abs(TensorPrimitives.MaxMagnitude(new ReadOnlySpan<float>((float*)p + (long)o * inF, inF))) / q);
-        }
+        // Rows on all cores; each row's maximum is its own.
+        ParallelRows.For(w[..(outF * inF)], inF, (o, row) => scales[o] = Math.Abs(TensorPrimitives.MaxMagnitude(row)) / q);
         return scales;
     }
 

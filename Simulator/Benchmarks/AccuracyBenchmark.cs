@@ -260,7 +260,7 @@ public sealed class AccuracyBenchmark : IBenchmark
             Blas.Gemm(false, true, sequences, spec.VocabSize, spec.HiddenSize, 1f, x, head, 0f, logits);
         }
         Once(); // warm-up: pages touched, BLAS threads started
-        // Best of three: one replay read 13.7-16.6 s on this VM within 20 minutes, and a bound is the fastest the machine does.
+        // Best of three: replays read 13.4-16.6 s on this VM within 20 minutes, and a bound is the fastest the machine does.
         double best = double.MaxValue;
         for (int r = 0; r < 3; r++)
         {

@@ -283,9 +283,9 @@ public sealed class InferenceSession
             {
                 // Gemma's sandwich: norm the attention output, add, then norm the MLP input with its own weights.
                 first.RmsNorm(buf.Tmp, 0, layer.PostAttentionNorm, buf.Tmp, 0, n, width);
-                first.AddRmsNorm(hidden, buf.Tmp, layer.PreFeedforwardNorm, buf.Normed, n, width);
+                first.AddRows(hidden, buf.Tmp, n, width, (layer.PreFeedforwardNorm, buf.Normed));
             }
-            else first.AddRmsNorm(hidden, buf.Tmp, layer.PostAttentionNorm, buf.Normed, n, width);
+            else first.AddRows(hidden, buf.Tmp, n, width, (layer.PostAttentionNorm, buf.Normed));
             if (buf.GateUp is not null)
             {
                 // Phi-3: gate_up_proj's output is [gate | up] (Phi3MLP: chunk(2, dim=-1)).
@@ -300,7 +300,7 @@ public sealed class InferenceSession
             GatedActivation(buf.Gate, buf.Up, n * inter, s.HiddenAct == "silu");
             Project(layer, LinearModule.DownProj, gate, tmp);
             if (layer.PostFeedforwardNorm is not null) first.RmsNorm(buf.Tmp, 0, layer.PostFeedforwardNorm, buf.Tmp, 0, n, width);
-            AddRows(hidden, buf.Tmp, n, width);
+            first.AddRows(hidden, buf.Tmp, n, width);
             for (int b = 0; b < batch; b++)
                 _observers[b]?.OnLayerOutput(l, hidden.AsSpan(_rowStart[b] * width, _segments[b] * width), _segments[b]);
         }
@@ -441,21 +441,20 @@ public sealed class InferenceSession
         ParallelRows.For(rows, width, t => NormRow(x.AsSpan((x0 + t) * width, width), w, y.AsSpan((y0 + t) * width, width), eps));
     }
 
-    /// <summary>The residual add and the next norm in one pass per row: hidden += delta, then normed = RMSNorm(hidden) (values as the two passes).</summary>
-    private void AddRmsNorm(float[] hidden, float[] delta, float[] w, float[] normed, int rows, int width)
+    /// <summary>
+    /// The residual add, hidden += delta, on the first <paramref name="rows"/> rows on all cores; with
+    /// <paramref name="norm"/>, the next norm in the same pass per row, normed = RMSNorm(hidden) (values as two passes).
+    /// </summary>
+    private void AddRows(float[] hidden, float[] delta, int rows, int width, (float[] Weights, float[] Normed)? norm = null)
     {
         float eps = (float)_model.Spec.RmsNormEps;
         ParallelRows.For(rows, width, t =>
         {
             var h = hidden.AsSpan(t * width, width);
             TensorPrimitives.Add(h, delta.AsSpan(t * width, width), h);
-            NormRow(h, w, normed.AsSpan(t * width, width), eps);
+            if (norm is { } nm) NormRow(h, nm.Weights, nm.Normed.AsSpan(t * width, width), eps);
         });
     }
-
-    /// <summary>hidden += delta on the first <paramref name="rows"/> rows, on all cores.</summary>
-    private static void AddRows(float[] hidden, float[] delta, int rows, int width) =>
-        ParallelRows.For(rows, width, t => TensorPrimitives.Add(hidden.AsSpan(t * width, width), delta.AsSpan(t * width, width), hidden.AsSpan(t * width, width)));
 
     private static void NormRow(ReadOnlySpan<float> x, float[] w, Span<float> y, float eps)
     {

@@ -92,6 +92,72 @@ public struct PolarNormal<TSource>(TSource source) where TSource : struct, IUnif
         _hasSpare = true;
         return u * f;
     }
+
+    /// <summary>
+    /// Writes the next <paramref name="destination"/>.Length draws: the same values, in the same order, as that many
+    /// calls of <see cref="Next"/> (a spare left by either is used by the other). Faster on long spans: a block's accepted
+    /// pairs are found first (the rejection test without a branch), then their logarithms, then f for four pairs at once
+    /// (division and square root are correctly rounded in every lane, so f is bit for bit the scalar one).
+    /// </summary>
+    public void Fill(Span<double> destination)
+    {
+        int n = destination.Length, k = 0;
+        if (n == 0) return;
+        if (_hasSpare)
+        {
+            destination[k++] = _spare;
+            _hasSpare = false;
+        }
+        const int Block = 128;
+        Span<double> us = stackalloc double[Block], vs = stackalloc double[Block], ss = stackalloc double[Block], logs = stackalloc double[Block];
+        var source = _source; // a local copy stays in registers; written back below
+        while (k < n)
+        {
+            int pairs = Math.Min(Block, (n - k + 1) / 2);
+            // Each candidate is written at m and kept by advancing m only when it is accepted.
+            for (int m = 0; m < pairs;)
+            {
+                double u = 2 * source.NextDouble() - 1, v = 2 * source.NextDouble() - 1, s = u * u + v * v;
+                us[m] = u;
+                vs[m] = v;
+                ss[m] = s;
+                // Accepted when s < 1 (the sign bit of s - 1, exact in sign for s in [0, 2]) and s != 0 (never false in
+                // practice: a predictable branch); a data-dependent branch here mispredicts on a fifth of the pairs.
+                int accepted = (int)((ulong)BitConverter.DoubleToInt64Bits(s - 1) >> 63);
+                m += s != 0 ? accepted : 0;
+            }
+            // f = sqrt(-2 ln s / s), into ss: the logarithms first (independent calls), then four lanes at a time.
+            var fs = ss[..pairs];
+            for (int j = 0; j < pairs; j++) logs[j] = Math.Log(fs[j]);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var minusTwo = Vector256.Create(-2.0);
+                for (; i <= pairs - Vector256<double>.Count; i += Vector256<double>.Count)
+                {
+                    var f = Vector256.Sqrt(minusTwo * Vector256.Create((ReadOnlySpan<double>)logs.Slice(i, Vector256<double>.Count))
+                        / Vector256.Create((ReadOnlySpan<double>)fs.Slice(i, Vector256<double>.Count)));
+                    f.CopyTo(fs.Slice(i, Vector256<double>.Count));
+                }
+            }
+            for (; i < pairs; i++) fs[i] = Math.Sqrt(-2 * logs[i] / fs[i]);
+            int whole = Math.Min(pairs, (n - k) / 2);
+            var pairsOut = destination.Slice(k, 2 * whole);
+            for (int j = 0; j < whole; j++)
+            {
+                pairsOut[2 * j] = us[j] * fs[j];
+                pairsOut[2 * j + 1] = vs[j] * fs[j];
+            }
+            k += 2 * whole;
+            if (whole < pairs)
+            {
+                destination[k++] = us[whole] * fs[whole];
+                _spare = vs[whole] * fs[whole];
+                _hasSpare = true;
+            }
+        }
+        _source = source;
+    }
 }
 
 /// <summary>

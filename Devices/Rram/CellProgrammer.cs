@@ -138,6 +138,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         private readonly float _topShift = (float)Math.Pow(2, f.BitsPerCell * (f.SlicesPerWeight - 1));
         private readonly float[] _reference = new float[inFeatures];
         private readonly float[] _draws = new float[f.WeightNoiseGenerator == NormalGenerator.Polar ? 0 : inFeatures];
+        private readonly double[] _polarValues = new double[f.WeightNoiseGenerator == NormalGenerator.Polar ? inFeatures : 0];
 #pragma warning disable IDE0044 // mutable on purpose: the generators are structs whose state advances with every draw
         private PolarNormal<Xoshiro256StarStarSource> _polarDraws = f.WeightNoiseGenerator == NormalGenerator.Polar
             ? new(Xoshiro256StarStarSource.Create(seed, purpose + "/weight-noise")) : default;
@@ -152,7 +153,10 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
             groupMax.FillRow(row, o, _reference);
             TensorPrimitives.Divide(_reference, scale, _reference);
             if (_polar)
-                for (int i = 0; i < inFeatures; i++) topRow[i] += (float)((_mean + _sigma * _polarDraws.Next()) * _reference[i] / _topShift);
+            {
+                _polarDraws.Fill(_polarValues);
+                AddPolarNoise(topRow);
+            }
             else
             {
                 _vectorDraws.Fill(_draws);
@@ -161,6 +165,34 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 TensorPrimitives.Multiply(_draws, _reference, _draws);
                 TensorPrimitives.MultiplyAdd(_draws, 1f / _topShift, topRow, topRow);
             }
+        }
+
+        /// <summary>
+        /// topRow[i] += (float)((mean + sigma z_i) ref_i / 2^(b (slices - 1))) over the row's polar draws z, in double, four
+        /// lanes at a time: the same IEEE operations in the same order as the scalar expression (no fused multiply-add).
+        /// </summary>
+        private void AddPolarNoise(Span<float> topRow)
+        {
+            ReadOnlySpan<double> z = _polarValues;
+            ReadOnlySpan<float> reference = _reference;
+            double shift = _topShift;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var mean = Vector256.Create(_mean);
+                var sigma = Vector256.Create(_sigma);
+                var vShift = Vector256.Create(shift);
+                const int Lanes = 2 * 4; // two double vectors make one float vector
+                for (; i <= inFeatures - Lanes; i += Lanes)
+                {
+                    var (refLo, refHi) = Vector256.Widen(Vector256.Create(reference.Slice(i, Lanes)));
+                    var lo = (mean + sigma * Vector256.Create(z.Slice(i, 4))) * refLo / vShift;
+                    var hi = (mean + sigma * Vector256.Create(z.Slice(i + 4, 4))) * refHi / vShift;
+                    var row = topRow.Slice(i, Lanes);
+                    (Vector256.Create((ReadOnlySpan<float>)row) + Vector256.Narrow(lo, hi)).CopyTo(row);
+                }
+            }
+            for (; i < inFeatures; i++) topRow[i] += (float)((_mean + _sigma * z[i]) * reference[i] / shift);
         }
     }
 

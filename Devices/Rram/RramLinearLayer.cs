@@ -375,13 +375,24 @@ public sealed class RramLinearLayer
         if (f.ReadNoiseOn)
         {
             c2 = new float[tokens * inF];
-            var chunk = new int[f.DacSteps];
-            for (int idx = 0; idx < c2.Length; idx++)
+            var stepWeight = new double[f.DacSteps]; // 4^(d k): powers of two, so the table holds Math.Pow's exact values
+            for (int k = 0; k < stepWeight.Length; k++) stepWeight[k] = Math.Pow(4, f.DacBits * k);
+            fixed (float* pq = xq)
             {
-                InputQuantizer.SplitSteps((int)xq[idx], f, chunk);
-                double acc = 0;
-                for (int k = 0; k < chunk.Length; k++) acc += Math.Pow(4, f.DacBits * k) * chunk[k] * chunk[k];
-                c2[idx] = (float)acc;
+                nint xqAddress = (nint)pq;
+                ParallelRows.For(tokens, inF, t =>
+                {
+                    Span<int> chunk = stackalloc int[stepWeight.Length];
+                    var xqRow = new ReadOnlySpan<float>((float*)xqAddress + (long)t * inF, inF);
+                    var c2Row = c2.AsSpan(t * inF, inF);
+                    for (int i = 0; i < inF; i++)
+                    {
+                        InputQuantizer.SplitSteps((int)xqRow[i], f, chunk);
+                        double acc = 0;
+                        for (int k = 0; k < chunk.Length; k++) acc += stepWeight[k] * chunk[k] * chunk[k];
+                        c2Row[i] = (float)acc;
+                    }
+                });
             }
         }
         // var_read[t,o]: G_max-relative: sigma_d^2 cells_per_slice sum_s 4^(b s) sum_i c2[t,i];
@@ -403,22 +414,51 @@ public sealed class RramLinearLayer
         fixed (float* py = y)
         {
             nint yAddress = (nint)py;
-            Parallel.For(0, tokens, t =>
+            Parallel.For(0, tokens, () => new double[outF], (t, _, z) =>
             {
                 var g = Draws(_seed, $"{noisePurpose}/statistical/t{t}");
                 var row = new Span<float>((float*)yAddress + (long)t * outF, outF);
-                if (readVar == null)
-                {
-                    double sd = Math.Sqrt(adcVar + tokenVar[t]);
-                    for (int o = 0; o < outF; o++) row[o] += (float)(sd * g.Next());
-                }
-                else
-                {
-                    var v = readVar.AsSpan(t * outF, outF);
-                    for (int o = 0; o < outF; o++) row[o] += (float)(Math.Sqrt(adcVar + Math.Max(0, v[o])) * g.Next());
-                }
-            });
+                g.Fill(z);
+                if (readVar == null) AddScaledDraws(row, Math.Sqrt(adcVar + tokenVar[t]), z);
+                else AddScaledDraws(row, adcVar, readVar.AsSpan(t * outF, outF), z);
+                return z;
+            }, _ => { });
         }
+    }
+
+    /// <summary>row[o] += (float)(sd z[o]): the scalar expression's IEEE operations, in double, four lanes at a time.</summary>
+    private static void AddScaledDraws(Span<float> row, double sd, ReadOnlySpan<double> z)
+    {
+        int o = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vSd = Vector256.Create(sd);
+            for (; o <= row.Length - 2 * Vector256<double>.Count; o += 2 * Vector256<double>.Count)
+            {
+                var r = row.Slice(o, Vector256<float>.Count);
+                var noise = Vector256.Narrow(vSd * Vector256.Create(z.Slice(o, 4)), vSd * Vector256.Create(z.Slice(o + 4, 4)));
+                (Vector256.Create((ReadOnlySpan<float>)r) + noise).CopyTo(r);
+            }
+        }
+        for (; o < row.Length; o++) row[o] += (float)(sd * z[o]);
+    }
+
+    /// <summary>row[o] += (float)(sqrt(baseVar + max(0, v[o])) z[o]), as <see cref="AddScaledDraws(Span{float}, double, ReadOnlySpan{double})"/>.</summary>
+    private static void AddScaledDraws(Span<float> row, double baseVar, ReadOnlySpan<float> v, ReadOnlySpan<double> z)
+    {
+        int o = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vBase = Vector256.Create(baseVar);
+            for (; o <= row.Length - Vector256<float>.Count; o += Vector256<float>.Count)
+            {
+                var r = row.Slice(o, Vector256<float>.Count);
+                var (lo, hi) = Vector256.Widen(Vector256.Max(Vector256<float>.Zero, Vector256.Create(v.Slice(o, Vector256<float>.Count))));
+                var noise = Vector256.Narrow(Vector256.Sqrt(vBase + lo) * Vector256.Create(z.Slice(o, 4)), Vector256.Sqrt(vBase + hi) * Vector256.Create(z.Slice(o + 4, 4)));
+                (Vector256.Create((ReadOnlySpan<float>)r) + noise).CopyTo(r);
+            }
+        }
+        for (; o < row.Length; o++) row[o] += (float)(Math.Sqrt(baseVar + Math.Max(0, v[o])) * z[o]);
     }
 
     /// <summary>The standard normal draws of stream (seed, purpose): the polar method on the stream's xoshiro256**, the same
@@ -525,6 +565,7 @@ public sealed class RramLinearLayer
                     var pVar = work.AsSpan(partial, m * ow);
                     var acc = work.AsSpan(2 * partial, tt * ow);
                     acc.Clear();
+                    Span<double> z = stackalloc double[BitOutputTile]; // one partial-sum row's read-noise draws
                     for (int rb = 0; rb < blocks; rb++)
                     {
                         int rows = Math.Min(rpa, inF - rb * rpa), at = BlockAt(j, rb, tt);
@@ -543,13 +584,13 @@ public sealed class RramLinearLayer
                                     var pRow = p.Slice(kt * ow, ow);
                                     if (readSd != null)
                                     {
-                                        float sd = readSd[SdAt(j, rb, kt)];
-                                        for (int o = 0; o < ow; o++) pRow[o] += (float)(sd * g.Next());
+                                        g.Fill(z[..ow]);
+                                        AddScaledDraws(pRow, readSd[SdAt(j, rb, kt)], z[..ow]);
                                     }
                                     else if (planes2 != null)
                                     {
-                                        var v = pVar.Slice(kt * ow, ow);
-                                        for (int o = 0; o < ow; o++) pRow[o] += (float)(Math.Sqrt(Math.Max(0, v[o])) * g.Next());
+                                        g.Fill(z[..ow]);
+                                        AddScaledDraws(pRow, 0, pVar.Slice(kt * ow, ow), z[..ow]);
                                     }
                                     var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(rb * slices + sl) * steps + k] : f.Adc[k];
                                     local += adc.ConvertAccumulate(pRow, accRow, shifts[sl * steps + k]);

@@ -1,5 +1,7 @@
 using CimSim.Common.Noise;
+using CimSim.Common.Random;
 using CimSim.Devices.Config;
+using CimSim.Devices.Numerics;
 using CimSim.Devices.Rram;
 using MathNet.Numerics.Distributions;
 
@@ -39,6 +41,38 @@ public class WeightNoiseDrawTests
         var cells = RramLinearLayer.Program(w, outF, inF, Spec(encoding, bitsPerCell, scale, readSigma: 0.01), 9, "layer");
         Assert.That(fast.EffectiveWeights(), Is.EqualTo(cells.EffectiveWeights()));
         Assert.That(fast.Faults, Is.EqualTo(cells.Faults));
+    }
+
+    [Test]
+    public void Polar_WeightNoiseIsTheScalarExpressionOnTheReferenceStream()
+    {
+        // One 8-bit differential slice: the stored weight is q + (float)(sigma z (max|W| / s_o)), then s_o times
+        // that; z from the scalar polar method on MathNet's stream of each 64-row chunk, one draw per weight of every row
+        // with a positive scale. 45 inputs: the vectorised loop and its scalar tail of 5; row 3 is zero (no draws).
+        const int outF = 150, inF = 45;
+        const double sigma = 0.03; // Spec's
+        var w = RramLinearLayerTests.RandomMatrix(outF * inF, 24, 0.2f);
+        for (int i = 0; i < inF; i++) w[3 * inF + i] = 0;
+        var layer = RramLinearLayer.Program(w, outF, inF, Spec(WeightEncoding.Differential, 8, NoiseScale.Layer), 11, "polar");
+        Assert.That(layer.Format.SlicesPerWeight, Is.EqualTo(1));
+        var scales = WeightQuantizer.Scales(w, outF, inF, layer.Format);
+        float layerMax = w.Max(Math.Abs);
+        var expected = new float[outF * inF];
+        for (int o0 = 0; o0 < outF; o0 += 64)
+        {
+            var z = new Gaussian(RandomStreams.Create(11, $"polar/rows{o0}/weight-noise"));
+            for (int o = o0; o < Math.Min(outF, o0 + 64); o++)
+            {
+                float reference = layerMax / scales[o];
+                for (int i = 0; i < inF; i++)
+                {
+                    float stored = WeightQuantizer.Level(w[o * inF + i], scales[o], layer.Format.WeightQMax);
+                    if (scales[o] > 0) stored += (float)(sigma * z.Next() * reference);
+                    expected[o * inF + i] = stored * scales[o];
+                }
+            }
+        }
+        Assert.That(layer.EffectiveWeights(), Is.EqualTo(expected));
     }
 
     [TestCase(WeightEncoding.Offset, 8)]

@@ -427,7 +427,7 @@ public sealed class RramLinearLayer
     }
 
     /// <summary>row[o] += (float)(sd z[o]): the scalar expression's IEEE operations, in double, four lanes at a time.</summary>
-    private static void AddScaledDraws(Span<float> row, double sd, ReadOnlySpan<double> z)
+    internal static void AddScaledDraws(Span<float> row, double sd, ReadOnlySpan<double> z)
     {
         int o = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -444,7 +444,7 @@ public sealed class RramLinearLayer
     }
 
     /// <summary>row[o] += (float)(sqrt(baseVar + max(0, v[o])) z[o]), as <see cref="AddScaledDraws(Span{float}, double, ReadOnlySpan{double})"/>.</summary>
-    private static void AddScaledDraws(Span<float> row, double baseVar, ReadOnlySpan<float> v, ReadOnlySpan<double> z)
+    internal static void AddScaledDraws(Span<float> row, double baseVar, ReadOnlySpan<float> v, ReadOnlySpan<double> z)
     {
         int o = 0;
         if (Vector256.IsHardwareAccelerated)

@@ -30,6 +30,29 @@ public static unsafe class Blas
     /// <summary>OpenBLAS's thread count now, or null without OpenBLAS.</summary>
     public static int? NativeThreads => GetThreads != null ? GetThreads() : null;
 
+    /// <summary>Multiply-adds from which a GEMM counts as large for <see cref="TimeLargeGemms"/>: 2^24, a 256^3 product
+    /// (every projection and lm_head of a prefill; not the per-head attention products or the bit-accurate tiles).</summary>
+    public const long LargeGemmMultiplyAdds = 1L << 24;
+
+    private static long _largeGemmTicks, _largeGemmFlops;
+
+    /// <summary>
+    /// When set, every native GEMM of at least <see cref="LargeGemmMultiplyAdds"/> adds its wall time and its 2 m n k FLOPs
+    /// to <see cref="LargeGemmTotals"/> (`cimsim bench accuracy --full` reports how much of a run its large GEMMs take
+    /// and at what rate). Off by default; on, it costs two timestamps per large call.
+    /// </summary>
+    public static bool TimeLargeGemms { get; set; }
+
+    /// <summary>Wall seconds and FLOPs of the large GEMMs timed since the last <see cref="ResetLargeGemmTotals"/>.</summary>
+    public static (double Seconds, double Flops) LargeGemmTotals =>
+        (Interlocked.Read(ref _largeGemmTicks) / (double)System.Diagnostics.Stopwatch.Frequency, Interlocked.Read(ref _largeGemmFlops));
+
+    public static void ResetLargeGemmTotals()
+    {
+        Interlocked.Exchange(ref _largeGemmTicks, 0);
+        Interlocked.Exchange(ref _largeGemmFlops, 0);
+    }
+
     static Blas()
     {
         foreach (var name in new[] { "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libcblas.so.3" })
@@ -76,8 +99,15 @@ public static unsafe class Blas
         int lda = transA ? m : k, ldb = transB ? k : n;
         if (IsNative)
         {
+            bool timed = TimeLargeGemms && (long)m * n * k >= LargeGemmMultiplyAdds;
+            long start = timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
                 Sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, pa, Math.Max(1, lda), pb, Math.Max(1, ldb), beta, pc, Math.Max(1, n));
+            if (timed)
+            {
+                Interlocked.Add(ref _largeGemmTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                Interlocked.Add(ref _largeGemmFlops, 2L * m * n * k);
+            }
             return;
         }
         ManagedGemm(transA, transB, m, n, k, alpha, a, b, beta, c);

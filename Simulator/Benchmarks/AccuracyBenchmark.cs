@@ -162,7 +162,7 @@ public sealed class AccuracyBenchmark : IBenchmark
             {
                 var sw = Stopwatch.StartNew();
                 var existing = keep && File.Exists(Path.Combine(dir, "model.safetensors"));
-                (double Build, double Warm, double Prefill, double PeakBytes)? written = existing ? (0, 0, 0, 0) : RunChild("write", shape, dir);
+                var written = existing ? (0, 0, 0, 0, 0, 0) : RunChild("write", shape, dir);
                 if (written is null) return 1;
                 double writeS = sw.Elapsed.TotalSeconds;
                 // Linear work of the batch: every projection on every token, lm_head on each sequence's last position.
@@ -172,7 +172,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 double gemmBefore = MeasureGemm(rows, k, n);
                 double replayBefore = ReplayLinearGemms(spec, rows, sequences);
                 string loadBefore = LoadAverage();
-                var phases = new List<(string Label, (double Build, double Warm, double Prefill, double PeakBytes) Result, string Load)>();
+                var phases = new List<(string Label, (double Build, double Warm, double Prefill, double PeakBytes, double GemmSeconds, double GemmFlops) Result, string Load)>();
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
                     ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
@@ -190,9 +190,10 @@ public sealed class AccuracyBenchmark : IBenchmark
                     + $"(load average {LoadAverage()}) -> bound {bound:F2} tokens/s at the larger; the model's own SGEMMs for one batch "
                     + $"(every projection of every layer, then lm_head, back to back, best of 3) {replayBefore:F2} s before, {replayAfter:F2} s after "
                     + $"= {flops / replay / 1e9:F1} GFLOP/s -> model SGEMM bound {modelBound:F2} tokens/s at the faster");
-                foreach (var (label, (buildS, warmS, preS, peak), load) in phases)
+                foreach (var (label, (buildS, warmS, preS, peak, gemmS, gemmFlops), load) in phases)
                     output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | warm-up batch {warmS,6:F1} s | prefill {groups * rows / preS,7:F2} tokens/s ({groups * rows / preS / modelBound:P0} of the model's SGEMM bound, "
-                        + $"{groups * rows / preS / bound:P0} of the one-shape bound) | peak RSS {peak / 1e9:F2} GB | load average {load}");
+                        + $"{groups * rows / preS / bound:P0} of the one-shape bound) | its large GEMMs {gemmS:F1} of {preS:F1} s at {(gemmS > 0 ? gemmFlops / gemmS / 1e9 : 0):F1} GFLOP/s "
+                        + $"| peak RSS {peak / 1e9:F2} GB | load average {load}");
             }
             finally
             {
@@ -280,7 +281,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     /// <summary>Runs one phase as a child process of this command and parses its result line; null (after printing its output) if it failed.</summary>
-    private static (double Build, double Warm, double Prefill, double PeakBytes)? RunChild(string phase, string shape, string dir)
+    private static (double Build, double Warm, double Prefill, double PeakBytes, double GemmSeconds, double GemmFlops)? RunChild(string phase, string shape, string dir)
     {
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
         var self = Environment.ProcessPath ?? "dotnet";
@@ -302,16 +303,17 @@ public sealed class AccuracyBenchmark : IBenchmark
         }
         var f = line.Split(' ');
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv), double.Parse(f[4], inv));
+        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv), double.Parse(f[4], inv), double.Parse(f[5], inv), double.Parse(f[6], inv));
     }
 
-    /// <summary>The child's side: one phase, then "phase-result BUILD_S WARMUP_S PREFILL_S PEAK_BYTES" (its own VmHWM).</summary>
+    /// <summary>The child's side: one phase, then "phase-result BUILD_S WARMUP_S PREFILL_S PEAK_BYTES GEMM_S GEMM_FLOPS" (its own
+    /// VmHWM; the prefill's large GEMMs, <see cref="Blas.TimeLargeGemms"/>).</summary>
     private static int RunChildPhase(string phase, TextWriter output)
     {
         var shape = Environment.GetEnvironmentVariable("CIMSIM_BENCH_SHAPES")!;
         var dir = Environment.GetEnvironmentVariable("CIMSIM_BENCH_PHASE_DIR")!;
         var spec = FullSpec(shape);
-        double buildS = 0, warmS = 0, preS = 0;
+        double buildS = 0, warmS = 0, preS = 0, gemmS = 0, gemmFlops = 0;
         if (phase == "write")
             WriteRandomCheckpoint(spec, shape, dir);
         else
@@ -325,10 +327,10 @@ public sealed class AccuracyBenchmark : IBenchmark
                 "statistical-box-muller" => () => FunctionalHardware.Placer(BoxMuller(new HardwareSpec()), 0, RramPath.Statistical, chipCacheBytes: 0),
                 _ => throw new ArgumentException($"{PhaseVariable}: expected write, ideal, statistical or statistical-box-muller, got '{phase}'"),
             };
-            (buildS, warmS, preS) = RunCheckpointPhase(dir, placer, tokens.Chunk(sequences).ToList());
+            (buildS, warmS, preS, gemmS, gemmFlops) = RunCheckpointPhase(dir, placer, tokens.Chunk(sequences).ToList());
         }
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {warmS:R} {preS:R} {PeakMemoryBytes():R}"));
+        output.WriteLine(string.Create(inv, $"phase-result {buildS:R} {warmS:R} {preS:R} {PeakMemoryBytes():R} {gemmS:R} {gemmFlops:R}"));
         return 0;
     }
 
@@ -352,7 +354,7 @@ public sealed class AccuracyBenchmark : IBenchmark
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static (double Build, double Warm, double Prefill) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[][]> batches)
+    private static (double Build, double Warm, double Prefill, double GemmSeconds, double GemmFlops) RunCheckpointPhase(string dir, Func<ILinearPlacer> placer, List<int[][]> batches)
     {
         var cfg = Path.Combine(dir, "config.json");
         using var ck = SafetensorsCheckpoint.Open(dir);
@@ -368,9 +370,14 @@ public sealed class AccuracyBenchmark : IBenchmark
         sw.Restart();
         InferenceSession.Forward(Batches(batches.Take(1)), lastOnly: true, (_, _) => { });
         double warmS = sw.Elapsed.TotalSeconds;
+        Blas.ResetLargeGemmTotals();
+        Blas.TimeLargeGemms = true;
         sw.Restart();
         InferenceSession.Forward(Batches(batches), lastOnly: true, (_, _) => { });
-        return (buildS, warmS, sw.Elapsed.TotalSeconds);
+        double prefillS = sw.Elapsed.TotalSeconds;
+        Blas.TimeLargeGemms = false;
+        var (gemmS, gemmFlops) = Blas.LargeGemmTotals;
+        return (buildS, warmS, prefillS, gemmS, gemmFlops);
     }
 
     /// <summary>config.json of the preset and its tensors as BF16 seeded random weights (<see cref="RandomWeightSource"/>), one tensor in memory at a time.</summary>

@@ -54,6 +54,29 @@ public class BlasTests
     }
 
     [Test]
+    [NonParallelizable] // the totals are process-wide
+    public void TimeLargeGemms_CountsTwoMnkOfLargeCallsOnly_WhileOn()
+    {
+        if (!Blas.IsNative) Assert.Ignore("no OpenBLAS here: only native calls are timed");
+        var a = Fill(256 * 300, 5); var b = Fill(300 * 256, 6); var c = new float[256 * 256];
+        Blas.ResetLargeGemmTotals();
+        try
+        {
+            Blas.TimeLargeGemms = true;
+            Blas.Gemm(false, true, 256, 256, 300, 1f, a, b, 0f, c);  // 256 x 256 x 300 multiply-adds: large
+            Blas.Gemm(false, true, 255, 256, 256, 1f, a, b, 0f, c);  // just under 2^24: not counted
+            Blas.TimeLargeGemms = false;
+            Blas.Gemm(false, true, 256, 256, 300, 1f, a, b, 0f, c);  // timing off
+            var (seconds, flops) = Blas.LargeGemmTotals;
+            Assert.That(flops, Is.EqualTo(2.0 * 256 * 256 * 300));
+            Assert.That(seconds, Is.GreaterThan(0));
+            Blas.ResetLargeGemmTotals();
+            Assert.That(Blas.LargeGemmTotals, Is.EqualTo((0.0, 0.0)));
+        }
+        finally { Blas.TimeLargeGemms = false; }
+    }
+
+    [Test]
     [NonParallelizable] // the thread count is process-wide: a region running in another test would hold it at one
     public void SingleThreaded_OneThreadInsideNestedRegions_RestoredAfterAndOnThrow()
     {

@@ -377,23 +377,18 @@ public sealed class RramLinearLayer
             c2 = new float[tokens * inF];
             var stepWeight = new double[f.DacSteps]; // 4^(d k): powers of two, so the table holds Math.Pow's exact values
             for (int k = 0; k < stepWeight.Length; k++) stepWeight[k] = Math.Pow(4, f.DacBits * k);
-            fixed (float* pq = xq)
+            ParallelRows.For(xq[..(tokens * inF)], inF, (t, xqRow) =>
             {
-                nint xqAddress = (nint)pq;
-                ParallelRows.For(tokens, inF, t =>
+                Span<int> chunk = stackalloc int[stepWeight.Length];
+                var c2Row = c2.AsSpan(t * inF, inF);
+                for (int i = 0; i < inF; i++)
                 {
-                    Span<int> chunk = stackalloc int[stepWeight.Length];
-                    var xqRow = new ReadOnlySpan<float>((float*)xqAddress + (long)t * inF, inF);
-                    var c2Row = c2.AsSpan(t * inF, inF);
-                    for (int i = 0; i < inF; i++)
-                    {
-                        InputQuantizer.SplitSteps((int)xqRow[i], f, chunk);
-                        double acc = 0;
-                        for (int k = 0; k < chunk.Length; k++) acc += stepWeight[k] * chunk[k] * chunk[k];
-                        c2Row[i] = (float)acc;
-                    }
-                });
-            }
+                    InputQuantizer.SplitSteps((int)xqRow[i], f, chunk);
+                    double acc = 0;
+                    for (int k = 0; k < chunk.Length; k++) acc += stepWeight[k] * chunk[k] * chunk[k];
+                    c2Row[i] = (float)acc;
+                }
+            });
         }
         // var_read[t,o]: G_max-relative: sigma_d^2 cells_per_slice sum_s 4^(b s) sum_i c2[t,i];
         // G-relative: sum_i c2[t,i] V[o,i] with V = sum_s 4^(b s) sum_pol (sigma G / dG)^2 (one more GEMM).
@@ -582,16 +577,9 @@ public sealed class RramLinearLayer
                                 {
                                     int kt = k * tt + t;
                                     var pRow = p.Slice(kt * ow, ow);
-                                    if (readSd != null)
-                                    {
-                                        g.Fill(z[..ow]);
-                                        AddScaledDraws(pRow, readSd[SdAt(j, rb, kt)], z[..ow]);
-                                    }
-                                    else if (planes2 != null)
-                                    {
-                                        g.Fill(z[..ow]);
-                                        AddScaledDraws(pRow, 0, pVar.Slice(kt * ow, ow), z[..ow]);
-                                    }
+                                    if (noise) g.Fill(z[..ow]);
+                                    if (readSd != null) AddScaledDraws(pRow, readSd[SdAt(j, rb, kt)], z[..ow]);
+                                    else if (planes2 != null) AddScaledDraws(pRow, 0, pVar.Slice(kt * ow, ow), z[..ow]);
                                     var adc = idealAdc ? AdcTransfer.Ideal : _adcGroups is { } gr ? gr[(rb * slices + sl) * steps + k] : f.Adc[k];
                                     local += adc.ConvertAccumulate(pRow, accRow, shifts[sl * steps + k]);
                                 }

@@ -162,7 +162,7 @@ public sealed class AccuracyBenchmark : IBenchmark
             {
                 var sw = Stopwatch.StartNew();
                 var existing = keep && File.Exists(Path.Combine(dir, "model.safetensors"));
-                var written = existing ? (0, 0, 0, 0, 0, 0) : RunChild("write", shape, dir);
+                var written = existing ? new PhaseResult(0, 0, 0, 0, 0, 0) : RunChild("write", shape, dir);
                 if (written is null) return 1;
                 double writeS = sw.Elapsed.TotalSeconds;
                 // Linear work of the batch: every projection on every token, lm_head on each sequence's last position.
@@ -172,7 +172,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 double gemmBefore = MeasureGemm(rows, k, n);
                 double replayBefore = ReplayLinearGemms(spec, rows, sequences);
                 string loadBefore = LoadAverage();
-                var phases = new List<(string Label, (double Build, double Warm, double Prefill, double PeakBytes, double GemmSeconds, double GemmFlops) Result, string Load)>();
+                var phases = new List<(string Label, PhaseResult Result, string Load)>();
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
                     ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
@@ -280,8 +280,12 @@ public sealed class AccuracyBenchmark : IBenchmark
         return BestRate(() => Blas.Gemm(false, true, m, n, k, 1f, a, b, 0f, c), 2.0 * m * n * k, 3);
     }
 
+    /// <summary>A child phase's "phase-result" line: seconds to build, of the warm-up batch and of the timed prefill, its peak
+    /// RSS, and the prefill's large GEMMs (<see cref="Blas.TimeLargeGemms"/>).</summary>
+    private readonly record struct PhaseResult(double Build, double Warm, double Prefill, double PeakBytes, double GemmSeconds, double GemmFlops);
+
     /// <summary>Runs one phase as a child process of this command and parses its result line; null (after printing its output) if it failed.</summary>
-    private static (double Build, double Warm, double Prefill, double PeakBytes, double GemmSeconds, double GemmFlops)? RunChild(string phase, string shape, string dir)
+    private static PhaseResult? RunChild(string phase, string shape, string dir)
     {
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
         var self = Environment.ProcessPath ?? "dotnet";
@@ -303,7 +307,7 @@ public sealed class AccuracyBenchmark : IBenchmark
         }
         var f = line.Split(' ');
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return (double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv), double.Parse(f[4], inv), double.Parse(f[5], inv), double.Parse(f[6], inv));
+        return new PhaseResult(double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv), double.Parse(f[4], inv), double.Parse(f[5], inv), double.Parse(f[6], inv));
     }
 
     /// <summary>The child's side: one phase, then "phase-result BUILD_S WARMUP_S PREFILL_S PEAK_BYTES GEMM_S GEMM_FLOPS" (its own

@@ -27,11 +27,16 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     // The reference column's digit of each slice (offset level with analog subtraction, else 0), removed from every cell's.
     private readonly int[] _referenceDigits = Enumerable.Range(0, f.SlicesPerWeight).Select(f.ReferenceDigit).ToArray();
 
-    /// <summary>Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative to G).</summary>
+    /// <summary>
+    /// Programs outputs (bit-line columns) [o0, o1); fills slices (and read-variance matrices when read noise is relative
+    /// to G). <paramref name="w"/> holds the weights of rows <paramref name="rowBase"/>.. (the whole matrix when 0, a block
+    /// of it when a layer is programmed block by block); scales, slices and the rest are indexed by the matrix's rows.
+    /// </summary>
     public RramFaultCounts ProgramOutputs(float[] w, float[] scales, float[][] slices, float[][]? readVar, WeightNoiseReference? groupMax,
-        int o0, int o1, ulong seed, string purpose, string layerPurpose)
+        int o0, int o1, ulong seed, string purpose, string layerPurpose, int rowBase = 0)
     {
-        if (!f.AnyCellNoise && readVar == null) return ProgramExactCells(w, scales, slices, groupMax, o0, o1, seed, purpose);
+        if (!f.AnyCellNoise && readVar == null) return ProgramExactCells(w, rowBase, scales, slices, groupMax, o0, o1, seed, purpose);
+        long wBase = (long)rowBase * inFeatures;
         int nSlices = f.SlicesPerWeight, b = f.BitsPerCell, qMax = f.WeightQMax, offset = f.WeightOffset;
         int digitMask = f.DigitMax, npol = f.CellsPerSlice;
         var prog = f.ProgrammingNoiseOn ? new Gaussian(RandomStreams.Create(seed, purpose + "/programming")) : null;
@@ -60,7 +65,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
             for (int i = 0; i < inFeatures; i++)
             {
                 long idx = (long)o * inFeatures + i;
-                int q = WeightQuantizer.Level(w[idx], scale, qMax);
+                int q = WeightQuantizer.Level(w[idx - wBase], scale, qMax);
                 int stored = npol == 2 ? Math.Abs(q) : q + offset;
                 int row = i % f.ArrayRows;
                 int block = compensate ? ((o / weightsPerArray - firstBlock) * rowBlocks + i / f.ArrayRows) : 0;
@@ -98,7 +103,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
                 }
                 cells += nSlices * npol;
             }
-            weightNoise?.Add(w.AsSpan(o * inFeatures, inFeatures), o, scale, slices[nSlices - 1].AsSpan(o * inFeatures, inFeatures));
+            weightNoise?.Add(w.AsSpan((o - rowBase) * inFeatures, inFeatures), o, scale, slices[nSlices - 1].AsSpan(o * inFeatures, inFeatures));
         }
         if (compensate) Compensate(slices, readVar, sumAtT0, sumAtRef, inFeatures, o0, o1, weightsPerArray, rowBlocks);
         return new RramFaultCounts(cells, sa0, sa1);
@@ -109,7 +114,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
     /// written row by row and vectorised, then the row's abstract weight noise. The same values as the cell-by-cell loop
     /// (tested), which it replaces for this case.
     /// </summary>
-    private RramFaultCounts ProgramExactCells(float[] w, float[] scales, float[][] slices, WeightNoiseReference? groupMax,
+    private RramFaultCounts ProgramExactCells(float[] w, int rowBase, float[] scales, float[][] slices, WeightNoiseReference? groupMax,
         int o0, int o1, ulong seed, string purpose)
     {
         int nSlices = f.SlicesPerWeight, npol = f.CellsPerSlice;
@@ -118,7 +123,7 @@ internal sealed class CellProgrammer(RramFormat f, int inFeatures)
         for (int o = o0; o < o1; o++)
         {
             int start = o * inFeatures;
-            var row = w.AsSpan(start, inFeatures);
+            var row = w.AsSpan((o - rowBase) * inFeatures, inFeatures);
             DigitsOfRow(row, scales[o], slices, start);
             weightNoise?.Add(row, o, scales[o], top.AsSpan(start, inFeatures));
         }

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using CimSim.Common.Noise;
 using CimSim.Common.Numerics;
 using CimSim.Common.Random;
 using CimSim.Devices.Config;
@@ -187,13 +188,76 @@ public sealed class RramLinearLayer
     private static RramLinearLayer Program(ReadOnlySpan<float> weights, float[]? weightArray, int outFeatures, int inFeatures,
         RramFormat format, ulong seed, string purpose, RramLayerStorage? storage = null)
     {
+        CheckShape(format, purpose, outFeatures, inFeatures);
+        if (weights.Length != (long)outFeatures * inFeatures)
+            throw new ArgumentException($"weights hold {weights.Length} floats, expected {outFeatures} x {inFeatures}", nameof(weights));
+        var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, format);
+        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.WeightNoise) : null;
+        var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
+        return ProgramCells(outFeatures, inFeatures, format, seed, purpose, storage, scales, groupMax, outFeatures, (_, _) => w);
+    }
+
+    /// <summary>
+    /// As <see cref="Program(float[], int, int, RramFormat, ulong, string, RramLayerStorage?)"/>, with the weights read
+    /// <paramref name="blockRows"/> rows at a time by <paramref name="readRows"/>(first row, destination) into one
+    /// block buffer, so that a large matrix (a 128k-vocabulary lm_head: 1.05 GB as float32 on a 1B model, 2.1 GB on 8B)
+    /// is programmed without a float32 copy of it. Every block is read twice: first for the row scales and the weight
+    /// noise's max|W| references, then for the cells. The same layer bit for bit: scales and references are maxima
+    /// (exact in any order; a block holds whole tiles), and the draws are per 64-row chunk, which a block never splits.
+    /// </summary>
+    public static RramLinearLayer ProgramInBlocks(Action<int, Span<float>> readRows, int outFeatures, int inFeatures, RramFormat format, ulong seed,
+        string purpose, RramLayerStorage? storage = null, int blockRows = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(readRows);
+        CheckShape(format, purpose, outFeatures, inFeatures);
+        if (blockRows < 1) throw new ArgumentOutOfRangeException(nameof(blockRows), blockRows, "expected a positive number of rows");
+        // Whole random chunks and whole tiles per block.
+        int align = RowsPerRandomChunk;
+        if (format.WeightNoiseOn && format.WeightNoise.Scale == NoiseScale.Tile)
+            align = checked(align / (int)GreatestCommonDivisor(align, format.WeightNoise.TileOutputs) * format.WeightNoise.TileOutputs);
+        int rowsPerBlock = (int)Math.Min(outFeatures, ((long)blockRows + align - 1) / align * align);
+        var block = new float[(long)rowsPerBlock * inFeatures];
+        var scales = new float[outFeatures];
+        var references = new List<WeightNoiseReference>();
+        for (int o0 = 0; o0 < outFeatures; o0 += rowsPerBlock)
+        {
+            int rows = Math.Min(rowsPerBlock, outFeatures - o0);
+            var w = block.AsSpan(0, rows * inFeatures);
+            readRows(o0, w);
+            WeightQuantizer.Scales(w, rows, inFeatures, format).CopyTo(scales, o0);
+            if (format.WeightNoiseOn) references.Add(WeightNoiseReference.Of(w, rows, inFeatures, format.WeightNoise));
+        }
+        if (format.Spec.Array.WeightQuantization == WeightQuantizationGranularity.PerTensor)
+            Array.Fill(scales, scales.Max()); // each block's max|W| / Q: the layer's is the largest (the same division)
+        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Join(references) : null;
+        return ProgramCells(outFeatures, inFeatures, format, seed, purpose, storage, scales, groupMax, rowsPerBlock, (o0, rows) =>
+        {
+            readRows(o0, block.AsSpan(0, rows * inFeatures));
+            return block;
+        });
+    }
+
+    private static long GreatestCommonDivisor(long a, long b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    private static void CheckShape(RramFormat format, string purpose, int outFeatures, int inFeatures)
+    {
         ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(purpose);
         if (outFeatures < 1 || inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), $"layer shape {outFeatures} x {inFeatures}");
-        if (weights.Length != (long)outFeatures * inFeatures)
-            throw new ArgumentException($"weights hold {weights.Length} floats, expected {outFeatures} x {inFeatures}", nameof(weights));
+    }
 
-        var scales = WeightQuantizer.Scales(weights, outFeatures, inFeatures, format);
+    /// <summary>
+    /// The cells of every output, block by block: <paramref name="readBlock"/>(first row, rows) gives the array holding
+    /// those rows' weights from its start (<paramref name="rowsPerBlock"/> a multiple of the 64-row random chunk, or all
+    /// rows); each block's chunks on all cores.
+    /// </summary>
+    private static RramLinearLayer ProgramCells(int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose, RramLayerStorage? storage,
+        float[] scales, WeightNoiseReference? groupMax, int rowsPerBlock, Func<int, int, float[]> readBlock)
+    {
         int nSlices = format.SlicesPerWeight;
         long n = (long)outFeatures * inFeatures;
         // Every element of these arrays is written by ProgramOutputs, so reused storage needs no clearing.
@@ -206,16 +270,19 @@ public sealed class RramLinearLayer
             readVar = new float[nSlices][];
             for (int s = 0; s < nSlices; s++) readVar[s] = storage?.Buffer(nSlices + s, n) ?? new float[n];
         }
-        var groupMax = format.WeightNoiseOn ? WeightNoiseReference.Of(weights, outFeatures, inFeatures, format.WeightNoise) : null;
-        var w = weightArray ?? weights.ToArray(); // the parallel body needs an array, not a span
         int chunks = (outFeatures + RowsPerRandomChunk - 1) / RowsPerRandomChunk;
         var faults = new RramFaultCounts[chunks];
         var programmer = new CellProgrammer(format, inFeatures);
-        Parallel.For(0, chunks, c =>
+        for (int b0 = 0; b0 < outFeatures; b0 += rowsPerBlock)
         {
-            int o0 = c * RowsPerRandomChunk, o1 = Math.Min(outFeatures, o0 + RowsPerRandomChunk);
-            faults[c] = programmer.ProgramOutputs(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}", purpose); // label kept: renaming it would change every chip instance
-        });
+            int rows = Math.Min(rowsPerBlock, outFeatures - b0), rowBase = b0;
+            var w = readBlock(b0, rows);
+            Parallel.For(b0 / RowsPerRandomChunk, (b0 + rows + RowsPerRandomChunk - 1) / RowsPerRandomChunk, c =>
+            {
+                int o0 = c * RowsPerRandomChunk, o1 = Math.Min(outFeatures, o0 + RowsPerRandomChunk);
+                faults[c] = programmer.ProgramOutputs(w, scales, slices, readVar, groupMax, o0, o1, seed, $"{purpose}/rows{o0}", purpose, rowBase); // label kept: renaming it would change every chip instance
+            });
+        }
         var total = new RramFaultCounts();
         foreach (var f in faults) total += f;
 

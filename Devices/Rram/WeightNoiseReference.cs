@@ -30,6 +30,19 @@ public sealed class WeightNoiseReference
             TileMaxAbs.Grid(outF, inF, model.TileInputs, model.TileOutputs).InputTiles),
     };
 
+    /// <summary>
+    /// The reference of a matrix from those of its blocks of rows, in order (<see cref="Of"/> of each block; every block
+    /// but the last holds whole tiles): the same values as <see cref="Of"/> of the whole matrix, since each is a maximum.
+    /// </summary>
+    public static WeightNoiseReference Join(IReadOnlyList<WeightNoiseReference> blocks)
+    {
+        if (blocks.Count == 0) throw new ArgumentException("no blocks", nameof(blocks));
+        var first = blocks[0];
+        if (blocks.Any(b => b._scale != first._scale || b._tileInputs != first._tileInputs || b._tileOutputs != first._tileOutputs || b._inputTiles != first._inputTiles))
+            throw new ArgumentException("blocks of different references", nameof(blocks));
+        return new(first._scale, blocks.Max(b => b._layerMax), blocks.SelectMany(b => b._tiles).ToArray(), first._tileInputs, first._tileOutputs, first._inputTiles);
+    }
+
     /// <summary><see cref="At"/> of every weight of output row <paramref name="o"/> ([in] weights) into <paramref name="destination"/>.</summary>
     public void FillRow(ReadOnlySpan<float> row, int o, Span<float> destination)
     {

@@ -97,8 +97,8 @@ public sealed class FunctionalModel
 {
     public required ModelSpec Spec { get; init; }
 
-    /// <summary>[vocab, hidden].</summary>
-    public required float[] Embedding { get; init; }
+    /// <summary>The token embeddings, [vocab, hidden]: held, or left in the mapped checkpoint (<see cref="EmbeddingTable"/>).</summary>
+    public required EmbeddingTable Embedding { get; init; }
 
     public required IReadOnlyList<DecoderLayer> Layers { get; init; }
 
@@ -207,10 +207,10 @@ public sealed class FunctionalModel
 
     /// <summary>
     /// Builds a model from any weight source; every shape problem (model and adapter) is reported at once.
-    /// <paramref name="embedding"/>: the float32 embedding of another model of the same weights, shared instead of read
+    /// <paramref name="embedding"/>: the embedding table of another model of the same weights, shared instead of made
     /// again (only read, never written; the accuracy study's chip shares the ideal reference's).
     /// </summary>
-    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null, float[]? embedding = null)
+    public static FunctionalModel Build(ModelSpec spec, IWeightSource weights, ILinearPlacer placer, PeftAdapter? adapter = null, EmbeddingTable? embedding = null)
     {
         if (spec.HiddenAct is not ("silu" or "gelu_pytorch_tanh"))
             throw new UserInputException($"model {spec.Name}: hidden_act '{spec.HiddenAct}' is not modelled (silu for SwiGLU, gelu_pytorch_tanh for Gemma's GeGLU)");
@@ -223,9 +223,11 @@ public sealed class FunctionalModel
 
         placer = placer.ForModel(spec);
         long h = spec.HiddenSize;
-        if (embedding is not null && embedding.LongLength != spec.VocabSize * h)
-            throw new ArgumentException($"shared embedding holds {embedding.LongLength} floats, expected {spec.VocabSize} x {h}", nameof(embedding));
-        embedding ??= weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]);
+        if (embedding is not null && (embedding.Rows != spec.VocabSize || embedding.Width != h))
+            throw new ArgumentException($"shared embedding is {embedding.Rows} x {embedding.Width}, expected {spec.VocabSize} x {h}", nameof(embedding));
+        // Left in the checkpoint when the model keeps reading its source anyway (mapped or regenerated matrices), else held.
+        embedding ??= (placer.NeedsOpenSource ? weights.MappedEmbedding("model.embed_tokens.weight", spec.VocabSize, spec.HiddenSize) : null)
+            ?? EmbeddingTable.Held(weights.Read("model.embed_tokens.weight", [spec.VocabSize, h]), spec.VocabSize, spec.HiddenSize);
         // Gemma stores RMSNorm gains as w with y = x / rms * (1 + w) (Gemma2RMSNorm): add the 1 once here, in float32.
         float[] Norm(string name, long width)
         {
@@ -262,10 +264,18 @@ public sealed class FunctionalModel
                 Projections = spec.Projections.Select(P).ToList(),
             });
         }
-        var lmHead = !spec.TieWordEmbeddings && placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead
-            ? mappedHead
-            : placer.Place(FunctionalPlan.LmHeadName, () => spec.TieWordEmbeddings ? embedding : weights.Read("lm_head.weight", [spec.VocabSize, h]),
-                spec.TieWordEmbeddings ? null : into => weights.ReadInto("lm_head.weight", [spec.VocabSize, h], into), spec.VocabSize, spec.HiddenSize); // tied: programmed from the held embedding, no copy
+        // lm_head: exact where it is stored when the placer allows (the tied one is the embedding tensor), else placed; a
+        // regenerated one is programmed block by block from the file when the source reads rows (no float32 copy of it).
+        var table = embedding;
+        ILinearExecutor lmHead;
+        if (spec.TieWordEmbeddings)
+            lmHead = placer.KeepsWeightsMapped && table.Source is { } tied ? new MappedLinear(tied.File, tied.Name, spec.VocabSize, spec.HiddenSize)
+                : placer.Place(FunctionalPlan.LmHeadName, table.Values, null, table.IsMapped ? table.ReadRows : null, spec.VocabSize, spec.HiddenSize);
+        else
+            lmHead = placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead ? mappedHead
+                : placer.Place(FunctionalPlan.LmHeadName, () => weights.Read("lm_head.weight", [spec.VocabSize, h]),
+                    into => weights.ReadInto("lm_head.weight", [spec.VocabSize, h], into), weights.RowReader("lm_head.weight", spec.VocabSize, spec.HiddenSize),
+                    spec.VocabSize, spec.HiddenSize);
         if (lmHead is not (IdealLinear or MappedLinear)) GC.Collect();
         var inv = spec.Rope.InverseFrequencies(spec.HeadDim);
         var model = new FunctionalModel

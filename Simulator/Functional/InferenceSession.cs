@@ -218,7 +218,7 @@ public sealed class InferenceSession
             _hidden = new float[n * width];
             for (int b = 0; b < count; b++)
                 for (int t = 0; t < _segments[b]; t++)
-                    Model.Embedding.AsSpan(tokens[b][t] * width, width).CopyTo(_hidden.AsSpan((_rowStart[b] + t) * width, width));
+                    Model.Embedding.CopyRow(tokens[b][t], _hidden.AsSpan((_rowStart[b] + t) * width, width));
             // Gemma: embeddings x sqrt(hidden), the scale rounded to float32 first as transformers does.
             if (s.ScaleEmbeddings) TensorPrimitives.Multiply(_hidden, (float)Math.Sqrt(width), _hidden);
             for (int b = 0; b < count; b++)

@@ -178,6 +178,7 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
 {
     private readonly Func<float[]> _readWeights;
     private readonly Action<Span<float>>? _readWeightsInto;
+    private readonly Action<int, Span<float>>? _readRows;
     private readonly RramFormat _format;
     private readonly ulong _seed;
     private readonly string _purpose;
@@ -186,10 +187,11 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
 
     /// <param name="readWeights">The weights as an array (a held one, e.g. the tied embedding, is read in place).</param>
     /// <param name="readWeightsInto">When given, used instead to read the weights into the cache's reused weight buffer.</param>
+    /// <param name="readRows">When given, used instead of both: the layer is programmed block by block (<see cref="RramLinearLayer.ProgramInBlocks"/>), no float32 copy of its weights read.</param>
     public RegeneratingRramLinear(Func<float[]> readWeights, int outFeatures, int inFeatures, RramFormat format, ulong seed, string purpose, RramPath path, ChipLayerCache cache,
-        Action<Span<float>>? readWeightsInto = null)
+        Action<Span<float>>? readWeightsInto = null, Action<int, Span<float>>? readRows = null)
     {
-        (_readWeights, _readWeightsInto, _format, _seed, _purpose, _cache, Path) = (readWeights, readWeightsInto, format, seed, purpose, cache, path);
+        (_readWeights, _readWeightsInto, _readRows, _format, _seed, _purpose, _cache, Path) = (readWeights, readWeightsInto, readRows, format, seed, purpose, cache, path);
         (OutFeatures, InFeatures) = (outFeatures, inFeatures);
         // Cell counts follow from the shape; only stuck-at faults need the layer programmed to be counted.
         Faults = format.StuckAtOn ? Program().Faults
@@ -213,14 +215,19 @@ public sealed class RegeneratingRramLinear : ILinearExecutor
         // With no layer kept by budget, the layer is written into its slot's reused storage (no per-layer garbage).
         var storage = _cache.StorageFor(_purpose);
         _cache.CollectIfGarbage();
-        float[] weights;
-        if (storage is not null && _readWeightsInto is not null)
+        RramLinearLayer layer;
+        if (_readRows is not null) layer = RramLinearLayer.ProgramInBlocks(_readRows, OutFeatures, InFeatures, _format, _seed, _purpose, storage);
+        else
         {
-            weights = storage.WeightBuffer((long)OutFeatures * InFeatures);
-            _readWeightsInto(weights.AsSpan(0, OutFeatures * InFeatures));
+            float[] weights;
+            if (storage is not null && _readWeightsInto is not null)
+            {
+                weights = storage.WeightBuffer((long)OutFeatures * InFeatures);
+                _readWeightsInto(weights.AsSpan(0, OutFeatures * InFeatures));
+            }
+            else weights = _readWeights();
+            layer = RramLinearLayer.Program(weights, OutFeatures, InFeatures, _format, _seed, _purpose, storage);
         }
-        else weights = _readWeights();
-        var layer = RramLinearLayer.Program(weights, OutFeatures, InFeatures, _format, _seed, _purpose, storage);
         _cache.Put(this, _purpose, layer, (long)OutFeatures * InFeatures * 4L * (_format.SlicesPerWeight == 1 ? 1 : _format.SlicesPerWeight + 1));
         return layer;
     }
@@ -368,6 +375,13 @@ public interface ILinearPlacer
     /// <summary>As above; <paramref name="readInto"/> (when given) reads the same weights into a caller's buffer, so a placer that reads them again need not allocate.</summary>
     ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures) => Place(module, read, outFeatures, inFeatures);
 
+    /// <summary>
+    /// As above; <paramref name="readRows"/> (when given) reads whole rows of the same weights (first row, destination),
+    /// so a placer that programs the matrix block by block need hold no float32 copy of it (a large lm_head).
+    /// </summary>
+    ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, Action<int, Span<float>>? readRows, int outFeatures, int inFeatures) =>
+        Place(module, read, readInto, outFeatures, inFeatures);
+
     /// <summary>The placer for one model (a hardware placer maps the model to learn each matrix's target); default: itself.</summary>
     ILinearPlacer ForModel(ModelSpec model) => this;
 
@@ -431,12 +445,16 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
     public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read, null, outFeatures, inFeatures);
 
     /// <summary>As above; a regenerated layer reads its weights through <paramref name="readInto"/> into the chip's reused buffer when given.</summary>
-    public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures)
+    public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures) =>
+        Place(module, read, readInto, null, outFeatures, inFeatures);
+
+    /// <summary>As above; a regenerated layer is programmed block by block through <paramref name="readRows"/> when given (no float32 copy of it read).</summary>
+    public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, Action<int, Span<float>>? readRows, int outFeatures, int inFeatures)
     {
         bool calibrated = !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated;
         if (ChipCacheBytes is not { } budget || calibrated || TargetOf(module) != ComputeTarget.Rram) return Place(module, read(), outFeatures, inFeatures);
         _cache ??= new ChipLayerCache(budget);
-        return new RegeneratingRramLinear(read, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module, Path, _cache, readInto);
+        return new RegeneratingRramLinear(read, outFeatures, inFeatures, FormatOf(module), Seed, "rram/" + module, Path, _cache, readInto, readRows);
     }
 
     public ComputeTarget TargetOf(string module) =>

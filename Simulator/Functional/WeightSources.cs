@@ -25,6 +25,15 @@ public interface IWeightSource
 
     /// <summary>An exact executor computing with the matrix where it is stored (a memory-mapped file), or null when the source has none.</summary>
     ILinearExecutor? Mapped(string name, int outFeatures, int inFeatures) => null;
+
+    /// <summary>The token embeddings [rows, width] left where they are stored (valid while the source is open), or null when the source has no such storage.</summary>
+    EmbeddingTable? MappedEmbedding(string name, int rows, int width) => null;
+
+    /// <summary>
+    /// A reader of whole rows of matrix <paramref name="name"/> ([rows, width]): (first row, destination) widens the rows
+    /// where they are stored; null when the source cannot read part of a tensor cheaply.
+    /// </summary>
+    Action<int, Span<float>>? RowReader(string name, int rows, int width) => null;
 }
 
 /// <summary>Tensors of a safetensors checkpoint; shapes are compared with what config.json implies.</summary>
@@ -67,6 +76,27 @@ public sealed class CheckpointWeightSource(SafetensorsCheckpoint checkpoint, str
         var problem = Check(name, [outFeatures, inFeatures]);
         if (problem is not null) throw new UserInputException(problem);
         return new MappedLinear(checkpoint.FileOf(name), name, outFeatures, inFeatures);
+    }
+
+    /// <summary>Left in the mapped file, widened a row at a time when looked up (<see cref="EmbeddingTable.Mapped"/>).</summary>
+    public EmbeddingTable? MappedEmbedding(string name, int rows, int width)
+    {
+        var problem = Check(name, [rows, width]);
+        if (problem is not null) throw new UserInputException(problem);
+        return EmbeddingTable.Mapped(checkpoint.FileOf(name), name, rows, width);
+    }
+
+    public Action<int, Span<float>>? RowReader(string name, int rows, int width)
+    {
+        var problem = Check(name, [rows, width]);
+        if (problem is not null) throw new UserInputException(problem);
+        var file = checkpoint.FileOf(name);
+        return (first, destination) =>
+        {
+            if (destination.Length % width != 0 || first < 0 || first + destination.Length / width > rows)
+                throw new ArgumentOutOfRangeException(nameof(first), $"{destination.Length} values from row {first} of '{name}' ({rows} x {width})");
+            file.ReadFloat32Range(name, (long)first * width, destination);
+        };
     }
 }
 

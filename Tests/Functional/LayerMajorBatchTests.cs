@@ -190,7 +190,7 @@ public class LayerMajorBatchTests
         var shared = FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), Placer("regenerated"), embedding: ideal.Embedding);
         Assert.That(shared.Embedding, Is.SameAs(ideal.Embedding));
         Assert.That(new InferenceSession(shared).Forward(Sequences[0]), Is.EqualTo(new InferenceSession(own).Forward(Sequences[0])));
-        Assert.Throws<ArgumentException>(() => FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), IdealPlacer.Instance, embedding: new float[3]));
+        Assert.Throws<ArgumentException>(() => FunctionalModel.Build(spec, new CheckpointWeightSource(ck, cfg), IdealPlacer.Instance, embedding: EmbeddingTable.Held(new float[3], 1, 3)));
     }
 
     [Test]

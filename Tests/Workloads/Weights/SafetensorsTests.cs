@@ -63,6 +63,27 @@ public class SafetensorsTests
         Assert.That(f.ReadFloat32("b"), Is.EqualTo(b)); // exactly representable in every dtype
     }
 
+    [TestCase(TensorDType.F32)]
+    [TestCase(TensorDType.F16)]
+    [TestCase(TensorDType.BF16)]
+    public void ReadFloat32Range_AnyRangeAcrossReadChunks_TheElementsOfTheWholeRead(TensorDType dtype)
+    {
+        // 600 x 300 = 180 000 elements after a small tensor: ranges cross the 256 KB chunks of positional reads.
+        var a = Ramp(600 * 300);
+        var path = Path.Combine(_dir, "r.safetensors");
+        new SafetensorsWriter().Add("first", [0.5f, -1f, 2f], [3], dtype).Add("big", a, [600, 300], dtype).Save(path);
+        using var f = SafetensorsFile.Open(path);
+        var whole = f.ReadFloat32("big");
+        foreach (var (first, count) in new[] { (0L, 180_000), (1L, 179_999), (300L * 7, 300 * 250), (179_999L, 1), (65_537L, 70_001), (5L, 0) })
+        {
+            var part = new float[count];
+            f.ReadFloat32Range("big", first, part);
+            Assert.That(part, Is.EqualTo(whole.AsSpan((int)first, count).ToArray()), $"[{first}, {first + count})");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.ReadFloat32Range("big", 179_999, new float[2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.ReadFloat32Range("big", -1, new float[1]));
+    }
+
     [Test]
     public void Decode_Bf16_EveryBitPatternBecomesTheFloatWithThoseHighBits()
     {

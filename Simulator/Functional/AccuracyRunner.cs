@@ -168,7 +168,7 @@ public static class AccuracyRunner
             {
                 chip = null; // the previous chip instance may be collected before the next is programmed
                 var hw = FunctionalHardware.WithWeightNoiseSigma(o.Hardware, sigmas[sigmaIndex]);
-                // The chip shares the ideal reference's float32 embedding (1 GB on a 1B model, 2 GB on 8B) instead of reading a second one.
+                // The chip shares the ideal reference's embedding table (left in the checkpoint, or 1-2 GB of float32 when held) instead of making a second one.
                 chip = FunctionalModel.Build(spec, source, FunctionalHardware.Placer(hw, seed, o.Path, chipCacheBytes: o.ChipCacheBytes), study.Adapter,
                     study.IdealModel.Embedding);
                 chipOf = chipIndex;

@@ -214,7 +214,7 @@ public sealed class RramLinearLayer
         // Whole random chunks and whole tiles per block.
         int align = RowsPerRandomChunk;
         if (format.WeightNoiseOn && format.WeightNoise.Scale == NoiseScale.Tile)
-            align = checked(align / (int)GreatestCommonDivisor(align, format.WeightNoise.TileOutputs) * format.WeightNoise.TileOutputs);
+            align = checked((int)MathNet.Numerics.Euclid.LeastCommonMultiple(align, format.WeightNoise.TileOutputs));
         int rowsPerBlock = (int)Math.Min(outFeatures, ((long)blockRows + align - 1) / align * align);
         var block = new float[(long)rowsPerBlock * inFeatures];
         var scales = new float[outFeatures];
@@ -235,12 +235,6 @@ public sealed class RramLinearLayer
             readRows(o0, block.AsSpan(0, rows * inFeatures));
             return block;
         });
-    }
-
-    private static long GreatestCommonDivisor(long a, long b)
-    {
-        while (b != 0) (a, b) = (b, a % b);
-        return a;
     }
 
     private static void CheckShape(RramFormat format, string purpose, int outFeatures, int inFeatures)
@@ -275,7 +269,7 @@ public sealed class RramLinearLayer
         var programmer = new CellProgrammer(format, inFeatures);
         for (int b0 = 0; b0 < outFeatures; b0 += rowsPerBlock)
         {
-            int rows = Math.Min(rowsPerBlock, outFeatures - b0), rowBase = b0;
+            int rows = Math.Min(rowsPerBlock, outFeatures - b0), rowBase = b0; // a copy per block for the body (b0 is one variable for the loop)
             var w = readBlock(b0, rows);
             Parallel.For(b0 / RowsPerRandomChunk, (b0 + rows + RowsPerRandomChunk - 1) / RowsPerRandomChunk, c =>
             {

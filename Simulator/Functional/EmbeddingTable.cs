@@ -61,13 +61,7 @@ public sealed class EmbeddingTable
     private const int CheckBlockRows = 2048;
 
     /// <summary>Row <paramref name="token"/> into <paramref name="destination"/> (Width values).</summary>
-    public void CopyRow(int token, Span<float> destination)
-    {
-        if ((uint)token >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(token), token, $"outside 0..{Rows - 1}");
-        var row = destination[..Width];
-        if (_held is not null) _held.AsSpan((int)((long)token * Width), Width).CopyTo(row);
-        else _file!.ReadFloat32Range(_name, (long)token * Width, row);
-    }
+    public void CopyRow(int token, Span<float> destination) => ReadRows(token, destination[..Width]);
 
     /// <summary>
     /// Rows <paramref name="first"/>.. into <paramref name="destination"/> (whole rows): a held table copies them, a mapped
@@ -75,7 +69,7 @@ public sealed class EmbeddingTable
     /// </summary>
     public void ReadRows(int first, Span<float> destination)
     {
-        if (destination.Length % Width != 0 || first < 0 || first + destination.Length / Width > Rows)
+        if (destination.Length % Width != 0 || first < 0 || (long)first + destination.Length / Width > Rows)
             throw new ArgumentOutOfRangeException(nameof(first), $"{destination.Length} values from row {first} of a {Rows} x {Width} table");
         if (_held is not null) _held.AsSpan((int)((long)first * Width), destination.Length).CopyTo(destination);
         else _file!.ReadFloat32Range(_name, (long)first * Width, destination);

@@ -243,7 +243,7 @@ public sealed class FunctionalModel
                 var (inF, outF) = spec.Shape(m);
                 var path = m.HfPath(i);
                 var exec = placer.KeepsWeightsMapped && weights.Mapped(path + ".weight", outF, inF) is { } mapped ? mapped
-                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), into => weights.ReadInto(path + ".weight", [outF, inF], into), outF, inF);
+                    : placer.Place(path, () => weights.Read(path + ".weight", [outF, inF]), into => weights.ReadInto(path + ".weight", [outF, inF], into), null, outF, inF);
                 // Programming leaves large transient arrays (the read weights, the kernel's copies) on the large-object
                 // heap; collecting now keeps peak memory near the programmed model instead of piling up garbage.
                 if (exec is not (IdealLinear or MappedLinear)) GC.Collect();
@@ -266,11 +266,10 @@ public sealed class FunctionalModel
         }
         // lm_head: exact where it is stored when the placer allows (the tied one is the embedding tensor), else placed; a
         // regenerated one is programmed block by block from the file when the source reads rows (no float32 copy of it).
-        var table = embedding;
         ILinearExecutor lmHead;
         if (spec.TieWordEmbeddings)
-            lmHead = placer.KeepsWeightsMapped && table.Source is { } tied ? new MappedLinear(tied.File, tied.Name, spec.VocabSize, spec.HiddenSize)
-                : placer.Place(FunctionalPlan.LmHeadName, table.Values, null, table.IsMapped ? table.ReadRows : null, spec.VocabSize, spec.HiddenSize);
+            lmHead = placer.KeepsWeightsMapped && embedding.Source is { } tied ? new MappedLinear(tied.File, tied.Name, spec.VocabSize, spec.HiddenSize)
+                : placer.Place(FunctionalPlan.LmHeadName, embedding.Values, null, embedding.IsMapped ? embedding.ReadRows : null, spec.VocabSize, spec.HiddenSize);
         else
             lmHead = placer.KeepsWeightsMapped && weights.Mapped("lm_head.weight", spec.VocabSize, spec.HiddenSize) is { } mappedHead ? mappedHead
                 : placer.Place(FunctionalPlan.LmHeadName, () => weights.Read("lm_head.weight", [spec.VocabSize, h]),

@@ -372,15 +372,13 @@ public interface ILinearPlacer
     /// <summary>As <see cref="Place"/> with the weights read by <paramref name="read"/> (a placer may read them again later).</summary>
     ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read(), outFeatures, inFeatures);
 
-    /// <summary>As above; <paramref name="readInto"/> (when given) reads the same weights into a caller's buffer, so a placer that reads them again need not allocate.</summary>
-    ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures) => Place(module, read, outFeatures, inFeatures);
-
     /// <summary>
-    /// As above; <paramref name="readRows"/> (when given) reads whole rows of the same weights (first row, destination),
-    /// so a placer that programs the matrix block by block need hold no float32 copy of it (a large lm_head).
+    /// As above; <paramref name="readInto"/> (when given) reads the same weights into a caller's buffer, so a placer that
+    /// reads them again need not allocate, and <paramref name="readRows"/> (when given) reads whole rows of them (first
+    /// row, destination), so a placer that programs the matrix block by block need hold no float32 copy of it (a large lm_head).
     /// </summary>
     ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, Action<int, Span<float>>? readRows, int outFeatures, int inFeatures) =>
-        Place(module, read, readInto, outFeatures, inFeatures);
+        Place(module, read, outFeatures, inFeatures);
 
     /// <summary>The placer for one model (a hardware placer maps the model to learn each matrix's target); default: itself.</summary>
     ILinearPlacer ForModel(ModelSpec model) => this;
@@ -442,13 +440,12 @@ public sealed class RramPlacer(RramFormat format, ulong seed, RramPath path, Fun
         Plan is null && hardware is not null ? new RramPlacer(Format, Seed, Path, FunctionalPlan.Map(hardware, model), hardware) { ChipCacheBytes = ChipCacheBytes } : this;
 
     /// <summary>Regenerated per use when <see cref="ChipCacheBytes"/> is set and the layer needs no ADC calibration; else as <see cref="Place(string, float[], int, int)"/>.</summary>
-    public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read, null, outFeatures, inFeatures);
+    public ILinearExecutor Place(string module, Func<float[]> read, int outFeatures, int inFeatures) => Place(module, read, null, null, outFeatures, inFeatures);
 
-    /// <summary>As above; a regenerated layer reads its weights through <paramref name="readInto"/> into the chip's reused buffer when given.</summary>
-    public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, int outFeatures, int inFeatures) =>
-        Place(module, read, readInto, null, outFeatures, inFeatures);
-
-    /// <summary>As above; a regenerated layer is programmed block by block through <paramref name="readRows"/> when given (no float32 copy of it read).</summary>
+    /// <summary>
+    /// As above; a regenerated layer reads its weights through <paramref name="readInto"/> into the chip's reused buffer
+    /// when given, or is programmed block by block through <paramref name="readRows"/> when that is given (no float32 copy of it read).
+    /// </summary>
     public ILinearExecutor Place(string module, Func<float[]> read, Action<Span<float>>? readInto, Action<int, Span<float>>? readRows, int outFeatures, int inFeatures)
     {
         bool calibrated = !Format.IdealAdc && Format.Spec.Adc.Range.FullScale == AdcFullScaleMode.Calibrated;

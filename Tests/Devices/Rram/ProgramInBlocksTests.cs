@@ -73,14 +73,7 @@ public class ProgramInBlocksTests
         Assert.That(blocked.EffectiveWeights(), Is.EqualTo(whole.EffectiveWeights()));
         Assert.That(blocked.Faults, Is.EqualTo(whole.Faults));
         var x = RramLinearLayerTests.RandomMatrix(tokens * inF, 6);
-        foreach (var path in new[] { RramPath.Statistical, RramPath.BitAccurate })
-        {
-            var y1 = new float[tokens * outF];
-            var y2 = new float[tokens * outF];
-            whole.Forward(x, y1, tokens, path, 4);
-            blocked.Forward(x, y2, tokens, path, 4);
-            Assert.That(y2, Is.EqualTo(y1), path.ToString());
-        }
+        RramLinearLayerTests.AssertSameOutputs(whole, blocked, x, tokens);
         // Every block read twice (scales and references, then cells), whole rows, covering the matrix in order.
         Assert.That(blocksRead, Has.Count.EqualTo(2 * blocksRead.Select(b => b.First).Distinct().Count()));
         var firsts = blocksRead.Take(blocksRead.Count / 2).ToList();

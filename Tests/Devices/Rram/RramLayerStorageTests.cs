@@ -36,14 +36,7 @@ public class RramLayerStorageTests
         var reused = RramLinearLayer.Program(buffer, outF, inF, f, 9, "rram/test", storage);
         Assert.That(reused.EffectiveWeights(), Is.EqualTo(fresh.EffectiveWeights()));
         Assert.That(reused.Faults, Is.EqualTo(fresh.Faults));
-        foreach (var path in new[] { RramPath.Statistical, RramPath.BitAccurate })
-        {
-            var y1 = new float[tokens * outF];
-            var y2 = new float[tokens * outF];
-            fresh.Forward(x, y1, tokens, path, 4);
-            reused.Forward(x, y2, tokens, path, 4);
-            Assert.That(y2, Is.EqualTo(y1), path.ToString());
-        }
+        RramLinearLayerTests.AssertSameOutputs(fresh, reused, x, tokens);
         Assert.That(storage.Floats, Is.GreaterThanOrEqualTo(130L * 100 * 5), "2 slices + 2 read-variance + combined + weights, grown to the larger layer");
     }
 

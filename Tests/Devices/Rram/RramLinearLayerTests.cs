@@ -13,6 +13,19 @@ public class RramLinearLayerTests
         return a;
     }
 
+    /// <summary>Both paths of <paramref name="actual"/> give <paramref name="expected"/>'s outputs exactly on x (noise stream 4).</summary>
+    internal static void AssertSameOutputs(RramLinearLayer expected, RramLinearLayer actual, float[] x, int tokens)
+    {
+        foreach (var path in new[] { RramPath.Statistical, RramPath.BitAccurate })
+        {
+            var y1 = new float[tokens * expected.OutFeatures];
+            var y2 = new float[tokens * expected.OutFeatures];
+            expected.Forward(x, y1, tokens, path, 4);
+            actual.Forward(x, y2, tokens, path, 4);
+            Assert.That(y2, Is.EqualTo(y1), path.ToString());
+        }
+    }
+
     /// <summary>The exact integer product, dequantised with the same float operations as the kernel.</summary>
     internal static float[] ExactReference(RramLinearLayer layer, float[] w, float[] x, int tokens)
     {

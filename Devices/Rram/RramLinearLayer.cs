@@ -339,7 +339,8 @@ public sealed class RramLinearLayer
     /// per segment in order: segment s is the next <paramref name="segments"/>[s] rows of x and y, quantised on its own
     /// (a per-tensor input scale covers the segment) and drawing its device noise from stream <paramref name="noiseStreams"/>[s].
     /// The statistical path multiplies all segments in one GEMM (layer-major batching: a regenerated layer serves the
-    /// whole batch); the bit-accurate path runs segment by segment.
+    /// whole batch); the bit-accurate path runs segment by segment. Inside a <see cref="SharedInputQuantization"/> scope an
+    /// input that the previous call on this thread quantised the same way is not quantised again.
     /// </summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> segments, RramPath path, ReadOnlySpan<ulong> noiseStreams)
     {
@@ -353,12 +354,18 @@ public sealed class RramLinearLayer
         if (x.Length < (long)tokens * InFeatures) throw new ArgumentException($"x holds {x.Length} floats, needs {tokens} x {InFeatures}", nameof(x));
         if (y.Length < (long)tokens * OutFeatures) throw new ArgumentException($"y holds {y.Length} floats, needs {tokens} x {OutFeatures}", nameof(y));
         if (tokens == 0) return;
-        if (_xqBuffer is null || _xqBuffer.Length < tokens * InFeatures) _xqBuffer = new float[tokens * InFeatures];
-        var xq = _xqBuffer;
-        var inputScales = new float[tokens];
-        for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
-            InputQuantizer.Quantize(x.Slice(row * InFeatures, segments[s] * InFeatures), segments[s], InFeatures, Format, xq.AsSpan(row * InFeatures, segments[s] * InFeatures))
-                .CopyTo(inputScales, row);
+        var input = x[..(tokens * InFeatures)];
+        float[] xq, inputScales;
+        if (SharedInputQuantization.Find(input, segments, InFeatures, Format) is { } shared) (xq, inputScales) = shared;
+        else
+        {
+            if (_xqBuffer is null || _xqBuffer.Length < tokens * InFeatures) _xqBuffer = new float[tokens * InFeatures];
+            (xq, inputScales) = (_xqBuffer, new float[tokens]);
+            for (int s = 0, row = 0; s < segments.Length; row += segments[s], s++)
+                InputQuantizer.Quantize(x.Slice(row * InFeatures, segments[s] * InFeatures), segments[s], InFeatures, Format, xq.AsSpan(row * InFeatures, segments[s] * InFeatures))
+                    .CopyTo(inputScales, row);
+            SharedInputQuantization.Remember(input, segments, InFeatures, Format, xq, inputScales);
+        }
         bool collecting;
         lock (_calibrationLock)
         {

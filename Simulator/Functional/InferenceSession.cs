@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CimSim.Common.Numerics;
+using CimSim.Devices.Rram;
 using CimSim.Workloads.Models;
 
 namespace CimSim.Simulator.Functional;
@@ -256,6 +257,8 @@ public sealed class InferenceSession
             }
             else
             {
+                // q, k and v read the same rows: an RRAM input quantiser runs once for the three (SharedInputQuantization).
+                using var shared = SharedInputQuantization.Begin(buf.Normed);
                 Project(layer, LinearModule.QProj, normed, q);
                 Project(layer, LinearModule.KProj, normed, k);
                 Project(layer, LinearModule.VProj, normed, v);
@@ -294,6 +297,7 @@ public sealed class InferenceSession
             }
             else
             {
+                using var shared = SharedInputQuantization.Begin(buf.Normed);
                 Project(layer, LinearModule.GateProj, normed, gate);
                 Project(layer, LinearModule.UpProj, normed, up);
             }

@@ -131,8 +131,9 @@ public sealed class AccuracyBenchmark : IBenchmark
     /// scorer of the next token would), every decoder layer running on all batches before the next (one programming
     /// per layer for all of them), timed after a warm-up batch (the first batch alone, its time printed: first touch of
     /// the slots' storage, lm_head programmed into its slot), as every chunk after the first of a long evaluation runs.
-    /// Two bounds, each read before and after the phases: the model's own SGEMMs for one batch
-    /// replayed back to back (<see cref="ReplayLinearGemms"/>, the faster replay), and, as in earlier runs, SGEMM's best
+    /// Two bounds: the model's own SGEMMs for one batch replayed back to back (<see cref="ReplayLinearGemms"/>), before
+    /// the phases and after each one, the fastest replay setting the bound (each phase is also read against the faster of
+    /// the two replays beside it, which this VM's drift within a run moves less); and, as in earlier runs, SGEMM's best
     /// rate on the largest projection at one batch's row count against the linear FLOPs (2 x projection weights per token
     /// + 2 x lm_head weights per sequence; the larger reading).
     /// Writing the checkpoint and each measured phase run in a child process of their own (this command again, with
@@ -170,29 +171,38 @@ public sealed class AccuracyBenchmark : IBenchmark
                 int k = spec.HiddenSize, n = spec.IntermediateSize;
                 // SGEMM before and after the phases (the writer's page-cache flushing can depress the first): the larger sets the bound.
                 double gemmBefore = MeasureGemm(rows, k, n);
-                double replayBefore = ReplayLinearGemms(spec, rows, sequences);
+                double replayBefore = ReplayLinearGemms(spec, rows, sequences), replayLast = replayBefore;
                 string loadBefore = LoadAverage();
-                var phases = new List<(string Label, PhaseResult Result, string Load)>();
+                // The replay again after every phase: a phase is also read against the faster of the two replays beside it
+                // (this VM's SGEMM drifts by up to 10 % within a run, so a late phase met a slower machine than the first replay).
+                var phases = new List<(string Label, PhaseResult Result, string Load, double Beside)>();
+                var replays = new List<double> { replayBefore };
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
                     ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
                     var r = RunChild(key, shape, dir);
+                    string load = LoadAverage();
+                    double next = ReplayLinearGemms(spec, rows, sequences);
+                    replays.Add(next);
                     if (r is null) rc = 1;
-                    else phases.Add((label, r.Value, LoadAverage()));
+                    else phases.Add((label, r.Value, load, Math.Min(replayLast, next)));
+                    replayLast = next;
                 }
                 double gemmAfter = MeasureGemm(rows, k, n), gemm = Math.Max(gemmBefore, gemmAfter);
-                double replayAfter = ReplayLinearGemms(spec, rows, sequences), replay = Math.Min(replayBefore, replayAfter);
+                double replay = replays.Min();
                 double bound = rows * gemm / flops, modelBound = rows / replay;
                 var layersNote = spec.NumLayers < ModelCatalog.Preset(shape).NumLayers ? $" ({spec.NumLayers} of {ModelCatalog.Preset(shape).NumLayers} decoder layers)" : "";
                 var writeNote = existing ? "written before this run" : $"written in {writeS:F0} s, writer peak RSS {written.Value.PeakBytes / 1e9:F2} GB";
                 output.WriteLine($"{shape}{layersNote}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, {writeNote}); "
                     + $"SGEMM {rows}x{n}x{k} {gemmBefore / 1e9:F1} GFLOP/s before the phases (load average {loadBefore}), {gemmAfter / 1e9:F1} after "
                     + $"(load average {LoadAverage()}) -> bound {bound:F2} tokens/s at the larger; the model's own SGEMMs for one batch "
-                    + $"(every projection of every layer, then lm_head, back to back, best of 3) {replayBefore:F2} s before, {replayAfter:F2} s after "
-                    + $"= {flops / replay / 1e9:F1} GFLOP/s -> model SGEMM bound {modelBound:F2} tokens/s at the faster");
-                foreach (var (label, (buildS, warmS, preS, peak, gemmS, gemmFlops), load) in phases)
+                    + $"(every projection of every layer, then lm_head, back to back, best of 3) {replayBefore:F2} s before the phases, "
+                    + $"{string.Join(" / ", replays.Skip(1).Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} s after each "
+                    + $"= {flops / replay / 1e9:F1} GFLOP/s -> model SGEMM bound {modelBound:F2} tokens/s at the fastest");
+                foreach (var (label, (buildS, warmS, preS, peak, gemmS, gemmFlops), load, beside) in phases)
                     output.WriteLine($"  {label,-37}: build {buildS,6:F1} s | warm-up batch {warmS,6:F1} s | prefill {groups * rows / preS,7:F2} tokens/s ({groups * rows / preS / modelBound:P0} of the model's SGEMM bound, "
-                        + $"{groups * rows / preS / bound:P0} of the one-shape bound) | its large GEMMs {gemmS:F1} of {preS:F1} s at {(gemmS > 0 ? gemmFlops / gemmS / 1e9 : 0):F1} GFLOP/s "
+                        + $"{groups * rows / preS / (rows / beside):P0} of the replays beside it, {groups * rows / preS / bound:P0} of the one-shape bound) "
+                        + $"| its large GEMMs {gemmS:F1} of {preS:F1} s at {(gemmS > 0 ? gemmFlops / gemmS / 1e9 : 0):F1} GFLOP/s "
                         + $"| peak RSS {peak / 1e9:F2} GB | load average {load}");
             }
             finally

@@ -35,8 +35,8 @@ public static class SharedInputQuantization
     internal static void Remember(ReadOnlySpan<float> x, ReadOnlySpan<int> segments, int inFeatures, RramFormat format, float[] xq, float[] scales)
     {
         if (_current is not { } s) return;
-        s.Forget();
         if (s.IsInput(x)) s.Set(x.Length, segments, inFeatures, format, xq, scales);
+        else s.Forget();
     }
 
     private sealed class Scope(float[] input, Scope? outer) : IDisposable

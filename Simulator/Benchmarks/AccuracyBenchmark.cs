@@ -171,22 +171,19 @@ public sealed class AccuracyBenchmark : IBenchmark
                 int k = spec.HiddenSize, n = spec.IntermediateSize;
                 // SGEMM before and after the phases (the writer's page-cache flushing can depress the first): the larger sets the bound.
                 double gemmBefore = MeasureGemm(rows, k, n);
-                double replayBefore = ReplayLinearGemms(spec, rows, sequences), replayLast = replayBefore;
+                // The replay before the phases and again after each: a phase is also read against the faster of the two replays
+                // beside it (this VM's SGEMM drifts by up to 16 % within a run, so a late phase met a slower machine than the first replay).
+                var replays = new List<double> { ReplayLinearGemms(spec, rows, sequences) };
                 string loadBefore = LoadAverage();
-                // The replay again after every phase: a phase is also read against the faster of the two replays beside it
-                // (this VM's SGEMM drifts by up to 10 % within a run, so a late phase met a slower machine than the first replay).
                 var phases = new List<(string Label, PhaseResult Result, string Load, double Beside)>();
-                var replays = new List<double> { replayBefore };
                 foreach (var (label, key) in new[] { ("ideal (mapped)", "ideal"), ("statistical (regenerated, polar)", "statistical"),
                     ("statistical (regenerated, box-muller)", "statistical-box-muller") })
                 {
                     var r = RunChild(key, shape, dir);
                     string load = LoadAverage();
-                    double next = ReplayLinearGemms(spec, rows, sequences);
-                    replays.Add(next);
+                    replays.Add(ReplayLinearGemms(spec, rows, sequences));
                     if (r is null) rc = 1;
-                    else phases.Add((label, r.Value, load, Math.Min(replayLast, next)));
-                    replayLast = next;
+                    else phases.Add((label, r.Value, load, Math.Min(replays[^2], replays[^1])));
                 }
                 double gemmAfter = MeasureGemm(rows, k, n), gemm = Math.Max(gemmBefore, gemmAfter);
                 double replay = replays.Min();
@@ -196,7 +193,7 @@ public sealed class AccuracyBenchmark : IBenchmark
                 output.WriteLine($"{shape}{layersNote}: {spec.ParameterCount / 1e9:F2} B parameters ({spec.ParameterCount * 2 / 1e9:F1} GB BF16, {writeNote}); "
                     + $"SGEMM {rows}x{n}x{k} {gemmBefore / 1e9:F1} GFLOP/s before the phases (load average {loadBefore}), {gemmAfter / 1e9:F1} after "
                     + $"(load average {LoadAverage()}) -> bound {bound:F2} tokens/s at the larger; the model's own SGEMMs for one batch "
-                    + $"(every projection of every layer, then lm_head, back to back, best of 3) {replayBefore:F2} s before the phases, "
+                    + $"(every projection of every layer, then lm_head, back to back, best of 3) {replays[0]:F2} s before the phases, "
                     + $"{string.Join(" / ", replays.Skip(1).Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} s after each "
                     + $"= {flops / replay / 1e9:F1} GFLOP/s -> model SGEMM bound {modelBound:F2} tokens/s at the fastest");
                 foreach (var (label, (buildS, warmS, preS, peak, gemmS, gemmFlops), load, beside) in phases)
